@@ -1,0 +1,130 @@
+"""Timer anchors: the shared timer as data, never as a ticking counter.
+
+A :class:`TimerAnchor` records the mode, whether it runs, the room-clock instant it last started
+and the time banked before that. Anyone holding the anchor and an estimate of the room clock
+computes what to show with :func:`read`; nothing is sent per second (design page, "Time").
+All times are integer milliseconds on the room clock.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from jamdesk.core.kinds import TimerMode
+
+MAX_COUNTDOWN_MS = 24 * 60 * 60 * 1000
+"""Longest countdown a room accepts: one day."""
+
+
+class TimerError(ValueError):
+    """An operation that does not fit the anchor's state (e.g. pausing a paused timer)."""
+
+
+class TimerAnchor(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The shared timer at rest.
+
+    Attributes:
+        mode: countdown or stopwatch.
+        duration_ms: countdown length in ms; ``None`` for a stopwatch.
+        running: whether time is passing now.
+        started_at_ms: room-clock instant of the last start; ``None`` while not running.
+        banked_ms: elapsed time accumulated before ``started_at_ms``.
+    """
+
+    mode: TimerMode
+    duration_ms: int | None = None
+    running: bool = False
+    started_at_ms: int | None = None
+    banked_ms: int = 0
+
+    def __post_init__(self) -> None:
+        if self.mode is TimerMode.COUNTDOWN:
+            if self.duration_ms is None or not 0 < self.duration_ms <= MAX_COUNTDOWN_MS:
+                raise TimerError("a countdown needs a length between 1 ms and 24 hours")
+        elif self.duration_ms is not None:
+            raise TimerError("a stopwatch has no length")
+        if self.running != (self.started_at_ms is not None):
+            raise TimerError("a running timer needs a start instant, a stopped one none")
+        if self.banked_ms < 0:
+            raise TimerError("banked time cannot be negative")
+
+
+class TimerReading(msgspec.Struct, frozen=True):
+    """What a timer shows at one room-clock instant.
+
+    Attributes:
+        elapsed_ms: time counted so far (capped at the length for a countdown).
+        remaining_ms: time left for a countdown, ``None`` for a stopwatch.
+        running: whether the anchor is running.
+        finished: a countdown that has reached zero.
+    """
+
+    elapsed_ms: int
+    remaining_ms: int | None
+    running: bool
+    finished: bool
+
+
+def countdown(duration_ms: int) -> TimerAnchor:
+    """A stopped countdown of ``duration_ms``. Raises :class:`TimerError` when out of range."""
+    return TimerAnchor(mode=TimerMode.COUNTDOWN, duration_ms=duration_ms)
+
+
+def stopwatch() -> TimerAnchor:
+    """A stopped stopwatch at zero."""
+    return TimerAnchor(mode=TimerMode.STOPWATCH)
+
+
+def read(anchor: TimerAnchor, now_ms: int) -> TimerReading:
+    """The reading of ``anchor`` at room-clock instant ``now_ms``.
+
+    An instant before the last start (a member whose clock estimate is slightly behind) reads
+    as the start itself: elapsed time never goes below the banked time.
+    """
+    elapsed = anchor.banked_ms
+    if anchor.started_at_ms is not None:
+        elapsed += max(0, now_ms - anchor.started_at_ms)
+    if anchor.duration_ms is None:
+        return TimerReading(elapsed_ms=elapsed, remaining_ms=None, running=anchor.running,
+                            finished=False)
+    elapsed = min(elapsed, anchor.duration_ms)
+    remaining = anchor.duration_ms - elapsed
+    return TimerReading(elapsed_ms=elapsed, remaining_ms=remaining, running=anchor.running,
+                        finished=remaining == 0)
+
+
+def completes_at(anchor: TimerAnchor) -> int | None:
+    """Room-clock instant a running countdown reaches zero; ``None`` otherwise."""
+    if anchor.duration_ms is None or anchor.started_at_ms is None:
+        return None
+    return anchor.started_at_ms + anchor.duration_ms - anchor.banked_ms
+
+
+def start(anchor: TimerAnchor, now_ms: int) -> TimerAnchor:
+    """Start (or resume) at ``now_ms``. Raises :class:`TimerError` if running or finished."""
+    if anchor.running:
+        raise TimerError("the timer is already running")
+    if read(anchor, now_ms).finished:
+        raise TimerError("the countdown has finished; reset it first")
+    return msgspec.structs.replace(anchor, running=True, started_at_ms=now_ms)
+
+
+def pause(anchor: TimerAnchor, now_ms: int) -> TimerAnchor:
+    """Pause at ``now_ms``, banking the elapsed time. Raises :class:`TimerError` if stopped."""
+    if not anchor.running:
+        raise TimerError("the timer is not running")
+    banked = read(anchor, now_ms).elapsed_ms
+    return msgspec.structs.replace(anchor, running=False, started_at_ms=None, banked_ms=banked)
+
+
+def complete(anchor: TimerAnchor) -> TimerAnchor:
+    """Stop a countdown at zero (its whole length banked). Raises :class:`TimerError` otherwise."""
+    if anchor.duration_ms is None:
+        raise TimerError("a stopwatch never completes")
+    return msgspec.structs.replace(anchor, running=False, started_at_ms=None,
+                                   banked_ms=anchor.duration_ms)
+
+
+def reset(anchor: TimerAnchor) -> TimerAnchor:
+    """Back to zero and stopped, keeping mode and length."""
+    return TimerAnchor(mode=anchor.mode, duration_ms=anchor.duration_ms)
