@@ -15,7 +15,7 @@ CODE_LENGTH = 6
 _LOOKALIKES = str.maketrans({"0": "O", "1": "L", "I": "L"})
 
 
-class BadCode(ValueError):
+class BadCodeError(ValueError):
     """A string that is not a join code; the message says why in plain words."""
 
 
@@ -28,12 +28,14 @@ def normalize(text: str) -> str:
     """The canonical form of a typed code: upper case, spaces and dashes removed, look-alikes
     mapped (``0``->``O``, ``1``/``I``->``L``).
 
-    Raises :class:`BadCode` when what remains is not six characters of the alphabet.
+    Raises :class:`BadCodeError` when what remains is not six characters of the alphabet.
     """
     code = text.strip().upper().replace(" ", "").replace("-", "").translate(_LOOKALIKES)
     if len(code) != CODE_LENGTH:
-        raise BadCode(f"A join code has {CODE_LENGTH} letters or digits, like ALGO7X.")
+        raise BadCodeError(f"A join code has {CODE_LENGTH} letters or digits, like ALGO7X.")
     bad = sorted({c for c in code if c not in ALPHABET})
     if bad:
-        raise BadCode(f"A join code has only letters and digits; '{bad[0]}' is not one of them.")
+        raise BadCodeError(
+            f"A join code has only letters and digits; '{bad[0]}' is not one of them."
+        )
     return code

@@ -30,58 +30,72 @@ class _Command(msgspec.Struct, frozen=True, tag_field="cmd", forbid_unknown_fiel
     """Base of every command; the tag is the headless ``cmd`` name."""
 
 
-class StartTimer(_Command, tag="timer.start"):
+class StartTimer(_Command, frozen=True, tag="timer.start"):
     """Start the timer from READY, or resume it from PAUSED. Host or co-host."""
 
 
-class ResumeTimer(_Command, tag="timer.resume"):
+class ResumeTimer(_Command, frozen=True, tag="timer.resume"):
     """Resume a PAUSED timer. Host or co-host."""
 
 
-class PauseTimer(_Command, tag="timer.pause"):
+class PauseTimer(_Command, frozen=True, tag="timer.pause"):
     """Pause the running timer. Host or co-host."""
 
 
-class ResetTimer(_Command, tag="timer.reset"):
+class ResetTimer(_Command, frozen=True, tag="timer.reset"):
     """Stop the timer and return the room to READY. Host or co-host."""
 
 
-class SetStatus(_Command, tag="status"):
+class SetStatus(_Command, frozen=True, tag="status"):
     """Set the sender's own status (active, paused, done). Anyone."""
 
     value: Status
 
 
-class EndRoom(_Command, tag="end"):
+class EndRoom(_Command, frozen=True, tag="end"):
     """End the jam for everyone. Host only."""
 
 
-class Leave(_Command, tag="leave"):
+class Leave(_Command, frozen=True, tag="leave"):
     """The sender leaves the room. Anyone."""
 
 
-class Join(_Command, tag="join"):
+class Join(_Command, frozen=True, tag="join"):
     """A member (new or returning) enters the room under ``name``. Issued by the host's engine."""
 
     name: str
 
 
-class Disconnect(_Command, tag="disconnect"):
+class Disconnect(_Command, frozen=True, tag="disconnect"):
     """The sender's link was lost. Issued by the host's engine, never accepted from a peer."""
 
 
-class CompleteTimer(_Command, tag="timer.complete"):
+class CompleteTimer(_Command, frozen=True, tag="timer.complete"):
     """Record that the countdown reached zero. Issued by the host at the computed instant."""
 
 
 Command = (
-    StartTimer | ResumeTimer | PauseTimer | ResetTimer | SetStatus | EndRoom | Leave | Join
-    | Disconnect | CompleteTimer
+    StartTimer
+    | ResumeTimer
+    | PauseTimer
+    | ResetTimer
+    | SetStatus
+    | EndRoom
+    | Leave
+    | Join
+    | Disconnect
+    | CompleteTimer
 )
 """Every command; decode with ``msgspec.json.decode(data, type=Command)``."""
 
 PEER_COMMANDS: tuple[type[_Command], ...] = (
-    StartTimer, ResumeTimer, PauseTimer, ResetTimer, SetStatus, EndRoom, Leave,
+    StartTimer,
+    ResumeTimer,
+    PauseTimer,
+    ResetTimer,
+    SetStatus,
+    EndRoom,
+    Leave,
 )
 """Commands a member may send over the wire; the rest are issued by the host's own engine."""
 
@@ -92,7 +106,7 @@ class _Body(msgspec.Struct, frozen=True, tag_field="kind", forbid_unknown_fields
     """Base of every event body; the tag is the event ``kind``."""
 
 
-class RoomOpened(_Body, tag="room_opened"):
+class RoomOpened(_Body, frozen=True, tag="room_opened"):
     """The first event of every room: its identity, the timer and the host."""
 
     code: str
@@ -103,50 +117,57 @@ class RoomOpened(_Body, tag="room_opened"):
     host_name: str
 
 
-class MemberJoined(_Body, tag="member_joined"):
+class MemberJoined(_Body, frozen=True, tag="member_joined"):
     """A member entered (or came back to) the room."""
 
     participant_id: str
     name: str
 
 
-class MemberLeft(_Body, tag="member_left"):
+class MemberLeft(_Body, frozen=True, tag="member_left"):
     """A member left on purpose (``left``) or their link was lost (``lost``)."""
 
     participant_id: str
     reason: Literal["left", "lost"]
 
 
-class TimerStarted(_Body, tag="timer_started"):
+class TimerStarted(_Body, frozen=True, tag="timer_started"):
     """The timer started or resumed at the event's instant."""
 
 
-class TimerPaused(_Body, tag="timer_paused"):
+class TimerPaused(_Body, frozen=True, tag="timer_paused"):
     """The timer paused at the event's instant."""
 
 
-class TimerReset(_Body, tag="timer_reset"):
+class TimerReset(_Body, frozen=True, tag="timer_reset"):
     """The timer went back to zero; the room is READY again."""
 
 
-class TimerCompleted(_Body, tag="timer_completed"):
+class TimerCompleted(_Body, frozen=True, tag="timer_completed"):
     """The countdown reached zero at the event's instant."""
 
 
-class StatusChanged(_Body, tag="status_changed"):
+class StatusChanged(_Body, frozen=True, tag="status_changed"):
     """A participant changed their own status."""
 
     participant_id: str
     status: Status
 
 
-class RoomEnded(_Body, tag="room_ended"):
+class RoomEnded(_Body, frozen=True, tag="room_ended"):
     """The host ended the jam."""
 
 
 EventBody = (
-    RoomOpened | MemberJoined | MemberLeft | TimerStarted | TimerPaused | TimerReset
-    | TimerCompleted | StatusChanged | RoomEnded
+    RoomOpened
+    | MemberJoined
+    | MemberLeft
+    | TimerStarted
+    | TimerPaused
+    | TimerReset
+    | TimerCompleted
+    | StatusChanged
+    | RoomEnded
 )
 
 
@@ -239,6 +260,7 @@ _ALLOWED: dict[type[_Command], frozenset[Role]] = {
 """Which roles may give which command (design page: a participant changes only their own
 status; a co-host also runs the timer; only the host ends the room)."""
 
+
 def valid_name(name: str) -> str | None:
     """The display name stripped, or ``None`` when empty, too long or containing controls."""
     name = name.strip()
@@ -247,7 +269,9 @@ def valid_name(name: str) -> str | None:
     return name
 
 
-def decide(state: RoomState, actor: str, command: Command, now_ms: int) -> list[EventBody] | Rejected:
+def decide(
+    state: RoomState, actor: str, command: Command, now_ms: int
+) -> list[EventBody] | Rejected:
     """Check ``command`` from participant ``actor`` against the room at ``now_ms``.
 
     Returns the event bodies to append (possibly empty for a no-op), or a :class:`Rejected`.
@@ -329,11 +353,24 @@ def apply(state: RoomState | None, event: Event) -> RoomState:
     if state is None:
         if not isinstance(body, RoomOpened) or event.seq != 1:
             raise LogError("a room's log starts with room_opened at seq 1")
-        host = Participant(participant_id=body.host_id, name=body.host_name, role=Role.HOST,
-                           status=Status.ACTIVE, present=True, joined_seq=1)
-        return RoomState(code=body.code, title=body.title, session_type=body.session_type,
-                         lifecycle=Lifecycle.READY, timer=body.timer, host_id=body.host_id,
-                         participants=(host,), head_seq=1)
+        host = Participant(
+            participant_id=body.host_id,
+            name=body.host_name,
+            role=Role.HOST,
+            status=Status.ACTIVE,
+            present=True,
+            joined_seq=1,
+        )
+        return RoomState(
+            code=body.code,
+            title=body.title,
+            session_type=body.session_type,
+            lifecycle=Lifecycle.READY,
+            timer=body.timer,
+            host_id=body.host_id,
+            participants=(host,),
+            head_seq=1,
+        )
     if event.seq != state.head_seq + 1:
         raise LogError(f"expected seq {state.head_seq + 1}, got {event.seq}")
     replace = msgspec.structs.replace
@@ -344,8 +381,14 @@ def apply(state: RoomState | None, event: Event) -> RoomState:
         case MemberJoined(participant_id=pid, name=name):
             existing = state.participant(pid)
             if existing is None:
-                joined = Participant(participant_id=pid, name=name, role=Role.PARTICIPANT,
-                                     status=Status.ACTIVE, present=True, joined_seq=event.seq)
+                joined = Participant(
+                    participant_id=pid,
+                    name=name,
+                    role=Role.PARTICIPANT,
+                    status=Status.ACTIVE,
+                    present=True,
+                    joined_seq=event.seq,
+                )
                 people = (*state.participants, joined)
             else:
                 people = _update(state.participants, pid, present=True, name=name)
@@ -355,11 +398,9 @@ def apply(state: RoomState | None, event: Event) -> RoomState:
         case StatusChanged(participant_id=pid, status=status):
             state = replace(state, participants=_update(state.participants, pid, status=status))
         case TimerStarted():
-            state = replace(state, lifecycle=Lifecycle.ACTIVE,
-                            timer=timers.start(state.timer, at))
+            state = replace(state, lifecycle=Lifecycle.ACTIVE, timer=timers.start(state.timer, at))
         case TimerPaused():
-            state = replace(state, lifecycle=Lifecycle.PAUSED,
-                            timer=timers.pause(state.timer, at))
+            state = replace(state, lifecycle=Lifecycle.PAUSED, timer=timers.pause(state.timer, at))
         case TimerReset():
             state = replace(state, lifecycle=Lifecycle.READY, timer=timers.reset(state.timer))
         case TimerCompleted():
@@ -370,11 +411,14 @@ def apply(state: RoomState | None, event: Event) -> RoomState:
     return replace(state, head_seq=event.seq)
 
 
-def _update(people: tuple[Participant, ...], pid: str, **changes: object) -> tuple[Participant, ...]:
+def _update(
+    people: tuple[Participant, ...], pid: str, **changes: object
+) -> tuple[Participant, ...]:
     if not any(p.participant_id == pid for p in people):
         raise LogError(f"no participant {pid!r}")
-    return tuple(msgspec.structs.replace(p, **changes) if p.participant_id == pid else p
-                 for p in people)
+    return tuple(
+        msgspec.structs.replace(p, **changes) if p.participant_id == pid else p for p in people
+    )
 
 
 def fold(events: Iterable[Event], state: RoomState | None = None) -> RoomState | None:
@@ -418,4 +462,4 @@ class RoomLog:
 
     def since(self, seq: int) -> list[Event]:
         """Events with a sequence number above ``seq``."""
-        return self.events[max(0, seq):]
+        return self.events[max(0, seq) :]

@@ -85,12 +85,14 @@ def read(anchor: TimerAnchor, now_ms: int) -> TimerReading:
     if anchor.started_at_ms is not None:
         elapsed += max(0, now_ms - anchor.started_at_ms)
     if anchor.duration_ms is None:
-        return TimerReading(elapsed_ms=elapsed, remaining_ms=None, running=anchor.running,
-                            finished=False)
+        return TimerReading(
+            elapsed_ms=elapsed, remaining_ms=None, running=anchor.running, finished=False
+        )
     elapsed = min(elapsed, anchor.duration_ms)
     remaining = anchor.duration_ms - elapsed
-    return TimerReading(elapsed_ms=elapsed, remaining_ms=remaining, running=anchor.running,
-                        finished=remaining == 0)
+    return TimerReading(
+        elapsed_ms=elapsed, remaining_ms=remaining, running=anchor.running, finished=remaining == 0
+    )
 
 
 def completes_at(anchor: TimerAnchor) -> int | None:
@@ -121,8 +123,9 @@ def complete(anchor: TimerAnchor) -> TimerAnchor:
     """Stop a countdown at zero (its whole length banked). Raises :class:`TimerError` otherwise."""
     if anchor.duration_ms is None:
         raise TimerError("a stopwatch never completes")
-    return msgspec.structs.replace(anchor, running=False, started_at_ms=None,
-                                   banked_ms=anchor.duration_ms)
+    return msgspec.structs.replace(
+        anchor, running=False, started_at_ms=None, banked_ms=anchor.duration_ms
+    )
 
 
 def reset(anchor: TimerAnchor) -> TimerAnchor:

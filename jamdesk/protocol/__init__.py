@@ -1,0 +1,1 @@
+"""The wire: messages, codec, limits, version and clock-sync maths. Pure, like ``core``."""

@@ -1,0 +1,399 @@
+"""Sans-I/O protocol engines for the host and for a member (the aioquic pattern).
+
+Neither engine touches a socket or a clock: the adapter in ``jamdesk.net`` feeds in the bytes it
+received and the current time, and carries out the returned :class:`HostOutcome` or
+:class:`MemberOutcome` (bytes to send, links to close, events to persist and show). Tests drive
+the engines directly and compare the exact lists they return.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from jamdesk.core import timer as timers
+from jamdesk.core.room import (
+    PEER_COMMANDS,
+    Command,
+    CompleteTimer,
+    Disconnect,
+    Event,
+    EventBody,
+    Join,
+    Leave,
+    LogError,
+    Rejected,
+    RoomLog,
+    RoomState,
+    apply,
+    decide,
+)
+from jamdesk.protocol.clock import ClockEstimator, ClockSample
+from jamdesk.protocol.codec import DecodeError, batch_events, decode, encode
+from jamdesk.protocol.messages import (
+    PROTOCOL_VERSION,
+    Bye,
+    CommandMessage,
+    Error,
+    Events,
+    Hello,
+    Message,
+    Ping,
+    Pong,
+    Refused,
+    Welcome,
+)
+
+log = logging.getLogger(__name__)
+
+LINK_TIMEOUT_MS = 5_000
+"""A link silent this long is lost; members ping every second (design page, "Network")."""
+
+MAX_BAD_MESSAGES = 20
+"""Malformed or unexpected messages tolerated from one link before the host closes it."""
+
+
+@dataclass(frozen=True)
+class Send:
+    """Bytes for one link."""
+
+    link: str
+    data: bytes
+
+
+@dataclass
+class HostOutcome:
+    """What the host adapter must do after one input.
+
+    ``events`` were appended to the log (persist and show them); ``sends`` go out in order;
+    ``close`` lists links to close after sending; ``refused`` is set when the host's own
+    command was refused.
+    """
+
+    sends: list[Send] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    close: list[str] = field(default_factory=list)
+    refused: Rejected | None = None
+
+
+@dataclass
+class _Link:
+    last_seen_ms: int
+    participant_id: str | None = None
+    bad_messages: int = 0
+
+
+class HostEngine:
+    """The single writer of a room: admits members, decides commands, fans out events.
+
+    Args:
+        log: the room's authoritative log (the host's own participant is ``log.state.host_id``).
+        new_participant_id: returns a fresh unique participant id.
+    """
+
+    def __init__(self, log: RoomLog, new_participant_id: Callable[[], str]) -> None:
+        self.log = log
+        self._new_id = new_participant_id
+        self._links: dict[str, _Link] = {}
+
+    @property
+    def state(self) -> RoomState:
+        """The room now."""
+        return self.log.state
+
+    def linked_participants(self) -> dict[str, str]:
+        """``link -> participant id`` for every admitted link."""
+        return {k: v.participant_id for k, v in self._links.items() if v.participant_id}
+
+    # -- inputs ---------------------------------------------------------------------------
+
+    def link_opened(self, link: str, now_ms: int) -> None:
+        """A data channel to a prospective member opened."""
+        self._links[link] = _Link(last_seen_ms=now_ms)
+
+    def link_closed(self, link: str, now_ms: int) -> HostOutcome:
+        """A link went away; its member, if still present, is recorded as lost."""
+        state = self._links.pop(link, None)
+        out = HostOutcome()
+        if state is not None and state.participant_id is not None:
+            self._run(state.participant_id, Disconnect(), now_ms, out)
+        return out
+
+    def command(self, cmd: Command, now_ms: int) -> HostOutcome:
+        """The host's own command (from its UI or stdin)."""
+        out = HostOutcome()
+        rejected = self._run(self.state.host_id, cmd, now_ms, out)
+        out.refused = rejected
+        return out
+
+    def tick(self, now_ms: int) -> HostOutcome:
+        """Time-driven work: record a finished countdown, drop links silent too long."""
+        out = HostOutcome()
+        end = timers.completes_at(self.state.timer)
+        if end is not None and now_ms >= end:
+            self._run(self.state.host_id, CompleteTimer(), now_ms, out)
+        for link, st in list(self._links.items()):
+            if now_ms - st.last_seen_ms > LINK_TIMEOUT_MS:
+                log.info("link %s silent for %d ms; closing", link, now_ms - st.last_seen_ms)
+                out.close.append(link)
+                out_lost = self.link_closed(link, now_ms)
+                _merge(out, out_lost)
+        return out
+
+    def next_wakeup(self, now_ms: int) -> int:
+        """Room-clock instant :meth:`tick` should next run (at most one second away)."""
+        wake = now_ms + 1_000
+        end = timers.completes_at(self.state.timer)
+        return min(wake, end) if end is not None and end > now_ms else wake
+
+    def receive(self, link: str, data: bytes | str, now_ms: int) -> HostOutcome:
+        """Handle one message from ``link``. Bad input never changes the room."""
+        out = HostOutcome()
+        st = self._links.get(link)
+        if st is None:
+            return out
+        st.last_seen_ms = now_ms
+        msg = decode(data)
+        if isinstance(msg, DecodeError):
+            self._bad(link, st, msg.code, f"That message could not be read ({msg.code}).", out)
+            log.warning("link %s sent a bad message: %s %s", link, msg.code, msg.detail[:200])
+            return out
+        if isinstance(msg, Ping):
+            _send(out, link, Pong(t0=msg.t0, t1=now_ms, t2=now_ms))
+        elif isinstance(msg, Hello):
+            self._hello(link, st, msg, now_ms, out)
+        elif st.participant_id is None:
+            self._bad(link, st, "not_joined", "Say hello before anything else.", out)
+        elif isinstance(msg, CommandMessage):
+            self._peer_command(link, st.participant_id, msg, now_ms, out)
+        elif isinstance(msg, Bye):
+            pid, st.participant_id = st.participant_id, None
+            self._run(pid, Leave(), now_ms, out)
+            out.close.append(link)
+        else:
+            self._bad(
+                link, st, "unexpected", f"A member does not send '{type(msg).__name__}'.", out
+            )
+        return out
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _hello(self, link: str, st: _Link, hello: Hello, now_ms: int, out: HostOutcome) -> None:
+        if hello.protocol != PROTOCOL_VERSION:
+            message = (
+                f"This jam uses Jamdesk protocol {PROTOCOL_VERSION} and your app uses "
+                f"{hello.protocol}. Update Jamdesk on both computers to the same version."
+            )
+            _send(out, link, Error(code="protocol_version", message=message, fatal=True))
+            out.close.append(link)
+            return
+        if st.participant_id is not None:
+            self._bad(link, st, "already_joined", "You have already joined.", out)
+            return
+        pid = hello.participant_id
+        known = self.state.participant(pid) if pid else None
+        if pid is None or known is None or pid == self.state.host_id:
+            pid = self._new_id()
+            since = 0
+        else:
+            since = hello.since_seq if 0 <= hello.since_seq <= self.state.head_seq else 0
+            for other, ost in self._links.items():  # a stale link of the same member
+                if ost.participant_id == pid and other != link:
+                    ost.participant_id = None
+                    out.close.append(other)
+            if known.present:
+                self._run(pid, Disconnect(), now_ms, out)
+        outcome = decide(self.state, pid, Join(name=hello.name), now_ms)
+        if isinstance(outcome, Rejected):
+            _send(out, link, Error(code=outcome.code, message=outcome.reason, fatal=True))
+            out.close.append(link)
+            return
+        st.participant_id = pid
+        self._append(pid, outcome, now_ms, out, exclude=link)
+        _send(
+            out, link, Welcome(protocol=PROTOCOL_VERSION, participant_id=pid, snapshot=self.state)
+        )
+        for batch in batch_events(self.log.since(since)):
+            _send(out, link, Events(events=batch))
+
+    def _peer_command(
+        self, link: str, pid: str, msg: CommandMessage, now_ms: int, out: HostOutcome
+    ) -> None:
+        if not isinstance(msg.command, PEER_COMMANDS):
+            _send(
+                out,
+                link,
+                Refused(
+                    ref=msg.ref,
+                    code="not_allowed",
+                    reason="That command is not accepted from a member.",
+                ),
+            )
+            return
+        rejected = self._run(pid, msg.command, now_ms, out)
+        if rejected is not None:
+            log.info("refused %s from %s: %s", type(msg.command).__name__, pid, rejected.code)
+            _send(out, link, Refused(ref=msg.ref, code=rejected.code, reason=rejected.reason))
+        elif isinstance(msg.command, Leave):
+            self._links[link].participant_id = None
+            out.close.append(link)
+
+    def _run(self, actor: str, cmd: Command, now_ms: int, out: HostOutcome) -> Rejected | None:
+        outcome = decide(self.state, actor, cmd, now_ms)
+        if isinstance(outcome, Rejected):
+            return outcome
+        self._append(actor, outcome, now_ms, out)
+        return None
+
+    def _append(
+        self,
+        actor: str,
+        bodies: list[EventBody],
+        now_ms: int,
+        out: HostOutcome,
+        exclude: str | None = None,
+    ) -> None:
+        events = self.log.append(actor, bodies, now_ms)
+        if not events:
+            return
+        out.events.extend(events)
+        data = encode(Events(events=events))
+        for link, st in self._links.items():
+            if st.participant_id is not None and link != exclude:
+                out.sends.append(Send(link, data))
+
+    def _bad(self, link: str, st: _Link, code: str, message: str, out: HostOutcome) -> None:
+        st.bad_messages += 1
+        fatal = st.bad_messages > MAX_BAD_MESSAGES
+        if fatal:
+            message = "Too many unreadable messages; the host closed the connection."
+            out.close.append(link)
+        _send(out, link, Error(code=code, message=message, fatal=fatal))
+
+
+def _send(out: HostOutcome, link: str, message: Message) -> None:
+    out.sends.append(Send(link, encode(message)))
+
+
+def _merge(into: HostOutcome, other: HostOutcome) -> None:
+    into.sends.extend(other.sends)
+    into.events.extend(other.events)
+    into.close.extend(other.close)
+
+
+# ------------------------------------------------------------------------------- member
+
+
+@dataclass
+class MemberOutcome:
+    """What a member adapter must do after one received message.
+
+    ``welcomed`` is true on the Welcome that gives the room's state; ``events`` are new log
+    entries in order (persist and show them); ``refused`` pairs a command ``ref`` with its
+    refusal; ``error`` is an error the host reported or a message we could not read.
+    """
+
+    welcomed: bool = False
+    events: list[Event] = field(default_factory=list)
+    refused: list[tuple[int, Rejected]] = field(default_factory=list)
+    error: Error | None = None
+    clock_updated: bool = False
+
+
+class MemberEngine:
+    """A member's view of a room: its log, the folded state and its room-clock estimate.
+
+    Args:
+        name: display name to join under.
+        participant_id: the id of an earlier stay to resume, if any.
+        log: events already held from that stay (resumed from ``log[-1].seq``).
+    """
+
+    def __init__(
+        self, name: str, participant_id: str | None = None, log: list[Event] | None = None
+    ) -> None:
+        self.name = name
+        self.participant_id = participant_id
+        self.log: list[Event] = list(log or [])
+        self.state: RoomState | None = None
+        self.clock = ClockEstimator()
+        self._next_ref = 1
+        self._snapshot_seq = 0
+
+    @property
+    def last_seq(self) -> int:
+        """Sequence number of the last event held (0 for none)."""
+        return self.log[-1].seq if self.log else 0
+
+    def hello(self) -> bytes:
+        """The opening message; resumes from :attr:`last_seq` when an id is known."""
+        since = self.last_seq if self.participant_id else 0
+        return encode(
+            Hello(
+                protocol=PROTOCOL_VERSION,
+                name=self.name,
+                participant_id=self.participant_id,
+                since_seq=since,
+            )
+        )
+
+    def command(self, cmd: Command) -> tuple[int, bytes]:
+        """Encode ``cmd``; returns its ``ref`` and the bytes to send."""
+        ref = self._next_ref
+        self._next_ref += 1
+        return ref, encode(CommandMessage(ref=ref, command=cmd))
+
+    def ping(self, local_ms: int) -> bytes:
+        """A clock probe stamped with the local clock."""
+        return encode(Ping(t0=local_ms))
+
+    def bye(self) -> bytes:
+        """The goodbye sent when leaving on purpose."""
+        return encode(Bye(reason="leave"))
+
+    def room_now(self, local_ms: int) -> int:
+        """The room-clock instant for local instant ``local_ms``."""
+        return self.clock.room_now(local_ms)
+
+    def receive(self, data: bytes | str, local_ms: int) -> MemberOutcome:
+        """Handle one message from the host. Unreadable input is reported, never applied."""
+        out = MemberOutcome()
+        msg: Message | DecodeError = decode(data)
+        if isinstance(msg, DecodeError):
+            out.error = Error(code=msg.code, message=msg.detail)
+        elif isinstance(msg, Pong):
+            self.clock.add(ClockSample(t0=msg.t0, t1=msg.t1, t2=msg.t2, t3=local_ms))
+            out.clock_updated = True
+        elif isinstance(msg, Welcome):
+            if msg.participant_id != self.participant_id:
+                self.log = []  # admitted as someone new: the backlog starts again at seq 1
+            self.participant_id = msg.participant_id
+            self.state = msg.snapshot
+            self._snapshot_seq = msg.snapshot.head_seq
+            out.welcomed = True
+        elif isinstance(msg, Events):
+            self._events(msg.events, out)
+        elif isinstance(msg, Refused):
+            out.refused.append((msg.ref, Rejected(code=msg.code, reason=msg.reason)))
+        elif isinstance(msg, Error):
+            out.error = msg
+        else:
+            out.error = Error(code="unexpected", message=type(msg).__name__)
+        return out
+
+    def _events(self, events: list[Event], out: MemberOutcome) -> None:
+        for event in events:
+            if event.seq <= self.last_seq:
+                continue  # already held (a resume overlaps by design)
+            if event.seq != self.last_seq + 1:
+                out.error = Error(code="gap", message=f"missing events before {event.seq}")
+                return
+            if event.seq > self._snapshot_seq:
+                try:
+                    self.state = apply(self.state, event)
+                except LogError as exc:
+                    out.error = Error(code="bad_event", message=str(exc))
+                    return
+            self.log.append(event)
+            out.events.append(event)

@@ -1,0 +1,91 @@
+"""Messages exchanged on a jam's data channel, as msgspec tagged structs (JSON on the wire).
+
+One message per data-channel message, at most :data:`MAX_MESSAGE_BYTES` encoded. A member
+opens with :class:`Hello`; the host answers :class:`Welcome` (the room's snapshot) followed by the
+log as :class:`Events` batches, then every new event as it is appended.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from jamdesk.core.room import Command, Event, RoomState
+
+PROTOCOL_VERSION = 1
+"""Bumped on any change a peer of the previous version could not read."""
+
+MAX_MESSAGE_BYTES = 64 * 1024
+"""Hard limit for one encoded message; SCTP messages of this size go through aiortc unsplit."""
+
+
+class _Message(msgspec.Struct, frozen=True, tag_field="type"):
+    """Base of every message; unknown fields are ignored so that newer peers can add some."""
+
+
+class Hello(_Message, frozen=True, tag="hello"):
+    """A member asks to join. ``participant_id`` and ``since_seq`` resume an earlier stay."""
+
+    protocol: int
+    name: str
+    participant_id: str | None = None
+    since_seq: int = 0
+
+
+class Welcome(_Message, frozen=True, tag="welcome"):
+    """The host admits a member: its id and the room as of ``snapshot.head_seq``."""
+
+    protocol: int
+    participant_id: str
+    snapshot: RoomState
+
+
+class Events(_Message, frozen=True, tag="events"):
+    """Events in sequence order: the backlog after a Welcome, then live ones."""
+
+    events: list[Event]
+
+
+class CommandMessage(_Message, frozen=True, tag="command"):
+    """A member's command; ``ref`` is echoed in a refusal so the sender can match it."""
+
+    ref: int
+    command: Command
+
+
+class Refused(_Message, frozen=True, tag="refused"):
+    """The host refused command ``ref``: a stable ``code`` and a ``reason`` for people."""
+
+    ref: int
+    code: str
+    reason: str
+
+
+class Error(_Message, frozen=True, tag="error"):
+    """Something the peer sent could not be used. ``fatal`` means the host closes the link."""
+
+    code: str
+    message: str
+    fatal: bool = False
+
+
+class Ping(_Message, frozen=True, tag="ping"):
+    """Clock probe: ``t0`` is the member's clock when sent (ms)."""
+
+    t0: int
+
+
+class Pong(_Message, frozen=True, tag="pong"):
+    """Clock answer: ``t1`` room clock on receipt, ``t2`` room clock on sending (ms)."""
+
+    t0: int
+    t1: int
+    t2: int
+
+
+class Bye(_Message, frozen=True, tag="bye"):
+    """A peer is going away on purpose (leave or room ended)."""
+
+    reason: str = ""
+
+
+Message = Hello | Welcome | Events | CommandMessage | Refused | Error | Ping | Pong | Bye

@@ -1,0 +1,240 @@
+"""Host and member engines, driven directly: exact messages out for each input."""
+
+import itertools
+
+import msgspec
+import pytest
+
+from jamdesk.core import timer
+from jamdesk.core.kinds import Lifecycle, SessionType, Status
+from jamdesk.core.room import (
+    CompleteTimer,
+    EndRoom,
+    Join,
+    RoomLog,
+    RoomOpened,
+    SetStatus,
+    StartTimer,
+)
+from jamdesk.protocol.codec import decode, encode
+from jamdesk.protocol.engine import LINK_TIMEOUT_MS, MAX_BAD_MESSAGES, HostEngine, MemberEngine
+from jamdesk.protocol.messages import (
+    PROTOCOL_VERSION,
+    CommandMessage,
+    Error,
+    Events,
+    Hello,
+    Ping,
+    Pong,
+    Refused,
+    Welcome,
+)
+
+
+def new_host(duration_ms: int = 60_000) -> HostEngine:
+    counter = itertools.count(1)
+    log = RoomLog(
+        RoomOpened(
+            code="ALGO7X",
+            title="Algo",
+            session_type=SessionType.FOCUS,
+            timer=timer.countdown(duration_ms),
+            host_id="host",
+            host_name="Ana",
+        ),
+        at_ms=0,
+    )
+    return HostEngine(log, lambda: f"p{next(counter)}")
+
+
+def types_to(out: object, link: str) -> list[str]:
+    return [type(decode(s.data)).__name__ for s in out.sends if s.link == link]  # type: ignore[attr-defined]
+
+
+def join(host: HostEngine, member: MemberEngine, link: str, now: int = 10) -> None:
+    host.link_opened(link, now)
+    out = host.receive(link, member.hello(), now)
+    for send in out.sends:
+        if send.link == link:
+            member.receive(send.data, now)
+
+
+def test_join_gets_welcome_then_whole_log_and_others_get_the_event() -> None:
+    host = new_host()
+    a, b = MemberEngine("Bo"), MemberEngine("Cy")
+    join(host, a, "L1")
+    host.link_opened("L2", 20)
+    out = host.receive("L2", b.hello(), 20)
+    assert types_to(out, "L2") == ["Welcome", "Events"]
+    assert types_to(out, "L1") == ["Events"]
+    assert [e.kind for e in out.events] == ["member_joined"]
+    for s in out.sends:
+        (a if s.link == "L1" else b).receive(s.data, 20)
+    assert a.log == b.log == host.log.events
+    assert a.state == b.state == host.state
+    assert [p.name for p in host.state.participants] == ["Ana", "Bo", "Cy"]
+
+
+def test_participant_cannot_start_timer_and_room_is_untouched() -> None:
+    host = new_host()
+    m = MemberEngine("Bo")
+    join(host, m, "L1")
+    before = (host.state, list(host.log.events))
+    ref, data = m.command(StartTimer())
+    out = host.receive("L1", data, 50)
+    assert out.events == []
+    refused = decode(out.sends[0].data)
+    assert refused == Refused(
+        ref=ref, code="forbidden", reason="Only the host or a co-host can do that."
+    )
+    assert (host.state, host.log.events) == before
+    assert m.receive(out.sends[0].data, 50).refused[0][0] == ref
+
+
+def test_own_status_change_is_broadcast_to_all() -> None:
+    host = new_host()
+    m = MemberEngine("Bo")
+    join(host, m, "L1")
+    _, data = m.command(SetStatus(value=Status.PAUSED))
+    out = host.receive("L1", data, 60)
+    assert [e.kind for e in out.events] == ["status_changed"]
+    got = m.receive(out.sends[0].data, 60)
+    assert [e.kind for e in got.events] == ["status_changed"]
+    assert m.state == host.state
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"garbage",
+        b'{"type":"welcome"}',
+        b"x" * 70_000,
+        encode(CommandMessage(ref=1, command=Join(name="x"))),
+        encode(CommandMessage(ref=2, command=CompleteTimer())),
+    ],
+)
+def test_bad_input_gets_error_and_changes_nothing(data: bytes) -> None:
+    host = new_host()
+    m = MemberEngine("Bo")
+    join(host, m, "L1")
+    before = (host.state, list(host.log.events))
+    out = host.receive("L1", data, 70)
+    assert out.events == []
+    assert out.close == []
+    reply = decode(out.sends[0].data)
+    assert isinstance(reply, Error | Refused)
+    assert (host.state, host.log.events) == before
+
+
+def test_a_flood_of_garbage_closes_only_that_link() -> None:
+    host = new_host()
+    m = MemberEngine("Bo")
+    join(host, m, "L1")
+    host.link_opened("L2", 0)
+    outs = [host.receive("L2", b"nope", 1) for _ in range(MAX_BAD_MESSAGES + 1)]
+    assert outs[-1].close == ["L2"]
+    assert all(o.close == [] for o in outs[:-1])
+    last = decode(outs[-1].sends[0].data)
+    assert isinstance(last, Error)
+    assert last.fatal
+    assert host.state.present_count == 2
+
+
+def test_wrong_protocol_version_is_refused_clearly() -> None:
+    host = new_host()
+    host.link_opened("L1", 0)
+    out = host.receive("L1", encode(Hello(protocol=PROTOCOL_VERSION + 1, name="Bo")), 0)
+    err = decode(out.sends[0].data)
+    assert isinstance(err, Error)
+    assert err.code == "protocol_version"
+    assert err.fatal
+    assert "Update Jamdesk" in err.message
+    assert out.close == ["L1"]
+    assert host.state.present_count == 1
+
+
+def test_commands_before_hello_are_refused() -> None:
+    host = new_host()
+    host.link_opened("L1", 0)
+    out = host.receive("L1", encode(CommandMessage(ref=1, command=EndRoom())), 0)
+    err = decode(out.sends[0].data)
+    assert isinstance(err, Error)
+    assert err.code == "not_joined"
+    assert host.state.lifecycle is Lifecycle.READY
+
+
+def test_ping_pong_uses_room_clock() -> None:
+    host = new_host()
+    host.link_opened("L1", 0)
+    out = host.receive("L1", encode(Ping(t0=123)), 5_000)
+    assert decode(out.sends[0].data) == Pong(t0=123, t1=5_000, t2=5_000)
+
+
+def test_resume_after_drop_misses_nothing_and_duplicates_nothing() -> None:
+    host = new_host()
+    m = MemberEngine("Bo")
+    join(host, m, "L1")
+    host.command(StartTimer(), 1_000)
+    lost = host.link_closed("L1", 2_000)
+    assert [e.kind for e in lost.events] == ["member_left"]
+    host.command(SetStatus(value=Status.PAUSED), 3_000)
+    held = len(m.log)
+    resumed = MemberEngine("Bo", participant_id=m.participant_id, log=m.log)
+    join(host, resumed, "L9", now=4_000)
+    assert resumed.participant_id == m.participant_id
+    assert resumed.log == host.log.events
+    assert [e.seq for e in resumed.log] == list(range(1, len(host.log.events) + 1))
+    assert len(resumed.log) > held
+    assert resumed.state == host.state
+
+
+def test_silent_link_times_out_as_lost() -> None:
+    host = new_host()
+    m = MemberEngine("Bo")
+    join(host, m, "L1", now=0)
+    assert host.tick(LINK_TIMEOUT_MS).close == []
+    out = host.tick(LINK_TIMEOUT_MS + 1)
+    assert out.close == ["L1"]
+    assert [(e.kind, e.body.reason) for e in out.events] == [("member_left", "lost")]  # type: ignore[union-attr]
+
+
+def test_tick_records_countdown_completion_once() -> None:
+    host = new_host(duration_ms=1_000)
+    host.command(StartTimer(), 0)
+    assert host.next_wakeup(500) == 1_000
+    assert host.tick(999).events == []
+    assert [e.kind for e in host.tick(1_000).events] == ["timer_completed"]
+    assert host.tick(1_001).events == []
+
+
+def test_host_own_refusal_is_returned() -> None:
+    host = new_host()
+    out = host.command(EndRoom(), 0)
+    assert out.refused is None
+    again = host.command(EndRoom(), 1)
+    assert again.refused is not None
+    assert again.refused.code == "ended"
+
+
+def test_member_ignores_garbage_from_host_and_reports_it() -> None:
+    m = MemberEngine("Bo")
+    out = m.receive(b"{{{", 0)
+    assert out.error is not None
+    assert out.error.code == "malformed"
+    assert m.state is None
+    assert m.log == []
+
+
+def test_member_snapshot_equals_folded_backlog() -> None:
+    host = new_host()
+    host.command(StartTimer(), 100)
+    m = MemberEngine("Bo")
+    join(host, m, "L1", now=200)
+    welcome_state = m.state
+    assert welcome_state is not None
+    assert welcome_state.lifecycle is Lifecycle.ACTIVE
+    assert msgspec.json.encode(m.state) == msgspec.json.encode(host.state)
+    assert isinstance(
+        decode(encode(Welcome(protocol=1, participant_id="p", snapshot=host.state))), Welcome
+    )
+    assert isinstance(decode(encode(Events(events=host.log.events))), Events)
