@@ -1,0 +1,228 @@
+"""The database facade: open (and migrate) the SQLite file, read and write jams.
+
+Everything returned is a plain frozen value, never an ORM object, so callers on another thread
+(the app runs all of this off the UI thread) hold nothing tied to a session. Methods are
+synchronous and safe to call from one worker thread at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.orm import sessionmaker
+
+from jamdesk.core.room import Event
+from jamdesk.store.models import Profile, SessionEventRow, SessionRow
+from jamdesk.store.paths import DB_NAME
+
+log = logging.getLogger(__name__)
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_event_decoder = msgspec.json.Decoder(Event)
+_encoder = msgspec.json.Encoder()
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or used; the message is fit to show a student."""
+
+
+@dataclass(frozen=True)
+class ProfileData:
+    """The local profile: who this computer's user is in rooms."""
+
+    participant_id: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One stored jam. Times in ms since the Unix epoch on the room clock."""
+
+    id: int
+    room_code: str
+    title: str
+    session_type: str
+    role: str
+    participant_id: str
+    started_at_ms: int
+    ended_at_ms: int | None
+    outcome: str
+    event_count: int
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class Database:
+    """A migrated Jamdesk database in ``directory``.
+
+    Raises :class:`StoreError` if the file cannot be opened or migrated (for example a read-only
+    folder, or a database written by a newer Jamdesk).
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / DB_NAME
+        self._engine: Engine = create_engine(f"sqlite:///{self.path}")
+        event.listen(self._engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        try:
+            self._migrate()
+        except Exception as exc:
+            self._engine.dispose()
+            raise StoreError(
+                f"Jamdesk could not open its data file {self.path}: {exc}. Check that the "
+                f"folder is writable, or start with --data-dir to use another folder."
+            ) from exc
+
+    def _migrate(self) -> None:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(_MIGRATIONS))
+        with self._engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._engine.dispose()
+
+    # -- profile ----------------------------------------------------------------------------
+
+    def profile(self, new_participant_id: str, default_name: str, now_ms: int) -> ProfileData:
+        """The profile, created with ``default_name`` and ``new_participant_id`` on first use."""
+        with self._sessions.begin() as s:
+            row = s.scalars(select(Profile)).first()
+            if row is None:
+                row = Profile(
+                    participant_id=new_participant_id,
+                    display_name=default_name,
+                    created_at_ms=now_ms,
+                )
+                s.add(row)
+            return ProfileData(row.participant_id, row.display_name)
+
+    def set_display_name(self, name: str) -> None:
+        """Change the profile's display name (the profile must exist)."""
+        with self._sessions.begin() as s:
+            s.execute(update(Profile).values(display_name=name))
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def start_session(
+        self,
+        *,
+        room_code: str,
+        title: str,
+        session_type: str,
+        role: str,
+        participant_id: str,
+        started_at_ms: int,
+    ) -> int:
+        """Record a jam being hosted or joined; returns its id."""
+        with self._sessions.begin() as s:
+            row = SessionRow(
+                room_code=room_code,
+                title=title,
+                session_type=session_type,
+                role=role,
+                participant_id=participant_id,
+                started_at_ms=started_at_ms,
+                outcome="live",
+            )
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def append_events(self, session_id: int, events: Sequence[Event]) -> int:
+        """Store ``events`` of a session; an event already stored (same seq) is skipped.
+        Returns how many rows were new."""
+        if not events:
+            return 0
+        rows = [
+            {
+                "session_id": session_id,
+                "seq": e.seq,
+                "at_ms": e.at_ms,
+                "kind": e.kind,
+                "data": _encoder.encode(e).decode(),
+            }
+            for e in events
+        ]
+        with self._sessions.begin() as s:
+            result = s.execute(insert(SessionEventRow).values(rows).on_conflict_do_nothing())
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def finish_session(self, session_id: int, outcome: str, ended_at_ms: int) -> None:
+        """Close a session with ``outcome`` (``ended``, ``left`` or ``interrupted``)."""
+        with self._sessions.begin() as s:
+            s.execute(
+                update(SessionRow)
+                .where(SessionRow.id == session_id)
+                .values(outcome=outcome, ended_at_ms=ended_at_ms)
+            )
+
+    def mark_interrupted(self) -> int:
+        """At start-up: sessions still ``live`` were cut short by a crash or kill. Returns how
+        many; their logs are kept."""
+        with self._sessions.begin() as s:
+            result = s.execute(
+                update(SessionRow).where(SessionRow.outcome == "live").values(outcome="interrupted")
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def events(self, session_id: int) -> list[Event]:
+        """A session's stored log in sequence order."""
+        with self._sessions() as s:
+            data = s.scalars(
+                select(SessionEventRow.data)
+                .where(SessionEventRow.session_id == session_id)
+                .order_by(SessionEventRow.seq)
+            ).all()
+        return [_event_decoder.decode(d) for d in data]
+
+    def sessions(self) -> list[SessionInfo]:
+        """Every stored session, newest first."""
+        counts = (
+            select(SessionEventRow.session_id, func.count().label("n"))
+            .group_by(SessionEventRow.session_id)
+            .subquery()
+        )
+        stmt = (
+            select(SessionRow, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.session_id == SessionRow.id)
+            .order_by(SessionRow.started_at_ms.desc(), SessionRow.id.desc())
+        )
+        with self._sessions() as s:
+            return [_info(row, n) for row, n in s.execute(stmt).all()]
+
+    def session(self, session_id: int) -> SessionInfo | None:
+        """One stored session, or ``None``."""
+        return next((i for i in self.sessions() if i.id == session_id), None)
+
+
+def _info(row: SessionRow, n: int) -> SessionInfo:
+    return SessionInfo(
+        id=row.id,
+        room_code=row.room_code,
+        title=row.title,
+        session_type=row.session_type,
+        role=row.role,
+        participant_id=row.participant_id,
+        started_at_ms=row.started_at_ms,
+        ended_at_ms=row.ended_at_ms,
+        outcome=row.outcome,
+        event_count=int(n),
+    )

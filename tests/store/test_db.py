@@ -1,0 +1,108 @@
+"""The database on real SQLite files: migrations, logs kept once, interrupted sessions."""
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from jamdesk.core import timer
+from jamdesk.core.kinds import SessionType
+from jamdesk.core.room import MemberJoined, RoomLog, RoomOpened, TimerStarted
+from jamdesk.store.db import Database, StoreError
+from jamdesk.store.paths import ENV_VAR, data_dir
+
+
+def sample_log() -> RoomLog:
+    log = RoomLog(
+        RoomOpened(
+            code="ALGO7X",
+            title="Algo",
+            session_type=SessionType.STUDY,
+            timer=timer.countdown(60_000),
+            host_id="h",
+            host_name="Ana",
+        ),
+        1_000,
+    )
+    log.append("p", [MemberJoined(participant_id="p", name="Bo")], 1_100)
+    log.append("h", [TimerStarted()], 1_200)
+    return log
+
+
+def test_migrates_a_new_file_with_wal_and_alembic_version(tmp_path: Path) -> None:
+    db = Database(tmp_path)
+    db.close()
+    con = sqlite3.connect(tmp_path / "jamdesk.sqlite3")
+    tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
+    assert {"profile", "sessions", "session_events", "alembic_version"} <= tables
+    assert con.execute("select version_num from alembic_version").fetchone() == ("0001",)
+    assert con.execute("pragma journal_mode").fetchone() == ("wal",)
+    con.close()
+    Database(tmp_path).close()  # opening again is a no-op migration
+
+
+def test_profile_is_created_once(tmp_path: Path) -> None:
+    db = Database(tmp_path)
+    first = db.profile("id1", "Ana", 0)
+    assert db.profile("id2", "Other", 1) == first
+    db.set_display_name("Ana B")
+    assert db.profile("id3", "x", 2).display_name == "Ana B"
+
+
+def test_event_log_round_trips_and_duplicates_are_stored_once(tmp_path: Path) -> None:
+    db = Database(tmp_path)
+    log = sample_log()
+    sid = db.start_session(
+        room_code="ALGO7X",
+        title="Algo",
+        session_type="STUDY",
+        role="participant",
+        participant_id="p",
+        started_at_ms=1_000,
+    )
+    assert db.append_events(sid, log.events[:2]) == 2
+    assert db.append_events(sid, log.events) == 1  # a resume re-delivers seq 1-2
+    assert db.events(sid) == log.events
+    info = db.session(sid)
+    assert info is not None
+    assert (info.outcome, info.event_count) == ("live", 3)
+
+
+def test_killed_session_shows_as_interrupted_with_its_log(tmp_path: Path) -> None:
+    db = Database(tmp_path)
+    sid = db.start_session(
+        room_code="ALGO7X",
+        title="Algo",
+        session_type="STUDY",
+        role="host",
+        participant_id="h",
+        started_at_ms=1_000,
+    )
+    db.append_events(sid, sample_log().events)
+    db.close()  # the app dies here without finishing the session
+    again = Database(tmp_path)
+    assert again.mark_interrupted() == 1
+    info = again.session(sid)
+    assert info is not None
+    assert info.outcome == "interrupted"
+    assert len(again.events(sid)) == 3
+
+
+def test_unwritable_folder_gives_a_clear_error(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        bad = tmp_path / "file-not-folder"
+        bad.write_text("x")
+        target = bad  # a file where a folder should be fails even for root
+    else:
+        target = tmp_path / "ro"
+        target.mkdir(mode=0o500)
+    with pytest.raises(StoreError, match="could not open its data file"):
+        Database(target)
+
+
+def test_data_dir_override_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "env"))
+    assert data_dir() == tmp_path / "env"
+    assert data_dir(tmp_path / "flag") == tmp_path / "flag"
+    assert (tmp_path / "flag").is_dir()
