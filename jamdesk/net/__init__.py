@@ -1,0 +1,1 @@
+"""Networking: aiortc links in a star, LAN signalling over HTTP, zeroconf discovery."""

@@ -1,0 +1,174 @@
+"""HostService: runs a :class:`~jamdesk.protocol.engine.HostEngine` over real data channels.
+
+Each joiner posts an SDP offer to the LAN signalling endpoint; the service answers, and the
+joiner's data channel becomes one *link* of the star. Everything the engine decides is carried
+out here (send, close, report events); nothing here decides anything about the room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+
+from jamdesk.core.room import Command, Event, Rejected
+from jamdesk.net import rtc
+from jamdesk.net.lan import LanSignallingServer, SessionDescription
+from jamdesk.protocol.engine import HostEngine, HostOutcome
+
+log = logging.getLogger(__name__)
+
+CLOSE_DRAIN_S = 0.5
+"""Delay between the last message to a closed link and closing its peer connection."""
+
+EventsListener = Callable[[list[Event]], None]
+
+
+@dataclass
+class _Peer:
+    pc: RTCPeerConnection
+    channel: RTCDataChannel | None = None
+
+
+class HostService:
+    """Serves one room.
+
+    Args:
+        engine: the room's engine (owns the log).
+        room_clock: returns the room clock now, in ms.
+        on_events: called (on the event loop) with every batch of appended events.
+        bind_host: address the signalling endpoint listens on (``0.0.0.0`` for the LAN).
+        ice_servers: STUN/TURN URLs; none on a LAN.
+    """
+
+    def __init__(
+        self,
+        engine: HostEngine,
+        room_clock: Callable[[], int],
+        on_events: EventsListener,
+        *,
+        bind_host: str = "0.0.0.0",
+        ice_servers: list[str] | None = None,
+    ) -> None:
+        self.engine = engine
+        self._clock = room_clock
+        self._on_events = on_events
+        self._ice_servers = ice_servers
+        self._signalling = LanSignallingServer(self._answer, host=bind_host)
+        self._peers: dict[str, _Peer] = {}
+        self._ids = itertools.count(1)
+        self._wake = asyncio.Event()
+        self._ticker: asyncio.Task[None] | None = None
+        self.port = 0
+
+    async def start(self) -> int:
+        """Start the signalling endpoint and the timer ticker; returns the port."""
+        self.port = await self._signalling.start()
+        self._ticker = asyncio.create_task(self._tick_loop(), name="jamdesk-host-tick")
+        return self.port
+
+    async def command(self, cmd: Command) -> Rejected | None:
+        """Run the host's own command; returns the refusal, if any."""
+        out = self.engine.command(cmd, self._clock())
+        self._carry_out(out)
+        return out.refused
+
+    async def close(self) -> None:
+        """Stop serving: close every link and the endpoint."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        await self._signalling.close()
+        peers, self._peers = list(self._peers.values()), {}
+        await asyncio.gather(*(p.pc.close() for p in peers), return_exceptions=True)
+
+    # -- signalling ---------------------------------------------------------------------------
+
+    async def _answer(self, offer: SessionDescription) -> SessionDescription:
+        link = f"link{next(self._ids)}"
+        pc = rtc.new_peer_connection(self._ice_servers)
+        peer = _Peer(pc)
+        self._peers[link] = peer
+
+        @pc.on("datachannel")
+        def on_datachannel(channel: RTCDataChannel) -> None:
+            if peer.channel is not None:
+                log.warning("%s opened a second data channel; ignoring it", link)
+                return
+            peer.channel = channel
+            self.engine.link_opened(link, self._clock())
+
+            @channel.on("message")
+            def on_message(data: bytes | str) -> None:
+                self._carry_out(self.engine.receive(link, data, self._clock()))
+
+            @channel.on("close")
+            def on_close() -> None:
+                self._drop(link)
+
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:
+            if pc.connectionState in ("failed", "closed"):
+                self._drop(link)
+
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type=offer.type))
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as exc:
+            self._peers.pop(link, None)
+            await pc.close()
+            raise ValueError(str(exc)) from exc
+        answer = rtc.sdp_dict(pc)
+        return SessionDescription(sdp=answer["sdp"], type=answer["type"])
+
+    # -- carrying out the engine's decisions ----------------------------------------------------
+
+    def _carry_out(self, out: HostOutcome) -> None:
+        for send in out.sends:
+            peer = self._peers.get(send.link)
+            if peer is not None and peer.channel is not None:
+                rtc.send(peer.channel, send.data)
+        for link in out.close:
+            self._close_link(link)
+        if out.events:
+            self._wake.set()
+            self._on_events(out.events)
+
+    def _drop(self, link: str) -> None:
+        if self._peers.pop(link, None) is None:
+            return
+        self._carry_out(self.engine.link_closed(link, self._clock()))
+
+    def _close_link(self, link: str) -> None:
+        peer = self._peers.pop(link, None)
+        if peer is None:
+            return
+        self._carry_out(self.engine.link_closed(link, self._clock()))
+        # Let the last messages (a goodbye or a fatal error) drain before tearing down SCTP.
+        loop = asyncio.get_running_loop()
+        loop.call_later(CLOSE_DRAIN_S, _close_soon, peer.pc)
+
+    async def _tick_loop(self) -> None:
+        while True:
+            now = self._clock()
+            self._carry_out(self.engine.tick(now))
+            delay_s = max(0.0, (self.engine.next_wakeup(self._clock()) - self._clock()) / 1000)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay_s)
+
+
+def _close_soon(pc: RTCPeerConnection) -> None:
+    task = asyncio.ensure_future(pc.close())
+    task.add_done_callback(_log_failure)
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("closing a peer connection failed: %s", task.exception())

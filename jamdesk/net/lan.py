@@ -1,0 +1,126 @@
+"""LAN signalling: the host's small HTTP endpoint where a joiner trades SDP offer for answer.
+
+``POST /v1/offer`` with JSON ``{"protocol": 1, "sdp": "...", "type": "offer"}`` answers
+``{"sdp": "...", "type": "answer"}``; errors answer JSON ``{"error": "..."}`` with a 4xx status.
+Bodies over :data:`MAX_BODY_BYTES` are refused by aiohttp itself (``client_max_size``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+import msgspec
+from aiohttp import web
+
+from jamdesk.protocol.messages import PROTOCOL_VERSION
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+OFFER_PATH = "/v1/offer"
+
+
+class SessionDescription(msgspec.Struct, frozen=True):
+    """An SDP offer or answer as it travels over HTTP."""
+
+    sdp: str
+    type: str
+    protocol: int = PROTOCOL_VERSION
+
+
+OfferHandler = Callable[[SessionDescription], Awaitable[SessionDescription]]
+
+
+class SignallingError(ConnectionError):
+    """The host's signalling endpoint could not be reached or refused the offer."""
+
+
+class LanSignallingServer:
+    """Serves :data:`OFFER_PATH` on ``host``:ephemeral port, calling ``on_offer`` per joiner."""
+
+    def __init__(self, on_offer: OfferHandler, host: str = "0.0.0.0") -> None:
+        self._on_offer = on_offer
+        self._host = host
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def start(self) -> int:
+        """Start listening; returns the port chosen by the system."""
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
+        app.router.add_post(OFFER_PATH, self._offer)
+        app.router.add_get("/v1/health", self._health)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+        return self.port
+
+    async def close(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _health(self, _request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "protocol": PROTOCOL_VERSION})
+
+    async def _offer(self, request: web.Request) -> web.Response:
+        try:
+            offer = msgspec.json.decode(await request.read(), type=SessionDescription)
+        except (msgspec.DecodeError, ValueError) as exc:
+            log.warning("bad offer from %s: %s", request.remote, exc)
+            return web.json_response({"error": "That was not an SDP offer."}, status=400)
+        if offer.protocol != PROTOCOL_VERSION:
+            return web.json_response(
+                {
+                    "error": f"This jam uses Jamdesk protocol {PROTOCOL_VERSION} and your app uses "
+                    f"{offer.protocol}. Update Jamdesk on both computers."
+                },
+                status=409,
+            )
+        if offer.type != "offer":
+            return web.json_response({"error": "Expected an SDP offer."}, status=400)
+        try:
+            answer = await self._on_offer(offer)
+        except ValueError as exc:
+            log.warning("unusable offer from %s: %s", request.remote, exc)
+            return web.json_response({"error": "The offer could not be used."}, status=400)
+        return web.json_response(msgspec.to_builtins(answer))
+
+
+async def post_offer(
+    address: tuple[str, int], offer: SessionDescription, timeout_s: float = 10.0
+) -> SessionDescription:
+    """Send ``offer`` to the host at ``address``; returns its answer.
+
+    Raises :class:`SignallingError` with a message fit for a student on any failure.
+    """
+    host, port = address
+    url = f"http://{_bracket(host)}:{port}{OFFER_PATH}"
+    timeout = aiohttp.ClientTimeout(total=timeout_s)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.post(
+                url, data=msgspec.json.encode(offer), headers={"Content-Type": "application/json"}
+            ) as response,
+        ):
+            body = await response.read()
+            if response.status != 200:
+                try:
+                    reason = str(msgspec.json.decode(body).get("error", ""))
+                except (msgspec.DecodeError, AttributeError):
+                    reason = ""
+                raise SignallingError(reason or f"The host answered HTTP {response.status}.")
+            return msgspec.json.decode(body, type=SessionDescription)
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise SignallingError(f"Could not reach the host at {host}:{port}.") from exc
+    except msgspec.DecodeError as exc:
+        raise SignallingError("The host sent an answer Jamdesk cannot read.") from exc
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,234 @@
+"""MemberClient: runs a :class:`~jamdesk.protocol.engine.MemberEngine` over a data channel.
+
+It connects to the host (SDP offer over the LAN endpoint), says hello, keeps the room-clock
+estimate fresh with a ping every second, and when the link drops reconnects by itself with
+backoff for up to :data:`RESUME_WINDOW_MS`, resuming from its last sequence number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+
+from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+
+from jamdesk.core.room import Command
+from jamdesk.net import rtc
+from jamdesk.net.lan import SessionDescription, SignallingError, post_offer
+from jamdesk.protocol.engine import LINK_TIMEOUT_MS, MemberEngine, MemberOutcome
+
+log = logging.getLogger(__name__)
+
+RESUME_WINDOW_MS = 60_000
+"""How long a dropped member keeps trying to come back before giving up."""
+PING_INTERVAL_S = 1.0
+CONNECT_TIMEOUT_S = 10.0
+LEAVE_TIMEOUT_S = 2.0
+
+Address = tuple[str, int]
+AddressSource = Callable[[], Awaitable[Address]]
+
+
+class LinkState(StrEnum):
+    """The member's link to the host, as shown to the student."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    GONE = "gone"
+    CLOSED = "closed"
+
+
+class JoinError(ConnectionError):
+    """Joining failed; the message is fit to show a student."""
+
+
+class MemberClient:
+    """One member's connection to a room.
+
+    Args:
+        engine: the member's engine (holds the log and the clock estimate).
+        local_clock: this computer's clock, in ms (may be wrong by minutes: only the offset
+            to the room clock is used).
+        on_outcome: called with each :class:`MemberOutcome` (events, refusals, errors).
+        on_link: called when the :class:`LinkState` changes.
+        find_host: returns the host's current address; called again before each reconnect, so
+            a host that moved is found (LAN discovery) or the fixed address is reused.
+    """
+
+    def __init__(
+        self,
+        engine: MemberEngine,
+        local_clock: Callable[[], int],
+        on_outcome: Callable[[MemberOutcome], None],
+        on_link: Callable[[LinkState], None],
+        find_host: AddressSource,
+        ice_servers: list[str] | None = None,
+    ) -> None:
+        self.engine = engine
+        self._clock = local_clock
+        self._on_outcome = on_outcome
+        self._on_link = on_link
+        self._find_host = find_host
+        self._ice_servers = ice_servers
+        self._pc: RTCPeerConnection | None = None
+        self._channel: RTCDataChannel | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._last_heard_ms = 0
+        self._closing = False
+        self._welcomed: asyncio.Future[None] | None = None
+        self.link_state = LinkState.CONNECTING
+
+    # -- public ---------------------------------------------------------------------------------
+
+    async def join(self, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+        """Connect and wait until the room's state and the first clock sample are held.
+
+        Raises :class:`JoinError` with a plain-words reason.
+        """
+        try:
+            address = await self._find_host()
+            await asyncio.wait_for(self._connect(address), timeout_s)
+        except TimeoutError as exc:
+            await self._teardown()
+            raise JoinError(
+                "The host did not answer in time. Check that you are on the same "
+                "network and try again."
+            ) from exc
+        except (SignallingError, ConnectionError) as exc:
+            await self._teardown()
+            raise JoinError(str(exc)) from exc
+        self._spawn(self._ping_loop())
+        self._set_link(LinkState.CONNECTED)
+
+    def send(self, cmd: Command) -> int | None:
+        """Send ``cmd``; returns its ref (a refusal comes back in an outcome) or ``None`` when
+        the link is down right now."""
+        ref, data = self.engine.command(cmd)
+        if self._channel is None or not rtc.send(self._channel, data):
+            return None
+        return ref
+
+    async def leave(self) -> None:
+        """Say goodbye and close (the host records the member as having left)."""
+        self._closing = True
+        channel = self._channel
+        if channel is not None and rtc.send(channel, self.engine.bye()):
+            # The host closes the link once it has recorded the goodbye.
+            with contextlib.suppress(TimeoutError, ConnectionError):
+                await rtc.wait_closed(channel, LEAVE_TIMEOUT_S)
+        await self.close()
+
+    async def close(self) -> None:
+        """Close without a goodbye (the host sees the link lost)."""
+        self._closing = True
+        for task in list(self._tasks):
+            if task is not asyncio.current_task():
+                task.cancel()
+        await self._teardown()
+        self._set_link(LinkState.CLOSED)
+
+    # -- connecting -----------------------------------------------------------------------------
+
+    async def _connect(self, address: Address) -> None:
+        await self._teardown()
+        pc = rtc.new_peer_connection(self._ice_servers)
+        self._pc = pc
+        channel = pc.createDataChannel(rtc.CHANNEL_LABEL, ordered=True)
+        self._channel = channel
+        loop = asyncio.get_running_loop()
+        welcomed: asyncio.Future[None] = loop.create_future()
+        self._welcomed = welcomed
+
+        @channel.on("message")
+        def on_message(data: bytes | str) -> None:
+            self._receive(data)
+
+        @channel.on("close")
+        def on_close() -> None:
+            self._lost(channel)
+
+        await pc.setLocalDescription(await pc.createOffer())
+        offer = rtc.sdp_dict(pc)
+        answer = await post_offer(address, SessionDescription(sdp=offer["sdp"], type="offer"))
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))
+        await rtc.wait_open(channel, CONNECT_TIMEOUT_S)
+        self._last_heard_ms = self._clock()
+        rtc.send(channel, self.engine.hello())
+        rtc.send(channel, self.engine.ping(self._clock()))
+        await welcomed
+
+    async def _teardown(self) -> None:
+        pc, self._pc, self._channel = self._pc, None, None
+        if pc is not None:
+            await pc.close()
+
+    def _receive(self, data: bytes | str) -> None:
+        now = self._clock()
+        self._last_heard_ms = now
+        out = self.engine.receive(data, now)
+        welcomed = self._welcomed
+        if welcomed is not None and not welcomed.done():
+            if out.error is not None and out.error.fatal:
+                welcomed.set_exception(JoinError(out.error.message))
+                return
+            if self.engine.state is not None and self.engine.clock.synced:
+                welcomed.set_result(None)
+        if out.error is not None and out.error.fatal:
+            self._spawn(self._fatal(out.error.message))
+        self._on_outcome(out)
+
+    async def _fatal(self, message: str) -> None:
+        log.warning("the host closed our link: %s", message)
+        await self.close()
+        self._set_link(LinkState.GONE)
+
+    # -- keeping the link alive -----------------------------------------------------------------
+
+    async def _ping_loop(self) -> None:
+        while not self._closing:
+            await asyncio.sleep(PING_INTERVAL_S)
+            if self._channel is not None:
+                rtc.send(self._channel, self.engine.ping(self._clock()))
+            if self._clock() - self._last_heard_ms > LINK_TIMEOUT_MS and self._channel:
+                log.info("no word from the host for %d ms", self._clock() - self._last_heard_ms)
+                self._lost(self._channel)
+
+    def _lost(self, channel: RTCDataChannel) -> None:
+        if self._closing or channel is not self._channel:
+            return
+        self._channel = None
+        self._spawn(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        self._set_link(LinkState.RECONNECTING)
+        deadline = self._clock() + RESUME_WINDOW_MS
+        delay_s = 0.2
+        while not self._closing and self._clock() < deadline:
+            try:
+                address = await self._find_host()
+                await asyncio.wait_for(self._connect(address), CONNECT_TIMEOUT_S)
+            except (TimeoutError, SignallingError, ConnectionError) as exc:
+                log.info("reconnect failed (%s); retrying in %.1f s", exc, delay_s)
+                await self._teardown()
+                await asyncio.sleep(delay_s)
+                delay_s = min(delay_s * 2, 5.0)
+                continue
+            self._set_link(LinkState.CONNECTED)
+            return
+        if not self._closing:
+            await self._teardown()
+            self._set_link(LinkState.GONE)
+
+    def _set_link(self, state: LinkState) -> None:
+        if state is not self.link_state:
+            self.link_state = state
+            self._on_link(state)
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

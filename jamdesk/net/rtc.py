@@ -1,0 +1,76 @@
+"""Small helpers around aiortc peer connections and data channels.
+
+We never pass ``RTCConfiguration()`` without servers: with no configuration aiortc asks a
+public STUN server, which a LAN jam must not depend on. Candidates are gathered up front by
+``setLocalDescription`` (aiortc does not trickle ICE), so an SDP offer or answer is complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiortc import RTCConfiguration, RTCDataChannel, RTCIceServer, RTCPeerConnection
+
+CHANNEL_LABEL = "jamdesk"
+
+
+def new_peer_connection(ice_servers: list[str] | None = None) -> RTCPeerConnection:
+    """A peer connection using only ``ice_servers`` (STUN/TURN URLs; none on a LAN)."""
+    servers = [RTCIceServer(urls=url) for url in ice_servers or []]
+    return RTCPeerConnection(configuration=RTCConfiguration(iceServers=servers))
+
+
+async def wait_open(channel: RTCDataChannel, timeout_s: float) -> None:
+    """Wait until ``channel`` is open. Raises ``TimeoutError`` or ``ConnectionError``."""
+    if channel.readyState == "open":
+        return
+    loop = asyncio.get_running_loop()
+    opened: asyncio.Future[None] = loop.create_future()
+
+    def on_open() -> None:
+        if not opened.done():
+            opened.set_result(None)
+
+    def on_close() -> None:
+        if not opened.done():
+            opened.set_exception(ConnectionError("the data channel closed before opening"))
+
+    channel.on("open", on_open)
+    channel.on("close", on_close)
+    try:
+        await asyncio.wait_for(opened, timeout_s)
+    finally:
+        channel.remove_listener("open", on_open)
+        channel.remove_listener("close", on_close)
+
+
+async def wait_closed(channel: RTCDataChannel, timeout_s: float) -> None:
+    """Wait until ``channel`` is closed. Raises ``TimeoutError``."""
+    if channel.readyState == "closed":
+        return
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def on_close() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    channel.on("close", on_close)
+    try:
+        await asyncio.wait_for(closed, timeout_s)
+    finally:
+        channel.remove_listener("close", on_close)
+
+
+def send(channel: RTCDataChannel, data: bytes) -> bool:
+    """Send ``data`` as one text message if the channel is open; returns whether it was sent."""
+    if channel.readyState != "open":
+        return False
+    channel.send(data.decode("utf-8"))
+    return True
+
+
+def sdp_dict(pc: RTCPeerConnection) -> dict[str, Any]:
+    """The local description as ``{"sdp": ..., "type": ...}``."""
+    desc = pc.localDescription
+    return {"sdp": desc.sdp, "type": desc.type}

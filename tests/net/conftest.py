@@ -1,0 +1,116 @@
+"""Real aiortc peers in one event loop, ICE restricted to 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from jamdesk.core import timer
+from jamdesk.core.kinds import SessionType
+from jamdesk.core.room import Event, RoomLog, RoomOpened
+from jamdesk.net import addresses
+from jamdesk.net.host_service import HostService
+from jamdesk.net.member_client import LinkState, MemberClient
+from jamdesk.protocol.engine import HostEngine, MemberEngine, MemberOutcome
+
+addresses.install(addresses.NetworkMode.LOOPBACK)
+
+
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass
+class Recorder:
+    """Collects what a peer saw; ``wait_for`` waits on a condition, never a sleep."""
+
+    outcomes: list[MemberOutcome] = field(default_factory=list)
+    links: list[LinkState] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    def host_events(self, events: list[Event]) -> None:
+        self.events.extend(events)
+        self._poke()
+
+    def __post_init__(self) -> None:
+        self._changed = asyncio.Condition()
+
+    def outcome(self, out: MemberOutcome) -> None:
+        self.outcomes.append(out)
+        self._poke()
+
+    def link(self, state: LinkState) -> None:
+        self.links.append(state)
+        self._poke()
+
+    def _poke(self) -> None:
+        async def notify() -> None:
+            async with self._changed:
+                self._changed.notify_all()
+
+        asyncio.ensure_future(notify())
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(predicate), timeout_s)
+
+
+@dataclass
+class Room:
+    service: HostService
+    host: Recorder
+    port: int
+
+    @property
+    def events(self) -> list[Event]:
+        return self.host.events
+
+    def member(
+        self,
+        name: str,
+        clock: Callable[[], int] = wall_ms,
+        engine: MemberEngine | None = None,
+        gate: asyncio.Event | None = None,
+    ) -> tuple[MemberClient, Recorder]:
+        """A member; with ``gate``, finding the host waits until the gate is set."""
+        rec = Recorder()
+        port = self.port
+
+        async def find() -> tuple[str, int]:
+            if gate is not None:
+                await gate.wait()
+            return ("127.0.0.1", port)
+
+        client = MemberClient(engine or MemberEngine(name), clock, rec.outcome, rec.link, find)
+        return client, rec
+
+
+@pytest.fixture
+async def room() -> AsyncIterator[Room]:
+    counter = itertools.count(1)
+    log = RoomLog(
+        RoomOpened(
+            code="ALGO7X",
+            title="Algorithms",
+            session_type=SessionType.STUDY,
+            timer=timer.countdown(25 * 60_000),
+            host_id="host",
+            host_name="Ana",
+        ),
+        at_ms=wall_ms(),
+    )
+    host = Recorder(events=list(log.events))
+    service = HostService(
+        HostEngine(log, lambda: f"p{next(counter)}"),
+        wall_ms,
+        host.host_events,
+        bind_host="127.0.0.1",
+    )
+    port = await service.start()
+    yield Room(service, host, port)
+    await service.close()

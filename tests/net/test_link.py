@@ -1,0 +1,128 @@
+"""Host and members over real aiortc data channels on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+
+from jamdesk.core import timer
+from jamdesk.core.kinds import Lifecycle, Status
+from jamdesk.core.room import SetStatus, StartTimer
+from jamdesk.net.member_client import LinkState
+from tests.net.conftest import Room, wall_ms
+
+
+async def test_member_joins_and_holds_the_same_state_and_log(room: Room) -> None:
+    client, rec = room.member("Bo")
+    await client.join()
+    assert client.engine.state == room.service.engine.state
+    assert client.engine.log == room.service.engine.log.events
+    assert [p.name for p in client.engine.state.participants] == ["Ana", "Bo"]
+    await client.close()
+
+
+async def test_host_timer_start_reaches_member_and_readings_agree(room: Room) -> None:
+    skew = -97_000  # the member's clock is 97 s slow
+
+    def skewed() -> int:
+        return wall_ms() + skew
+
+    client, rec = room.member("Bo", clock=skewed)
+    await client.join()
+    assert await room.service.command(StartTimer()) is None
+    await rec.wait_for(lambda: client.engine.state.lifecycle is Lifecycle.ACTIVE)
+    member_view = timer.read(client.engine.state.timer, client.engine.room_now(skewed()))
+    host_view = timer.read(room.service.engine.state.timer, wall_ms())
+    assert abs(member_view.remaining_ms - host_view.remaining_ms) < 30  # type: ignore[operator]
+    await client.close()
+
+
+async def test_member_status_reaches_everyone(room: Room) -> None:
+    a, rec_a = room.member("Bo")
+    b, rec_b = room.member("Cy")
+    await a.join()
+    await b.join()
+    a.send(SetStatus(value=Status.DONE))
+    await rec_b.wait_for(
+        lambda: b.engine.state.participant(a.engine.participant_id).status is Status.DONE
+    )
+    assert b.engine.log == a.engine.log or len(a.engine.log) <= len(b.engine.log)
+    await a.close()
+    await b.close()
+
+
+async def test_refused_command_comes_back_and_changes_nothing(room: Room) -> None:
+    client, rec = room.member("Bo")
+    await client.join()
+    before = room.service.engine.state
+    ref = client.send(StartTimer())
+    await rec.wait_for(lambda: any(o.refused for o in rec.outcomes))
+    refusal = next(r for o in rec.outcomes for r in o.refused)
+    assert refusal[0] == ref
+    assert refusal[1].code == "forbidden"
+    assert room.service.engine.state == before
+    await client.close()
+
+
+async def test_leave_is_recorded_as_left(room: Room) -> None:
+    client, _ = room.member("Bo")
+    await client.join()
+    pid = client.engine.participant_id
+    await client.leave()
+    await room.host.wait_for(lambda: room.events[-1].kind == "member_left")
+    assert room.events[-1].body.reason == "left"  # type: ignore[union-attr]
+    assert room.service.engine.state.participant(pid).present is False  # type: ignore[union-attr]
+
+
+async def test_candidates_stay_on_loopback(room: Room) -> None:
+    client, _ = room.member("Bo")
+    await client.join()
+    assert client._pc is not None
+    sdp = client._pc.localDescription.sdp + client._pc.remoteDescription.sdp
+    candidates = [line for line in sdp.splitlines() if line.startswith("a=candidate")]
+    assert candidates
+    assert all(" 127.0.0.1 " in line for line in candidates), candidates
+    await client.close()
+
+
+async def test_dropped_member_resumes_and_misses_nothing(room: Room) -> None:
+    gate = asyncio.Event()
+    gate.set()
+    client, rec = room.member("Bo", gate=gate)
+    await client.join()
+    pid = client.engine.participant_id
+    gate.clear()  # while away, the member cannot find the host
+    assert client._pc is not None
+    await client._pc.close()  # the link drops (Wi-Fi blip): no goodbye
+    await rec.wait_for(lambda: LinkState.RECONNECTING in rec.links)
+    await room.host.wait_for(lambda: room.events[-1].kind == "member_left")
+    assert await room.service.command(StartTimer()) is None  # happens while the member is away
+    gate.set()
+    await rec.wait_for(lambda: rec.links[-1] is LinkState.CONNECTED)
+    await rec.wait_for(lambda: client.engine.last_seq == room.service.engine.state.head_seq)
+    assert client.engine.participant_id == pid
+    assert client.engine.log == room.service.engine.log.events
+    assert [e.seq for e in client.engine.log] == list(range(1, len(client.engine.log) + 1))
+    assert client.engine.state == room.service.engine.state
+    assert [e.kind for e in room.events[-3:]] == ["member_left", "timer_started", "member_joined"]
+    await client.close()
+
+
+async def test_garbage_from_one_member_does_not_disturb_the_room(room: Room) -> None:
+    bad, bad_rec = room.member("Mallory")
+    good, good_rec = room.member("Bo")
+    await bad.join()
+    await good.join()
+    before = room.service.engine.state
+    assert bad._channel is not None
+    bad._channel.send("{ this is not json")
+    bad._channel.send(b"\x00\x01 binary junk")
+    bad._channel.send("x" * 70_000)
+    await bad_rec.wait_for(lambda: sum(o.error is not None for o in bad_rec.outcomes) >= 3)
+    codes = [o.error.code for o in bad_rec.outcomes if o.error is not None]
+    assert codes == ["malformed", "malformed", "too_large"]
+    assert room.service.engine.state == before
+    good.send(SetStatus(value=Status.PAUSED))
+    await good_rec.wait_for(lambda: good.engine.state.head_seq > before.head_seq)
+    assert good.engine.state.participant(good.engine.participant_id).status is Status.PAUSED
+    await bad.close()
+    await good.close()
