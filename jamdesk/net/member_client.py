@@ -62,6 +62,7 @@ class MemberClient:
     def __init__(
         self,
         engine: MemberEngine,
+        *,
         local_clock: Callable[[], int],
         on_outcome: Callable[[MemberOutcome], None],
         on_link: Callable[[LinkState], None],

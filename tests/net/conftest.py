@@ -38,7 +38,7 @@ class Recorder:
         self._poke()
 
     def __post_init__(self) -> None:
-        self._changed = asyncio.Condition()
+        self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
 
     def outcome(self, out: MemberOutcome) -> None:
         self.outcomes.append(out)
@@ -49,15 +49,20 @@ class Recorder:
         self._poke()
 
     def _poke(self) -> None:
-        async def notify() -> None:
-            async with self._changed:
-                self._changed.notify_all()
-
-        asyncio.ensure_future(notify())
+        for predicate, future in self._waiters:
+            if not future.done() and predicate():
+                future.set_result(None)
 
     async def wait_for(self, predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(predicate), timeout_s)
+        """Return once ``predicate()`` holds, re-checked on every recorded change."""
+        if predicate():
+            return
+        entry = (predicate, asyncio.get_running_loop().create_future())
+        self._waiters.append(entry)
+        try:
+            await asyncio.wait_for(entry[1], timeout_s)
+        finally:
+            self._waiters.remove(entry)
 
 
 @dataclass
@@ -86,7 +91,13 @@ class Room:
                 await gate.wait()
             return ("127.0.0.1", port)
 
-        client = MemberClient(engine or MemberEngine(name), clock, rec.outcome, rec.link, find)
+        client = MemberClient(
+            engine or MemberEngine(name),
+            local_clock=clock,
+            on_outcome=rec.outcome,
+            on_link=rec.link,
+            find_host=find,
+        )
         return client, rec
 
 
