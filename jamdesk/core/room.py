@@ -286,11 +286,11 @@ def decide(
     if member.role not in allowed:
         who = "the host or a co-host" if Role.COHOST in allowed else "the host"
         return Rejected("forbidden", f"Only {who} can do that.")
+    if state.lifecycle is Lifecycle.ENDED:  # the log of an ended room is final
+        return Rejected("ended", "This jam has ended.")
     if isinstance(command, Leave | Disconnect):
         reason: Literal["left", "lost"] = "left" if isinstance(command, Leave) else "lost"
         return [MemberLeft(participant_id=actor, reason=reason)]
-    if state.lifecycle is Lifecycle.ENDED:
-        return Rejected("ended", "This jam has ended.")
     if isinstance(command, SetStatus):
         if member.status is command.value:
             return []

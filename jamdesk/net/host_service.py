@@ -63,6 +63,7 @@ class HostService:
         self._peers: dict[str, _Peer] = {}
         self._ids = itertools.count(1)
         self._wake = asyncio.Event()
+        self._links_changed = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
         self.port = 0
 
@@ -77,6 +78,19 @@ class HostService:
         out = self.engine.command(cmd, self._clock())
         self._carry_out(out)
         return out.refused
+
+    async def wait_no_links(self, timeout_s: float) -> bool:
+        """Wait until every member has closed its link (as members do when the room ends), at
+        most ``timeout_s``. Returns whether all did."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while self._peers:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                return False
+            self._links_changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._links_changed.wait(), remaining)
+        return True
 
     async def close(self) -> None:
         """Stop serving: close every link and the endpoint."""
@@ -143,12 +157,14 @@ class HostService:
     def _drop(self, link: str) -> None:
         if self._peers.pop(link, None) is None:
             return
+        self._links_changed.set()
         self._carry_out(self.engine.link_closed(link, self._clock()))
 
     def _close_link(self, link: str) -> None:
         peer = self._peers.pop(link, None)
         if peer is None:
             return
+        self._links_changed.set()
         self._carry_out(self.engine.link_closed(link, self._clock()))
         # Let the last messages (a goodbye or a fatal error) drain before tearing down SCTP.
         loop = asyncio.get_running_loop()

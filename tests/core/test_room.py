@@ -126,7 +126,7 @@ def test_lifecycle_ready_active_paused_ended() -> None:
     ]
     # Ended: time stopped with 2 s banked, and nothing more is accepted.
     assert timer.read(log.state.timer, 99_000).elapsed_ms == 2_000
-    for cmd in (StartTimer(), SetStatus(value=Status.DONE), EndRoom()):
+    for cmd in (StartTimer(), SetStatus(value=Status.DONE), EndRoom(), Leave()):
         result = decide(log.state, HOST, cmd, 5_000)
         assert isinstance(result, Rejected)
         assert result.code == "ended"

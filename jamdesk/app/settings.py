@@ -1,0 +1,55 @@
+"""What a student chooses when hosting, parsed and checked with clear messages."""
+
+from __future__ import annotations
+
+import re
+
+from jamdesk.core import timer as timers
+from jamdesk.core.kinds import SessionType
+from jamdesk.core.timer import TimerAnchor, TimerError
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+class SettingsError(ValueError):
+    """A setting a student typed that cannot be used; the message says how to fix it."""
+
+
+def parse_duration_ms(text: str) -> int:
+    """``"25m"``, ``"1h30m"``, ``"90s"`` or plain minutes ``"25"`` -> milliseconds.
+
+    Raises :class:`SettingsError`.
+    """
+    text = text.strip().lower().replace(" ", "")
+    if text.isdigit():
+        return int(text) * 60_000
+    match = _DURATION.match(text)
+    if not text or match is None:
+        raise SettingsError(f"'{text}' is not a length of time; write it like 25m, 1h30m or 90s.")
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return ((hours * 60 + minutes) * 60 + seconds) * 1000
+
+
+def parse_timer(spec: str) -> TimerAnchor:
+    """``countdown:25m`` or ``stopwatch`` -> a stopped :class:`TimerAnchor`.
+
+    Raises :class:`SettingsError` with the accepted forms.
+    """
+    kind, _, length = spec.strip().lower().partition(":")
+    try:
+        if kind == "stopwatch" and not length:
+            return timers.stopwatch()
+        if kind == "countdown":
+            return timers.countdown(parse_duration_ms(length or "25m"))
+    except TimerError as exc:
+        raise SettingsError(f"The countdown must last from 1 second to 24 hours ({exc}).") from exc
+    raise SettingsError(f"'{spec}' is not a timer; use countdown:25m or stopwatch.")
+
+
+def parse_session_type(text: str) -> SessionType:
+    """A session type by name, any case. Raises :class:`SettingsError` listing the 13 types."""
+    try:
+        return SessionType(text.strip().upper())
+    except ValueError:
+        names = ", ".join(t.value for t in SessionType)
+        raise SettingsError(f"'{text}' is not a session type; choose one of {names}.") from None

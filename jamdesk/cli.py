@@ -1,0 +1,123 @@
+"""The ``jamdesk`` command: the GUI by default, or a headless host/join for scripts and tests.
+
+Exit codes: 0 done, 2 bad usage or settings, 3 could not join, 4 data folder unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from jamdesk import __version__
+from jamdesk.core.kinds import SessionType
+
+EXIT_USAGE = 2
+EXIT_JOIN_FAILED = 3
+EXIT_STORAGE = 4
+
+
+def default_name() -> str:
+    """A first guess at the student's display name: their login name, capitalised."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = ""
+    return (name or "Student")[:40].capitalize()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (public so the README's usage can be checked against it)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="keep Jamdesk's data here (default: your user data folder; or set JAMDESK_DATA_DIR)",
+    )
+    common.add_argument("--name", help="your display name in rooms")
+    common.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="how much to log on stderr",
+    )
+    common.add_argument("--clock-skew-ms", type=int, default=0, help=argparse.SUPPRESS)
+    common.add_argument(
+        "--network",
+        choices=["auto", "loopback"],
+        help="'loopback' keeps every packet on this computer (or set JAMDESK_NETWORK)",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="jamdesk", parents=[common], description="Shared focus sessions with your study group."
+    )
+    parser.add_argument("--version", action="version", version=f"jamdesk {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    host = sub.add_parser("host", parents=[common], help="host a jam")
+    host.add_argument(
+        "--headless", action="store_true", help="no window: JSON lines on stdout, commands on stdin"
+    )
+    host.add_argument("--title", default="Focus jam", help="the room's title")
+    host.add_argument(
+        "--type",
+        default="FOCUS",
+        metavar="TYPE",
+        help="session type: " + ", ".join(t.value for t in SessionType),
+    )
+    host.add_argument(
+        "--timer",
+        default="countdown:25m",
+        help="countdown:25m, countdown:1h30m, countdown:90s or stopwatch",
+    )
+    host.add_argument(
+        "--bind",
+        default="0.0.0.0",
+        metavar="ADDRESS",
+        help="address the join endpoint listens on (default: all)",
+    )
+    host.add_argument(
+        "--no-advertise",
+        action="store_true",
+        help="do not announce the room on the LAN (join with --address)",
+    )
+
+    join = sub.add_parser("join", parents=[common], help="join a jam by its code")
+    join.add_argument("code", help="the jam's code, like ALGO7X")
+    join.add_argument(
+        "--headless", action="store_true", help="no window: JSON lines on stdout, commands on stdin"
+    )
+    join.add_argument(
+        "--address", metavar="HOST:PORT", help="the host's address, skipping LAN discovery"
+    )
+    return parser
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """``"host:port"`` or ``"[v6]:port"`` -> (host, port). Raises ``ValueError``."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"'{text}' is not an address like 192.168.1.20:41234")
+    return host.strip("[]"), int(port)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.network:
+        os.environ["JAMDESK_NETWORK"] = args.network
+    if args.command in ("host", "join") and args.headless:
+        from jamdesk.headless import run_headless  # noqa: PLC0415 - headless never loads Qt
+
+        return run_headless(args)
+    from jamdesk.ui.main import run_gui  # noqa: PLC0415 - Qt only when a window is wanted
+
+    return run_gui(args)
