@@ -1,0 +1,1 @@
+"""Synchronised audio (issue 6): pygame mixer adapter, ambient layers, player."""

@@ -1,0 +1,1 @@
+"""The deployable signalling server for internet jams (issue 8)."""

@@ -1,0 +1,46 @@
+"""Start the GUI: QApplication on the qasync loop, the window first, heavy imports later."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from jamdesk.ui.theme import style_sheet
+from jamdesk.ui.window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (existing one reused), named and styled."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv or sys.argv[:1])
+    app.setApplicationName("Jamdesk")
+    app.setOrganizationName("Jamdesk")
+    app.setStyle("Fusion")  # the same look on every platform, under our style sheet
+    app.setStyleSheet(style_sheet())
+    return app
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Show the window and run until it is closed; returns the exit code."""
+    from jamdesk.cli import default_name  # noqa: PLC0415 - cli imports us lazily
+
+    app = create_app()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow(args, default_name())
+    window.show()
+    log.info("first window shown")
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    with loop:
+        loop.run_until_complete(closed.wait())
+        loop.run_until_complete(window.shutdown())
+    return 0

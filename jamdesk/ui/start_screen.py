@@ -1,0 +1,244 @@
+"""The start screen: choose a display name, then host a jam or join one by its code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jamdesk.core.kinds import SessionType
+
+
+@dataclass(frozen=True)
+class HostForm:
+    """What the student filled in to host: timer is ``countdown:Nm`` or ``stopwatch``."""
+
+    name: str
+    title: str
+    session_type: SessionType
+    timer: str
+
+
+@dataclass(frozen=True)
+class JoinForm:
+    """What the student filled in to join; ``address`` is optional (``host:port``)."""
+
+    name: str
+    code: str
+    address: str
+
+
+def card(title: str) -> tuple[QFrame, QVBoxLayout]:
+    """A white rounded panel with a heading; returns it and its layout."""
+    frame = QFrame()
+    frame.setObjectName("Card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(20, 18, 20, 20)
+    layout.setSpacing(12)
+    heading = QLabel(title)
+    heading.setObjectName("CardTitle")
+    layout.addWidget(heading)
+    return frame, layout
+
+
+class StartScreen(QWidget):
+    """Emits :attr:`host_requested` or :attr:`join_requested`; shows errors and progress."""
+
+    host_requested = Signal(object)  # HostForm
+    join_requested = Signal(object)  # JoinForm
+
+    def __init__(self, name: str = "") -> None:
+        super().__init__()
+        self.setObjectName("Screen")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(36, 28, 36, 28)
+        outer.setSpacing(16)
+
+        brand = QLabel("Jamdesk")
+        brand.setObjectName("Brand")
+        tagline = QLabel("Focus together: one timer for your whole study group.")
+        tagline.setObjectName("Tagline")
+        outer.addWidget(brand)
+        outer.addWidget(tagline)
+
+        name_row = QHBoxLayout()
+        name_label = QLabel("Your name")
+        self.name_edit = QLineEdit(name)
+        self.name_edit.setMaxLength(40)
+        self.name_edit.setPlaceholderText("How others see you")
+        name_label.setBuddy(self.name_edit)
+        name_row.addWidget(name_label)
+        name_row.addWidget(self.name_edit, 1)
+        outer.addLayout(name_row)
+
+        panels = QHBoxLayout()
+        panels.setSpacing(16)
+        panels.addWidget(self._host_card(), 3)
+        panels.addWidget(self._join_card(), 2)
+        outer.addLayout(panels)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.hide()
+        outer.addWidget(self.status)
+        outer.addStretch(1)
+
+        QShortcut(QKeySequence("Ctrl+H"), self, self.host_button.click)
+        QShortcut(QKeySequence("Ctrl+J"), self, self._focus_code)
+
+    def _host_card(self) -> QFrame:
+        frame, layout = card("Host a jam")
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.title_edit = QLineEdit("Focus jam")
+        self.title_edit.setMaxLength(80)
+        form.addRow("Title", self.title_edit)
+        self.type_combo = QComboBox()
+        for kind in SessionType:
+            self.type_combo.addItem(kind.label, kind)
+        form.addRow("Session", self.type_combo)
+
+        timer_row = QHBoxLayout()
+        self.countdown_radio = QRadioButton("Countdown")
+        self.stopwatch_radio = QRadioButton("Stopwatch")
+        self.countdown_radio.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.countdown_radio)
+        group.addButton(self.stopwatch_radio)
+        self.minutes_spin = QSpinBox()
+        self.minutes_spin.setRange(1, 24 * 60)
+        self.minutes_spin.setValue(25)
+        self.minutes_spin.setSuffix(" min")
+        self.stopwatch_radio.toggled.connect(lambda on: self.minutes_spin.setEnabled(not on))
+        timer_row.addWidget(self.countdown_radio)
+        timer_row.addWidget(self.minutes_spin)
+        timer_row.addSpacing(12)
+        timer_row.addWidget(self.stopwatch_radio)
+        timer_row.addStretch(1)
+        form.addRow("Timer", timer_row)
+        layout.addLayout(form)
+
+        self.host_button = QPushButton("Host jam")
+        self.host_button.setObjectName("Primary")
+        self.host_button.setToolTip("Start a room and get a code to share (Ctrl+H)")
+        self.host_button.clicked.connect(self._on_host)
+        layout.addWidget(self.host_button, alignment=Qt.AlignmentFlag.AlignRight)
+        return frame
+
+    def _join_card(self) -> QFrame:
+        frame, layout = card("Join a jam")
+        hint = QLabel("Ask the host for the 6-character code.")
+        hint.setObjectName("Hint")
+        layout.addWidget(hint)
+        self.code_edit = QLineEdit()
+        self.code_edit.setPlaceholderText("ALGO7X")
+        self.code_edit.setMaxLength(9)
+        self.code_edit.textEdited.connect(self._upper_code)
+        self.code_edit.returnPressed.connect(self._on_join)
+        layout.addWidget(self.code_edit)
+        self.address_edit = QLineEdit()
+        self.address_edit.setPlaceholderText("Host address (optional), e.g. 192.168.1.20:41234")
+        self.address_edit.setToolTip("Only needed when the room is not found on your network.")
+        layout.addWidget(self.address_edit)
+        self.join_button = QPushButton("Join jam")
+        self.join_button.setObjectName("Primary")
+        self.join_button.setToolTip("Join with the code (Enter)")
+        self.join_button.clicked.connect(self._on_join)
+        layout.addStretch(1)
+        layout.addWidget(self.join_button, alignment=Qt.AlignmentFlag.AlignRight)
+        return frame
+
+    # -- feedback ---------------------------------------------------------------------------------
+
+    def show_error(self, message: str) -> None:
+        """Show ``message`` as an error and enable the buttons again."""
+        self._show(message, "Error")
+        self.set_busy(False)
+
+    def show_progress(self, message: str) -> None:
+        """Show what is happening (e.g. "Looking for ALGO7X...") and disable the buttons."""
+        self._show(message, "Notice")
+        self.set_busy(True)
+
+    def clear_status(self) -> None:
+        """Hide the status line and enable the buttons."""
+        self.status.hide()
+        self.set_busy(False)
+
+    def set_busy(self, busy: bool) -> None:
+        """Disable the host and join buttons while an attempt runs."""
+        self.host_button.setEnabled(not busy)
+        self.join_button.setEnabled(not busy)
+
+    def _show(self, message: str, kind: str) -> None:
+        self.status.setObjectName(kind)
+        self.status.setText(message)
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+        self.status.show()
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def _name(self) -> str | None:
+        name = self.name_edit.text().strip()
+        if not name:
+            self.show_error("Type your name first, so others know who joined.")
+            self.name_edit.setFocus()
+            return None
+        return name
+
+    def _on_host(self) -> None:
+        name = self._name()
+        if name is None:
+            return
+        title = self.title_edit.text().strip() or "Focus jam"
+        timer = (
+            "stopwatch"
+            if self.stopwatch_radio.isChecked()
+            else f"countdown:{self.minutes_spin.value()}m"
+        )
+        self.host_requested.emit(
+            HostForm(
+                name=name,
+                title=title,
+                session_type=SessionType(self.type_combo.currentData()),
+                timer=timer,
+            )
+        )
+
+    def _on_join(self) -> None:
+        name = self._name()
+        if name is None:
+            return
+        code = self.code_edit.text().strip()
+        if not code:
+            self.show_error("Type the jam's code, like ALGO7X.")
+            self.code_edit.setFocus()
+            return
+        self.join_requested.emit(
+            JoinForm(name=name, code=code, address=self.address_edit.text().strip())
+        )
+
+    def _upper_code(self, text: str) -> None:
+        pos = self.code_edit.cursorPosition()
+        self.code_edit.setText(text.upper())
+        self.code_edit.setCursorPosition(pos)
+
+    def _focus_code(self) -> None:
+        self.code_edit.setFocus()
+        self.code_edit.selectAll()

@@ -1,0 +1,184 @@
+"""The main window: the start screen, then a room; runs host/join off the UI's hands.
+
+Heavy modules (aiortc, zeroconf, SQLAlchemy, Alembic) are imported only when the student first
+hosts or joins, after the window is on screen (design page, "Stack notes": start-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QMainWindow, QStackedWidget
+
+from jamdesk.ui.start_screen import HostForm, JoinForm, StartScreen
+
+if TYPE_CHECKING:
+    from jamdesk.app.jam import Jam, JamUpdate
+    from jamdesk.app.storage import AsyncDatabase
+    from jamdesk.ui.room_screen import RoomScreen
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """Jamdesk's window. ``room_entered`` fires when a room screen is shown."""
+
+    room_entered = Signal()
+    room_left = Signal()
+
+    def __init__(self, args: argparse.Namespace, default_name: str) -> None:
+        super().__init__()
+        self.setWindowTitle("Jamdesk")
+        self.resize(900, 640)
+        self.setMinimumSize(760, 560)
+        self._args = args
+        self._db: AsyncDatabase | None = None
+        self.jam: Jam | None = None
+        self.room: RoomScreen | None = None
+        self._tasks: set[asyncio.Future[None]] = set()
+        self.stack = QStackedWidget()
+        self.start = StartScreen(args.name or default_name)
+        self.start.host_requested.connect(lambda form: self._spawn(self._host(form)))
+        self.start.join_requested.connect(lambda form: self._spawn(self._join(form)))
+        self.stack.addWidget(self.start)
+        self.setCentralWidget(self.stack)
+
+    # -- background work --------------------------------------------------------------------------
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Future[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.error("unexpected failure", exc_info=exc)
+            self.start.show_error(f"Something went wrong: {exc}. Please try again.")
+
+    async def _database(self) -> AsyncDatabase:
+        if self._db is None:
+            from jamdesk.app.storage import AsyncDatabase  # noqa: PLC0415 - after first paint
+            from jamdesk.store.paths import data_dir  # noqa: PLC0415
+
+            self._db = await AsyncDatabase.open(data_dir(self._args.data_dir))
+            await self._db.call(self._db.db.mark_interrupted)
+        return self._db
+
+    async def _host(self, form: HostForm) -> None:
+        from jamdesk.app.clock import LocalClock  # noqa: PLC0415 - heavy imports after paint
+        from jamdesk.app.jam import HostSettings, host_jam  # noqa: PLC0415
+        from jamdesk.app.settings import SettingsError, parse_timer  # noqa: PLC0415
+        from jamdesk.net import addresses  # noqa: PLC0415
+        from jamdesk.store.db import StoreError  # noqa: PLC0415
+
+        self.start.show_progress("Opening your jam...")
+        try:
+            mode = addresses.mode_from_env()
+            addresses.install(mode)
+            db = await self._database()
+            settings = HostSettings(
+                name=form.name,
+                title=form.title,
+                session_type=form.session_type,
+                timer=parse_timer(form.timer),
+            )
+            jam = await host_jam(
+                settings, clock=LocalClock(self._args.clock_skew_ms), db=db, mode=mode
+            )
+        except (SettingsError, StoreError, ValueError) as exc:
+            self.start.show_error(str(exc))
+            return
+        except OSError as exc:
+            self.start.show_error(
+                f"Could not open the jam on this network: {exc.strerror or exc}"
+                ". Check your network connection."
+            )
+            return
+        self._enter(jam)
+
+    async def _join(self, form: JoinForm) -> None:
+        from jamdesk.app.clock import LocalClock  # noqa: PLC0415 - heavy imports after paint
+        from jamdesk.app.jam import join_jam  # noqa: PLC0415
+        from jamdesk.cli import parse_address  # noqa: PLC0415
+        from jamdesk.core.codes import BadCodeError, normalize  # noqa: PLC0415
+        from jamdesk.net import addresses  # noqa: PLC0415
+        from jamdesk.net.member_client import JoinError  # noqa: PLC0415
+        from jamdesk.store.db import StoreError  # noqa: PLC0415
+
+        try:
+            code = normalize(form.code)
+            address = parse_address(form.address) if form.address else None
+        except (BadCodeError, ValueError) as exc:
+            self.start.show_error(str(exc))
+            return
+        self.start.show_progress(f"Looking for jam {code} on your network...")
+        try:
+            mode = addresses.mode_from_env()
+            addresses.install(mode)
+            db = await self._database()
+            jam = await join_jam(
+                form.name,
+                code=code,
+                address=address,
+                clock=LocalClock(self._args.clock_skew_ms),
+                db=db,
+                mode=mode,
+            )
+        except (JoinError, StoreError, ValueError) as exc:
+            self.start.show_error(str(exc))
+            return
+        self._enter(jam)
+
+    # -- screens ----------------------------------------------------------------------------------
+
+    def _enter(self, jam: Jam) -> None:
+        from jamdesk.ui.room_screen import RoomScreen  # noqa: PLC0415 - imports the app layer
+
+        self.jam = jam
+        self.start.clear_status()
+        self.room = RoomScreen(jam)
+        self.room.leave_requested.connect(lambda: self._spawn(self._leave()))
+        jam.subscribe(self._on_update)
+        self.stack.addWidget(self.room)
+        self.stack.setCurrentWidget(self.room)
+        self.setWindowTitle(f"{jam.state.title} · {jam.code} · Jamdesk")
+        self.room_entered.emit()
+
+    def _on_update(self, update: JamUpdate) -> None:
+        if update.closed:
+            self._back_to_start(update.notice)
+
+    async def _leave(self) -> None:
+        if self.jam is not None:
+            await self.jam.leave()
+        self._back_to_start(None)
+
+    def _back_to_start(self, message: str | None) -> None:
+        room, self.room, self.jam = self.room, None, None
+        if room is None:
+            return
+        notice = message or (room.notice.text() if room.notice.isVisible() else "")
+        room.detach()
+        self.stack.setCurrentWidget(self.start)
+        self.stack.removeWidget(room)
+        room.deleteLater()
+        self.setWindowTitle("Jamdesk")
+        if notice:
+            self.start.show_progress(notice)
+            self.start.set_busy(False)
+        self.room_left.emit()
+
+    async def shutdown(self) -> None:
+        """Close the jam (interrupted, not ended) and the database."""
+        if self.jam is not None:
+            await self.jam.close()
+        if self._db is not None:
+            await self._db.close()
+            self._db = None

@@ -1,0 +1,1 @@
+"""Jamdesk's resources (style sheet, icons, sounds), installed as ``jamdesk.resources``."""
