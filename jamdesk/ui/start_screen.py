@@ -177,6 +177,7 @@ class StartScreen(QWidget):
 
     def clear_status(self) -> None:
         """Hide the status line and enable the buttons."""
+        self.status.clear()
         self.status.hide()
         self.set_busy(False)
 

@@ -39,6 +39,7 @@ class MainWindow(QMainWindow):
         self._args = args
         self._db: AsyncDatabase | None = None
         self.jam: Jam | None = None
+        self._farewell: str | None = None
         self.room: RoomScreen | None = None
         self._tasks: set[asyncio.Future[None]] = set()
         self.stack = QStackedWidget()
@@ -142,6 +143,7 @@ class MainWindow(QMainWindow):
         from jamdesk.ui.room_screen import RoomScreen  # noqa: PLC0415 - imports the app layer
 
         self.jam = jam
+        self._farewell = None
         self.start.clear_status()
         self.room = RoomScreen(jam)
         self.room.leave_requested.connect(lambda: self._spawn(self._leave()))
@@ -153,18 +155,25 @@ class MainWindow(QMainWindow):
 
     def _on_update(self, update: JamUpdate) -> None:
         if update.closed:
-            self._back_to_start(update.notice)
+            self._back_to_start(update.notice or self._farewell)
 
     async def _leave(self) -> None:
-        if self.jam is not None:
-            await self.jam.leave()
-        self._back_to_start(None)
+        jam = self.jam
+        if jam is None:
+            return
+        hosting = jam.me == jam.state.host_id
+        self._farewell = (
+            "You ended the jam; it is saved on this computer." if hosting else "You left the jam."
+        )
+        await jam.leave()
+        self._back_to_start(self._farewell)
 
     def _back_to_start(self, message: str | None) -> None:
         room, self.room, self.jam = self.room, None, None
         if room is None:
             return
         notice = message or (room.notice.text() if room.notice.isVisible() else "")
+        self.start.clear_status()
         room.detach()
         self.stack.setCurrentWidget(self.start)
         self.stack.removeWidget(room)

@@ -1,0 +1,80 @@
+"""Real widgets offscreen on a real qasync loop; jams are real, on loopback.
+
+A test that talks to a jam runs its whole scenario as one coroutine on the qasync loop
+(``qloop.run(scenario())``), as the app itself does: Qt runs asyncio callbacks whenever it
+processes events (a click, a repaint), and aiortc needs the loop to be *running* then.
+``until`` and ``signal`` wait inside that loop, on a condition or a signal, with a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypeVar
+
+import pytest
+import qasync
+from PySide6.QtCore import SignalInstance
+from PySide6.QtWidgets import QApplication
+
+from jamdesk.net import addresses
+from jamdesk.ui.theme import style_sheet
+
+addresses.install(addresses.NetworkMode.LOOPBACK)
+T = TypeVar("T")
+
+
+async def until(predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """Return once ``predicate()`` holds, re-checked as the loop turns."""
+
+    async def check() -> None:
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(check(), timeout_s)
+
+
+async def signal(sig: SignalInstance, timeout_s: float = 15.0) -> None:
+    """Return once ``sig`` is emitted (connect before triggering: use ``expect``)."""
+    await asyncio.wait_for(expect(sig), timeout_s)
+
+
+def expect(sig: SignalInstance) -> asyncio.Future[None]:
+    """A future resolved by the next emission of ``sig``."""
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def fire(*_args: object) -> None:
+        if not future.done():
+            future.set_result(None)
+        sig.disconnect(fire)
+
+    sig.connect(fire)
+    return future
+
+
+class QLoop:
+    """The qasync loop for one test."""
+
+    def __init__(self, loop: qasync.QEventLoop) -> None:
+        self.loop = loop
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout_s: float = 60.0) -> T:
+        """Run ``coro`` to completion on the Qt-driven asyncio loop."""
+        result: T = self.loop.run_until_complete(asyncio.wait_for(coro, timeout_s))
+        return result
+
+
+@pytest.fixture
+def qloop(qapp: QApplication) -> Iterator[QLoop]:
+    """A fresh qasync loop for one test."""
+    qapp.setStyle("Fusion")
+    qapp.setStyleSheet(style_sheet())
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield QLoop(loop)
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
+    asyncio.set_event_loop(None)

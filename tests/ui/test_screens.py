@@ -1,0 +1,136 @@
+"""pytest-qt tests of the start and room screens, with real jams behind them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from jamdesk.app.clock import LocalClock
+from jamdesk.app.jam import join_jam
+from jamdesk.core.kinds import Lifecycle, SessionType, Status
+from jamdesk.core.room import SetStatus
+from jamdesk.net.addresses import NetworkMode
+from jamdesk.ui.room_screen import RoomScreen
+from jamdesk.ui.start_screen import HostForm, StartScreen
+from jamdesk.ui.window import MainWindow
+from tests.ui.conftest import QLoop, expect, until
+
+
+def test_start_screen_asks_for_name_and_code_in_words(qtbot: QtBot) -> None:
+    screen = StartScreen("")
+    qtbot.addWidget(screen)
+    with qtbot.assertNotEmitted(screen.join_requested):
+        screen.join_button.click()
+    assert "Type your name" in screen.status.text()
+    screen.name_edit.setText("Ana")
+    with qtbot.assertNotEmitted(screen.join_requested):
+        screen.join_button.click()
+    assert "code" in screen.status.text()
+
+
+def test_start_screen_emits_the_host_form(qtbot: QtBot) -> None:
+    screen = StartScreen("Ana")
+    qtbot.addWidget(screen)
+    screen.title_edit.setText("Morning run")
+    screen.type_combo.setCurrentIndex(list(SessionType).index(SessionType.RUNNING))
+    screen.stopwatch_radio.setChecked(True)
+    with qtbot.waitSignal(screen.host_requested) as blocker:
+        screen.host_button.click()
+    assert blocker.args == [
+        HostForm(
+            name="Ana", title="Morning run", session_type=SessionType.RUNNING, timer="stopwatch"
+        )
+    ]
+    assert isinstance(blocker.args[0].session_type, SessionType)
+
+
+def test_code_field_upper_cases_as_you_type(qtbot: QtBot) -> None:
+    screen = StartScreen("Ana")
+    qtbot.addWidget(screen)
+    qtbot.keyClicks(screen.code_edit, "algo7x")
+    assert screen.code_edit.text() == "ALGO7X"
+
+
+def window(tmp_path: Path, qtbot: QtBot) -> MainWindow:
+    args = argparse.Namespace(name="Ana", data_dir=str(tmp_path / "host"), clock_skew_ms=0)
+    w = MainWindow(args, "Ana")
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def test_host_in_the_window_and_a_member_joins(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -> None:
+    w = window(tmp_path, qtbot)
+
+    async def scenario() -> None:
+        w.start.title_edit.setText("Algorithms revision")
+        entered = expect(w.room_entered)
+        w.start.host_button.click()
+        await asyncio.wait_for(entered, 15)
+        room, jam = w.room, w.jam
+        assert room is not None
+        assert jam is not None
+        assert room.code_label.text() == jam.code
+        assert room.timer_label.text() == "25:00"
+        assert room.lifecycle_label.text() == "READY"
+
+        member = await join_jam(
+            "Bo",
+            address=("127.0.0.1", jam.port),
+            clock=LocalClock(skew_ms=-45_000),
+            db=None,
+            mode=NetworkMode.LOOPBACK,
+        )
+        await until(lambda: room.people_list.count() == 2)
+        assert "Bo" in room.people_list.item(1).text()
+
+        qtbot.mouseClick(room.start_button, Qt.MouseButton.LeftButton)
+        await until(lambda: room.lifecycle_label.text() == "FOCUSING")
+        assert room.start_button.text() == "Pause"
+        await until(lambda: member.state.lifecycle is Lifecycle.ACTIVE)
+
+        # The member's own screen: the same timer (despite a clock 45 s slow), no host controls.
+        member_room = RoomScreen(member)
+        qtbot.addWidget(member_room)
+        assert not member_room.start_button.isVisibleTo(member_room)
+        assert not member_room.end_button.isVisibleTo(member_room)
+        await until(lambda: member_room.timer_label.text() == room.timer_label.text())
+
+        await member.send(SetStatus(value=Status.DONE))
+        await until(lambda: "done" in room.people_list.item(1).text())
+        shots = Path(__file__).parents[2] / "shots"
+        shots.mkdir(exist_ok=True)
+        w.grab().save(str(shots / "test_room_host.png"))
+        member_room.grab().save(str(shots / "test_room_member.png"))
+
+        left = expect(w.room_left)
+        room.leave_button.click()  # the host leaving ends the jam for everyone
+        await asyncio.wait_for(left, 10)
+        await until(lambda: member.closed)
+        assert "ended" in w.start.status.text()
+        member_room.detach()
+        await w.shutdown()
+
+    qloop.run(scenario())
+
+
+def test_join_failure_is_shown_in_plain_words(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -> None:
+    w = window(tmp_path, qtbot)
+
+    async def scenario() -> None:
+        w.start.code_edit.setText("ALGO7X")
+        w.start.address_edit.setText("127.0.0.1:9")  # nothing listens there
+        w.start.join_button.click()
+        await until(
+            lambda: w.start.join_button.isEnabled() and w.start.status.objectName() == "Error",
+            timeout_s=15,
+        )
+        assert "Could not reach the host at 127.0.0.1:9" in w.start.status.text()
+        assert "Traceback" not in w.start.status.text()
+        await w.shutdown()
+
+    qloop.run(scenario())
