@@ -28,7 +28,7 @@ async def until(predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
     """Return once ``predicate()`` holds, re-checked as the loop turns."""
 
     async def check() -> None:
-        while not predicate():
+        while not predicate():  # noqa: ASYNC110 - widget state has no event; as qtbot.waitUntil
             await asyncio.sleep(0.01)
 
     await asyncio.wait_for(check(), timeout_s)
