@@ -1,0 +1,42 @@
+"""Parsing what a student types when hosting."""
+
+import pytest
+
+from jamdesk.app.settings import SettingsError, parse_duration_ms, parse_session_type, parse_timer
+from jamdesk.core.kinds import SessionType, TimerMode
+
+
+@pytest.mark.parametrize(
+    ("text", "ms"),
+    [
+        ("25m", 1_500_000),
+        ("25", 1_500_000),
+        ("1h30m", 5_400_000),
+        ("90s", 90_000),
+        (" 1h 5s ", 3_605_000),
+    ],
+)
+def test_durations(text: str, ms: int) -> None:
+    assert parse_duration_ms(text) == ms
+
+
+@pytest.mark.parametrize("text", ["", "soon", "5x", "m"])
+def test_bad_durations_say_how(text: str) -> None:
+    with pytest.raises(SettingsError, match="like 25m"):
+        parse_duration_ms(text)
+
+
+def test_timers() -> None:
+    assert parse_timer("stopwatch").mode is TimerMode.STOPWATCH
+    assert parse_timer("countdown:45m").duration_ms == 2_700_000
+    assert parse_timer("countdown").duration_ms == 1_500_000
+    with pytest.raises(SettingsError, match="24 hours"):
+        parse_timer("countdown:25h")
+    with pytest.raises(SettingsError, match="countdown:25m or stopwatch"):
+        parse_timer("hourglass")
+
+
+def test_session_types_any_case_and_listed_when_wrong() -> None:
+    assert parse_session_type("hiit") is SessionType.HIIT
+    with pytest.raises(SettingsError, match="WEIGHTLIFTING"):
+        parse_session_type("napping")

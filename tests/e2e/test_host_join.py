@@ -1,0 +1,95 @@
+"""Two real processes: host and join by code on the LAN, one timer, one log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from jamdesk.store.db import Database
+from tests.e2e.conftest import JamProcess
+
+
+def end_instant(tick: dict) -> int:  # type: ignore[type-arg]
+    """The room-clock instant the countdown reaches zero, as this process sees it."""
+    return int(tick["room_now_ms"] + tick["remaining_ms"])
+
+
+def test_host_and_member_share_one_timer_and_one_log(
+    jamdesk: Callable[..., JamProcess], tmp_path: Path
+) -> None:
+    host = jamdesk(
+        "host",
+        "--headless",
+        "--name",
+        "Ana",
+        "--title",
+        "Algorithms",
+        "--type",
+        "STUDY",
+        "--timer",
+        "countdown:10m",
+        data="host",
+    )
+    hosting = host.event("hosting")
+    code = hosting["code"]
+    # The member's clock is two minutes slow; it must still show the host's timer.
+    member = jamdesk(
+        "join",
+        code.lower(),
+        "--headless",
+        "--name",
+        "Bo",
+        "--clock-skew-ms",
+        "-120000",
+        data="member",
+    )
+    joined = member.event("joined", code=code)
+    assert abs(joined["offset_ms"] - 120_000) < 50
+    host.event("room_event", kind="member_joined")
+
+    host.send({"cmd": "timer.start"})
+    host.event("room_event", kind="timer_started")
+    member.event("room_event", kind="timer_started")
+    host_tick = host.wait_for(lambda line: line.get("event") == "tick" and line["running"])
+    member_tick = member.wait_for(lambda line: line.get("event") == "tick" and line["running"])
+    assert member_tick["lifecycle"] == host_tick["lifecycle"] == "active"
+    assert abs(end_instant(member_tick) - end_instant(host_tick)) < 50
+
+    # A participant cannot run the timer: a clear refusal, nothing changes.
+    member.send({"cmd": "timer.pause"})
+    refusal = member.event("error", code="forbidden")
+    assert "host" in refusal["reason"]
+    member.send({"cmd": "status", "value": "paused"})
+    changed = host.event("room_event", kind="status_changed")
+    assert changed["body"]["status"] == "paused"
+
+    host.send({"cmd": "end"})
+    member.event("room_event", kind="room_ended")
+    member.event("closed")
+    host.event("closed")
+    assert host.finish() == 0
+    assert member.finish() == 0
+    assert not any(line.get("kind") == "timer_paused" for line in host.lines)
+
+    host_db, member_db = Database(tmp_path / "host"), Database(tmp_path / "member")
+    (host_session,), (member_session,) = host_db.sessions(), member_db.sessions()
+    assert (host_session.outcome, member_session.outcome) == ("ended", "ended")
+    assert host_db.events(host_session.id) == member_db.events(member_session.id)
+    kinds = [e.kind for e in host_db.events(host_session.id)]
+    assert kinds == [
+        "room_opened",
+        "member_joined",
+        "timer_started",
+        "status_changed",
+        "room_ended",
+    ]
+
+
+def test_unknown_code_and_bad_settings_fail_clearly(jamdesk: Callable[..., JamProcess]) -> None:
+    lost = jamdesk("join", "ZZZZZZ", "--headless", "--name", "Bo", data="m")
+    error = lost.event("error", code="join_failed")
+    assert "No jam with code ZZZZZZ" in error["reason"]
+    assert lost.finish() == 3
+    bad = jamdesk("host", "--headless", "--timer", "countdown:forever", data="h")
+    assert "write it like 25m" in bad.event("error", code="bad_setting")["reason"]
+    assert bad.finish() == 2
