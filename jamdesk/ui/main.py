@@ -8,6 +8,7 @@ import logging
 import sys
 
 import qasync
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from jamdesk.ui.theme import style_sheet
@@ -37,7 +38,8 @@ def run_gui(args: argparse.Namespace) -> int:
     asyncio.set_event_loop(loop)
     window = MainWindow(args, default_name())
     window.show()
-    log.info("first window shown")
+    # Logged from the first turn of the event loop, once the window has been exposed.
+    QTimer.singleShot(0, lambda: log.info("first window shown"))
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
     with loop:
