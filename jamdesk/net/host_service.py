@@ -23,6 +23,8 @@ from jamdesk.protocol.engine import HostEngine, HostOutcome
 
 log = logging.getLogger(__name__)
 
+OPEN_TIMEOUT_S = 30.0
+"""How long an answered joiner has to open its data channel."""
 CLOSE_DRAIN_S = 0.5
 """Delay between the last message to a closed link and closing its peer connection."""
 
@@ -105,6 +107,9 @@ class HostService:
     # -- signalling ---------------------------------------------------------------------------
 
     async def _answer(self, offer: SessionDescription) -> SessionDescription:
+        problem = rtc.offer_problem(offer.sdp)
+        if problem is not None:
+            raise ValueError(problem)
         link = f"link{next(self._ids)}"
         pc = rtc.new_peer_connection(self._ice_servers)
         peer = _Peer(pc)
@@ -139,7 +144,15 @@ class HostService:
             await pc.close()
             raise ValueError(str(exc)) from exc
         answer = rtc.sdp_dict(pc)
+        # A joiner that never opens its data channel must not hold a peer connection forever.
+        asyncio.get_running_loop().call_later(OPEN_TIMEOUT_S, self._expire, link, peer)
         return SessionDescription(sdp=answer["sdp"], type=answer["type"])
+
+    def _expire(self, link: str, peer: _Peer) -> None:
+        if peer.channel is None and self._peers.get(link) is peer:
+            log.info("%s never opened its data channel; closing it", link)
+            del self._peers[link]
+            _close_soon(peer.pc)
 
     # -- carrying out the engine's decisions ----------------------------------------------------
 

@@ -70,6 +70,28 @@ def send(channel: RTCDataChannel, data: bytes) -> bool:
     return True
 
 
+def offer_problem(sdp: str) -> str | None:
+    """Why ``sdp`` cannot be a Jamdesk offer, or ``None`` when it looks usable.
+
+    aiortc parses any text leniently (it even answers ``"garbage"``), so we check that the
+    offer has what a data-channel session needs (RFC 8841 ``m=application``, RFC 8122 DTLS
+    fingerprint, RFC 8839 ICE credentials) before giving it a peer connection.
+    """
+    lines = sdp.splitlines()
+    if not lines or lines[0].strip() != "v=0":
+        return "not an SDP session description"
+    needed = {
+        "m=application": "no data channel section",
+        "a=fingerprint:": "no DTLS fingerprint",
+        "a=ice-ufrag:": "no ICE credentials",
+        "a=ice-pwd:": "no ICE credentials",
+    }
+    for prefix, problem in needed.items():
+        if not any(line.startswith(prefix) for line in lines):
+            return problem
+    return None
+
+
 def sdp_dict(pc: RTCPeerConnection) -> dict[str, Any]:
     """The local description as ``{"sdp": ..., "type": ...}``."""
     desc = pc.localDescription

@@ -113,6 +113,7 @@ def test_own_status_change_is_broadcast_to_all() -> None:
         encode(CommandMessage(ref=2, command=CompleteTimer())),
     ],
 )
+@pytest.mark.allow_warnings
 def test_bad_input_gets_error_and_changes_nothing(data: bytes) -> None:
     host = new_host()
     m = MemberEngine("Bo")
@@ -126,6 +127,7 @@ def test_bad_input_gets_error_and_changes_nothing(data: bytes) -> None:
     assert (host.state, host.log.events) == before
 
 
+@pytest.mark.allow_warnings
 def test_a_flood_of_garbage_closes_only_that_link() -> None:
     host = new_host()
     m = MemberEngine("Bo")
