@@ -4,7 +4,7 @@ import msgspec
 import pytest
 
 from jamdesk.core import timer
-from jamdesk.core.kinds import Lifecycle, Role, SessionType, Status
+from jamdesk.core.kinds import Lifecycle, Role, Status
 from jamdesk.core.room import (
     PEER_COMMANDS,
     CompleteTimer,
@@ -21,7 +21,6 @@ from jamdesk.core.room import (
     ResumeTimer,
     RoomEnded,
     RoomLog,
-    RoomOpened,
     SetStatus,
     StartTimer,
     StatusChanged,
@@ -33,22 +32,13 @@ from jamdesk.core.room import (
     decide,
     fold,
 )
+from tests.factories import room_log
 
 HOST, COHOST, MEMBER = "h", "c", "p"
 
 
 def opened(anchor: timer.TimerAnchor | None = None) -> RoomLog:
-    return RoomLog(
-        RoomOpened(
-            code="ALGO7X",
-            title="Algorithms",
-            session_type=SessionType.STUDY,
-            timer=anchor or timer.countdown(60_000),
-            host_id=HOST,
-            host_name="Ana",
-        ),
-        at_ms=0,
-    )
+    return room_log(anchor or timer.countdown(60_000), host_id=HOST)
 
 
 def room_with_people() -> RoomLog:

@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from jamdesk.core import timer
-from jamdesk.core.kinds import SessionType
-from jamdesk.core.room import Event, RoomLog, RoomOpened
+from jamdesk.core.room import Event
 from jamdesk.net import addresses
 from jamdesk.net.host_service import HostService
 from jamdesk.net.member_client import LinkState, MemberClient
 from jamdesk.protocol.engine import HostEngine, MemberEngine, MemberOutcome
+from tests.factories import room_log
 
 addresses.install(addresses.NetworkMode.LOOPBACK)
 
@@ -104,17 +103,7 @@ class Room:
 @pytest.fixture
 async def room() -> AsyncIterator[Room]:
     counter = itertools.count(1)
-    log = RoomLog(
-        RoomOpened(
-            code="ALGO7X",
-            title="Algorithms",
-            session_type=SessionType.STUDY,
-            timer=timer.countdown(25 * 60_000),
-            host_id="host",
-            host_name="Ana",
-        ),
-        at_ms=wall_ms(),
-    )
+    log = room_log(at_ms=wall_ms())
     host = Recorder(events=list(log.events))
     service = HostService(
         HostEngine(log, lambda: f"p{next(counter)}"),

@@ -6,13 +6,11 @@ import msgspec
 import pytest
 
 from jamdesk.core import timer
-from jamdesk.core.kinds import Lifecycle, SessionType, Status
+from jamdesk.core.kinds import Lifecycle, Status
 from jamdesk.core.room import (
     CompleteTimer,
     EndRoom,
     Join,
-    RoomLog,
-    RoomOpened,
     SetStatus,
     StartTimer,
 )
@@ -29,21 +27,12 @@ from jamdesk.protocol.messages import (
     Refused,
     Welcome,
 )
+from tests.factories import room_log
 
 
 def new_host(duration_ms: int = 60_000) -> HostEngine:
     counter = itertools.count(1)
-    log = RoomLog(
-        RoomOpened(
-            code="ALGO7X",
-            title="Algo",
-            session_type=SessionType.FOCUS,
-            timer=timer.countdown(duration_ms),
-            host_id="host",
-            host_name="Ana",
-        ),
-        at_ms=0,
-    )
+    log = room_log(timer.countdown(duration_ms))
     return HostEngine(log, lambda: f"p{next(counter)}")
 
 

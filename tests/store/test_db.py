@@ -7,24 +7,14 @@ from pathlib import Path
 import pytest
 
 from jamdesk.core import timer
-from jamdesk.core.kinds import SessionType
-from jamdesk.core.room import MemberJoined, RoomLog, RoomOpened, TimerStarted
+from jamdesk.core.room import MemberJoined, RoomLog, TimerStarted
 from jamdesk.store.db import Database, StoreError
 from jamdesk.store.paths import ENV_VAR, data_dir
+from tests.factories import room_log
 
 
 def sample_log() -> RoomLog:
-    log = RoomLog(
-        RoomOpened(
-            code="ALGO7X",
-            title="Algo",
-            session_type=SessionType.STUDY,
-            timer=timer.countdown(60_000),
-            host_id="h",
-            host_name="Ana",
-        ),
-        1_000,
-    )
+    log = room_log(timer.countdown(60_000), at_ms=1_000, host_id="h")
     log.append("p", [MemberJoined(participant_id="p", name="Bo")], 1_100)
     log.append("h", [TimerStarted()], 1_200)
     return log
