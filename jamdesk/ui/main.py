@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 
 import qasync
@@ -40,8 +41,14 @@ def run_gui(args: argparse.Namespace) -> int:
     window.show()
     # Logged from the first turn of the event loop, once the window has been exposed.
     QTimer.singleShot(0, lambda: log.info("first window shown"))
+    QTimer.singleShot(0, window.act_on_arguments)
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
+    # SIGTERM (logout, kill) and Ctrl+C quit cleanly: the jam is closed and the session kept.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())
+    wake = QTimer(window)  # lets Python run its signal handlers while Qt waits
+    wake.start(250)
     with loop:
         loop.run_until_complete(closed.wait())
         loop.run_until_complete(window.shutdown())

@@ -49,6 +49,31 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.start)
         self.setCentralWidget(self.stack)
 
+    def act_on_arguments(self) -> None:
+        """``jamdesk host ...`` / ``jamdesk join CODE`` open the window and go straight in."""
+        from jamdesk.app.settings import SettingsError, parse_session_type  # noqa: PLC0415
+
+        args = self._args
+        command = getattr(args, "command", None)
+        name = args.name or self.start.name_edit.text().strip() or "Student"
+        if command == "host":
+            try:
+                session_type = parse_session_type(args.type)
+            except SettingsError as exc:
+                self.start.show_error(str(exc))
+                return
+            self.start.title_edit.setText(args.title)
+            self._spawn(
+                self._host(
+                    HostForm(
+                        name=name, title=args.title, session_type=session_type, timer=args.timer
+                    )
+                )
+            )
+        elif command == "join":
+            self.start.code_edit.setText(args.code.upper())
+            self._spawn(self._join(JoinForm(name=name, code=args.code, address=args.address or "")))
+
     # -- background work --------------------------------------------------------------------------
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
@@ -151,6 +176,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.room)
         self.stack.setCurrentWidget(self.room)
         self.setWindowTitle(f"{jam.state.title} · {jam.code} · Jamdesk")
+        log.info("entered room %s as %s", jam.code, jam.role.value)
         self.room_entered.emit()
 
     def _on_update(self, update: JamUpdate) -> None:
