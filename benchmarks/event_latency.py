@@ -19,8 +19,8 @@ import aiohttp
 from _common import emit, new_host, summary, wall_ms
 from aiohttp import web
 
+from jamdesk.core.commands import SetStatus
 from jamdesk.core.kinds import Status
-from jamdesk.core.room import SetStatus
 from jamdesk.net.member_client import MemberClient
 from jamdesk.protocol.engine import MemberEngine, MemberOutcome
 

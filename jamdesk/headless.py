@@ -24,7 +24,8 @@ from jamdesk.app.settings import SettingsError, parse_session_type, parse_timer
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.cli import EXIT_JOIN_FAILED, EXIT_STORAGE, EXIT_USAGE, default_name, parse_address
 from jamdesk.core.codes import BadCodeError, normalize
-from jamdesk.core.room import PEER_COMMANDS, Command, EndRoom, Event, Leave
+from jamdesk.core.commands import PEER_COMMANDS, Command, EndRoom, Leave
+from jamdesk.core.room import Event
 from jamdesk.net import addresses
 from jamdesk.net.member_client import JoinError
 from jamdesk.store.db import StoreError

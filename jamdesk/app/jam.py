@@ -19,17 +19,10 @@ from jamdesk.app.clock import LocalClock
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.core import codes
 from jamdesk.core import timer as timers
+from jamdesk.core.commands import Command, EndRoom
 from jamdesk.core.kinds import Lifecycle, Role, SessionType
-from jamdesk.core.room import (
-    Command,
-    EndRoom,
-    Event,
-    Rejected,
-    RoomEnded,
-    RoomLog,
-    RoomOpened,
-    RoomState,
-)
+from jamdesk.core.room import Event, RoomEnded, RoomLog, RoomOpened, RoomState
+from jamdesk.core.rules import Rejected
 from jamdesk.core.timer import TimerAnchor, TimerReading
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.net.discovery import Advertiser, RoomAd, RoomNotFoundError, find_room

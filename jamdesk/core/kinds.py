@@ -58,7 +58,21 @@ class Status(StrEnum):
 
 
 class TimerMode(StrEnum):
-    """How the shared timer counts. Pomodoro is reserved for the full cycle (issue 3)."""
+    """How the shared timer counts."""
 
     COUNTDOWN = "countdown"
     STOPWATCH = "stopwatch"
+    POMODORO = "pomodoro"
+
+
+class Phase(StrEnum):
+    """A Pomodoro phase."""
+
+    FOCUS = "focus"
+    SHORT_BREAK = "short_break"
+    LONG_BREAK = "long_break"
+
+    @property
+    def label(self) -> str:
+        """``"Focus"``, ``"Short break"``, ``"Long break"``."""
+        return self.value.replace("_", " ").capitalize()

@@ -1,12 +1,9 @@
-"""The room as an event log: commands, events, the permission check and the reducer.
+"""The room's log and state: events, the pure fold :func:`apply`, and the host's ``RoomLog``.
 
-The host is the single writer (design page, "The room is an event log"). A member sends a
-:data:`Command`; the host calls :func:`decide` with the sender's id, which either returns the
-event bodies to append or a :class:`Rejected` with a reason a student can read. Every member
-folds the same :class:`Event` list with :func:`apply` and so holds the same :class:`RoomState`.
-
-Commands and events are msgspec tagged structs so that one definition serves the core, the
-wire and the database; msgspec is a pure schema library and does no I/O.
+The host is the single writer (design page, "The room is an event log"): it turns commands
+(:mod:`jamdesk.core.commands`) into events with :func:`jamdesk.core.rules.decide`, numbers and
+stamps them, and every member folds the same list with :func:`apply` into the same
+:class:`RoomState`. Events are msgspec tagged structs, one definition for core, wire and disk.
 """
 
 from __future__ import annotations
@@ -17,89 +14,8 @@ from typing import Literal
 import msgspec
 
 from jamdesk.core import timer as timers
-from jamdesk.core.kinds import Lifecycle, Role, SessionType, Status
-from jamdesk.core.timer import TimerAnchor, TimerError
-
-MAX_NAME_CHARS = 40
-MAX_TITLE_CHARS = 80
-
-# --------------------------------------------------------------------------- commands
-
-
-class _Command(msgspec.Struct, frozen=True, tag_field="cmd", forbid_unknown_fields=True):
-    """Base of every command; the tag is the headless ``cmd`` name."""
-
-
-class StartTimer(_Command, frozen=True, tag="timer.start"):
-    """Start the timer from READY, or resume it from PAUSED. Host or co-host."""
-
-
-class ResumeTimer(_Command, frozen=True, tag="timer.resume"):
-    """Resume a PAUSED timer. Host or co-host."""
-
-
-class PauseTimer(_Command, frozen=True, tag="timer.pause"):
-    """Pause the running timer. Host or co-host."""
-
-
-class ResetTimer(_Command, frozen=True, tag="timer.reset"):
-    """Stop the timer and return the room to READY. Host or co-host."""
-
-
-class SetStatus(_Command, frozen=True, tag="status"):
-    """Set the sender's own status (active, paused, done). Anyone."""
-
-    value: Status
-
-
-class EndRoom(_Command, frozen=True, tag="end"):
-    """End the jam for everyone. Host only."""
-
-
-class Leave(_Command, frozen=True, tag="leave"):
-    """The sender leaves the room. Anyone."""
-
-
-class Join(_Command, frozen=True, tag="join"):
-    """A member (new or returning) enters the room under ``name``. Issued by the host's engine."""
-
-    name: str
-
-
-class Disconnect(_Command, frozen=True, tag="disconnect"):
-    """The sender's link was lost. Issued by the host's engine, never accepted from a peer."""
-
-
-class CompleteTimer(_Command, frozen=True, tag="timer.complete"):
-    """Record that the countdown reached zero. Issued by the host at the computed instant."""
-
-
-Command = (
-    StartTimer
-    | ResumeTimer
-    | PauseTimer
-    | ResetTimer
-    | SetStatus
-    | EndRoom
-    | Leave
-    | Join
-    | Disconnect
-    | CompleteTimer
-)
-"""Every command; decode with ``msgspec.json.decode(data, type=Command)``."""
-
-PEER_COMMANDS: tuple[type[_Command], ...] = (
-    StartTimer,
-    ResumeTimer,
-    PauseTimer,
-    ResetTimer,
-    SetStatus,
-    EndRoom,
-    Leave,
-)
-"""Commands a member may send over the wire; the rest are issued by the host's own engine."""
-
-# --------------------------------------------------------------------------- events
+from jamdesk.core.kinds import Lifecycle, Phase, Role, SessionType, Status
+from jamdesk.core.timer import TimerAnchor
 
 
 class _Body(msgspec.Struct, frozen=True, tag_field="kind", forbid_unknown_fields=True):
@@ -115,6 +31,7 @@ class RoomOpened(_Body, frozen=True, tag="room_opened"):
     timer: TimerAnchor
     host_id: str
     host_name: str
+    host_client_id: str = ""
 
 
 class MemberJoined(_Body, frozen=True, tag="member_joined"):
@@ -122,6 +39,7 @@ class MemberJoined(_Body, frozen=True, tag="member_joined"):
 
     participant_id: str
     name: str
+    client_id: str = ""
 
 
 class MemberLeft(_Body, frozen=True, tag="member_left"):
@@ -129,6 +47,34 @@ class MemberLeft(_Body, frozen=True, tag="member_left"):
 
     participant_id: str
     reason: Literal["left", "lost"]
+
+
+class MemberRemoved(_Body, frozen=True, tag="member_removed"):
+    """A member was removed by ``by``; they cannot rejoin this room."""
+
+    participant_id: str
+    by: str
+
+
+class RoleChanged(_Body, frozen=True, tag="role_changed"):
+    """A member's role changed (promote, demote, or the old host after a transfer)."""
+
+    participant_id: str
+    role: Role
+
+
+class HostChanged(_Body, frozen=True, tag="host_changed"):
+    """``participant_id`` is the host now: handed over (``transfer``) or after a loss."""
+
+    participant_id: str
+    previous_host_id: str
+    reason: Literal["transfer", "lost"]
+
+
+class TimerConfigured(_Body, frozen=True, tag="timer_configured"):
+    """The timer was chosen anew (only while READY)."""
+
+    timer: TimerAnchor
 
 
 class TimerStarted(_Body, frozen=True, tag="timer_started"):
@@ -147,11 +93,82 @@ class TimerCompleted(_Body, frozen=True, tag="timer_completed"):
     """The countdown reached zero at the event's instant."""
 
 
+class PhaseChanged(_Body, frozen=True, tag="phase_changed"):
+    """A Pomodoro phase began as time ran (phase ``index`` from 0; even is focus)."""
+
+    index: int
+    phase: Phase
+
+
+class PhaseSkipped(_Body, frozen=True, tag="phase_skipped"):
+    """The host skipped to the start of phase ``index``."""
+
+    index: int
+    phase: Phase
+
+
 class StatusChanged(_Body, frozen=True, tag="status_changed"):
     """A participant changed their own status."""
 
     participant_id: str
     status: Status
+
+
+class GoalSet(_Body, frozen=True, tag="goal_set"):
+    """A participant set their goal."""
+
+    participant_id: str
+    text: str
+
+
+class ProgressReported(_Body, frozen=True, tag="progress_reported"):
+    """A participant reported progress toward their goal (0-100 %)."""
+
+    participant_id: str
+    percent: int
+
+
+class Reacted(_Body, frozen=True, tag="reacted"):
+    """A reaction to the room (``to`` is ``None``) or to one participant."""
+
+    participant_id: str
+    emoji: str
+    to: str | None = None
+
+
+class ChatPosted(_Body, frozen=True, tag="chat_posted"):
+    """A chat message (plain text)."""
+
+    participant_id: str
+    text: str
+
+
+class TaskAdded(_Body, frozen=True, tag="task_added"):
+    """A room task was added."""
+
+    task_id: str
+    owner_id: str
+    title: str
+
+
+class TaskRenamed(_Body, frozen=True, tag="task_renamed"):
+    """A room task was renamed."""
+
+    task_id: str
+    title: str
+
+
+class TaskToggled(_Body, frozen=True, tag="task_toggled"):
+    """A room task was marked done or not done."""
+
+    task_id: str
+    done: bool
+
+
+class TaskDeleted(_Body, frozen=True, tag="task_deleted"):
+    """A room task was deleted."""
+
+    task_id: str
 
 
 class RoomEnded(_Body, frozen=True, tag="room_ended"):
@@ -162,11 +179,25 @@ EventBody = (
     RoomOpened
     | MemberJoined
     | MemberLeft
+    | MemberRemoved
+    | RoleChanged
+    | HostChanged
+    | TimerConfigured
     | TimerStarted
     | TimerPaused
     | TimerReset
     | TimerCompleted
+    | PhaseChanged
+    | PhaseSkipped
     | StatusChanged
+    | GoalSet
+    | ProgressReported
+    | Reacted
+    | ChatPosted
+    | TaskAdded
+    | TaskRenamed
+    | TaskToggled
+    | TaskDeleted
     | RoomEnded
 )
 
@@ -192,9 +223,6 @@ class Event(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return str(type(self.body).__struct_config__.tag)
 
 
-# --------------------------------------------------------------------------- state
-
-
 class Participant(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One member as everyone sees them; ``present`` is false while away or after leaving."""
 
@@ -204,10 +232,27 @@ class Participant(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     status: Status
     present: bool
     joined_seq: int
+    client_id: str = ""
+    goal: str = ""
+    progress: int = 0
+    removed: bool = False
+
+
+class RoomTask(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A task that belongs to the room, visible to its members."""
+
+    task_id: str
+    owner_id: str
+    title: str
+    done: bool = False
 
 
 class RoomState(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """The fold of the log up to ``head_seq``. Participants are kept in join order."""
+    """The fold of the log up to ``head_seq``. Participants are kept in join order.
+
+    ``phase_index`` is the last Pomodoro phase recorded in the log (phase changes are also
+    computed from the timer anchor at any instant; see :mod:`jamdesk.core.pomodoro`).
+    """
 
     code: str
     title: str
@@ -217,137 +262,40 @@ class RoomState(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     host_id: str
     participants: tuple[Participant, ...]
     head_seq: int
+    phase_index: int = 0
+    tasks: tuple[RoomTask, ...] = ()
 
-    def participant(self, participant_id: str) -> Participant | None:
+    def participant(self, participant_id: str | None) -> Participant | None:
         """The participant with that id, or ``None``."""
         for p in self.participants:
             if p.participant_id == participant_id:
                 return p
         return None
 
+    def task(self, task_id: str) -> RoomTask | None:
+        """The room task with that id, or ``None``."""
+        return next((t for t in self.tasks if t.task_id == task_id), None)
+
     @property
     def present_count(self) -> int:
         """How many members are in the room now."""
         return sum(1 for p in self.participants if p.present)
 
-
-class Rejected(msgspec.Struct, frozen=True):
-    """A refused command: a stable ``code`` for programs and a ``reason`` for people."""
-
-    code: str
-    reason: str
+    def name_of(self, participant_id: str | None) -> str:
+        """A participant's display name, or ``"someone"``."""
+        p = self.participant(participant_id)
+        return p.name if p is not None else "someone"
 
 
 class LogError(ValueError):
     """An event that cannot follow the log (gap, wrong first event, impossible transition)."""
 
 
-# --------------------------------------------------------------------------- decide
-
-_TIMER_ROLES = frozenset({Role.HOST, Role.COHOST})
-_ANYONE = frozenset(Role)
-_ALLOWED: dict[type[_Command], frozenset[Role]] = {
-    StartTimer: _TIMER_ROLES,
-    ResumeTimer: _TIMER_ROLES,
-    PauseTimer: _TIMER_ROLES,
-    ResetTimer: _TIMER_ROLES,
-    CompleteTimer: frozenset({Role.HOST}),
-    EndRoom: frozenset({Role.HOST}),
-    SetStatus: _ANYONE,
-    Leave: _ANYONE,
-    Disconnect: _ANYONE,
-}
-"""Which roles may give which command (design page: a participant changes only their own
-status; a co-host also runs the timer; only the host ends the room)."""
-
-
-def valid_name(name: str) -> str | None:
-    """The display name stripped, or ``None`` when empty, too long or containing controls."""
-    name = name.strip()
-    if not name or len(name) > MAX_NAME_CHARS or any(not c.isprintable() for c in name):
-        return None
-    return name
-
-
-def decide(
-    state: RoomState, actor: str, command: Command, now_ms: int
-) -> list[EventBody] | Rejected:
-    """Check ``command`` from participant ``actor`` against the room at ``now_ms``.
-
-    Returns the event bodies to append (possibly empty for a no-op), or a :class:`Rejected`.
-    Never raises for bad input: every refusal is a value. Pure: same inputs, same answer.
-    """
-    if isinstance(command, Join):
-        return _decide_join(state, actor, command)
-    member = state.participant(actor)
-    if member is None or not member.present:
-        return Rejected("not_member", "You are not in this jam.")
-    allowed = _ALLOWED[type(command)]
-    if member.role not in allowed:
-        who = "the host or a co-host" if Role.COHOST in allowed else "the host"
-        return Rejected("forbidden", f"Only {who} can do that.")
-    if state.lifecycle is Lifecycle.ENDED:  # the log of an ended room is final
-        return Rejected("ended", "This jam has ended.")
-    if isinstance(command, Leave | Disconnect):
-        reason: Literal["left", "lost"] = "left" if isinstance(command, Leave) else "lost"
-        return [MemberLeft(participant_id=actor, reason=reason)]
-    if isinstance(command, SetStatus):
-        if member.status is command.value:
-            return []
-        return [StatusChanged(participant_id=actor, status=command.value)]
-    if isinstance(command, EndRoom):
-        return [RoomEnded()]
-    return _decide_timer(state, command, now_ms)
-
-
-def _decide_join(state: RoomState, actor: str, command: Join) -> list[EventBody] | Rejected:
-    if state.lifecycle is Lifecycle.ENDED:
-        return Rejected("ended", "This jam has ended.")
-    name = valid_name(command.name)
-    if name is None:
-        return Rejected("bad_name", f"Choose a name of 1 to {MAX_NAME_CHARS} characters.")
-    existing = state.participant(actor)
-    if existing is not None and existing.present:
-        return Rejected("already_here", "You are already in this jam.")
-    return [MemberJoined(participant_id=actor, name=name)]
-
-
-def _decide_timer(state: RoomState, command: Command, now_ms: int) -> list[EventBody] | Rejected:
-    life = state.lifecycle
-    if isinstance(command, StartTimer | ResumeTimer):
-        if life is Lifecycle.ACTIVE:
-            return Rejected("already_running", "The timer is already running.")
-        if isinstance(command, ResumeTimer) and life is not Lifecycle.PAUSED:
-            return Rejected("not_paused", "The timer is not paused.")
-        try:
-            timers.start(state.timer, now_ms)
-        except TimerError:
-            return Rejected("finished", "The countdown has finished; reset it first.")
-        return [TimerStarted()]
-    if isinstance(command, PauseTimer):
-        if life is not Lifecycle.ACTIVE or not state.timer.running:
-            return Rejected("not_running", "The timer is not running.")
-        return [TimerPaused()]
-    if isinstance(command, ResetTimer):
-        if life is Lifecycle.READY:
-            return Rejected("already_reset", "The timer has not started yet.")
-        return [TimerReset()]
-    if isinstance(command, CompleteTimer):
-        end = timers.completes_at(state.timer)
-        if end is None or now_ms < end:
-            return Rejected("not_finished", "The countdown has not reached zero.")
-        return [TimerCompleted()]
-    raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
-
-
-# --------------------------------------------------------------------------- apply
-
-
 def apply(state: RoomState | None, event: Event) -> RoomState:
     """Fold one event into the state. ``state`` is ``None`` only before ``RoomOpened``.
 
     Raises :class:`LogError` when the event cannot follow (a sequence gap, a second
-    ``RoomOpened``); the host never writes such a log, so a member that sees one drops it.
+    ``RoomOpened``, an unknown participant); the host never writes such a log.
     """
     body = event.body
     if state is None:
@@ -360,6 +308,7 @@ def apply(state: RoomState | None, event: Event) -> RoomState:
             status=Status.ACTIVE,
             present=True,
             joined_seq=1,
+            client_id=body.host_client_id,
         )
         return RoomState(
             code=body.code,
@@ -373,14 +322,21 @@ def apply(state: RoomState | None, event: Event) -> RoomState:
         )
     if event.seq != state.head_seq + 1:
         raise LogError(f"expected seq {state.head_seq + 1}, got {event.seq}")
+    try:
+        state = _apply_body(state, body, event)
+    except timers.TimerError as exc:
+        raise LogError(f"event {event.seq}: {exc}") from exc
+    return msgspec.structs.replace(state, head_seq=event.seq)
+
+
+def _apply_body(state: RoomState, body: EventBody, event: Event) -> RoomState:  # noqa: PLR0911, PLR0912
     replace = msgspec.structs.replace
     at = event.at_ms
     match body:
         case RoomOpened():
             raise LogError("room_opened can only be the first event")
-        case MemberJoined(participant_id=pid, name=name):
-            existing = state.participant(pid)
-            if existing is None:
+        case MemberJoined(participant_id=pid, name=name, client_id=client):
+            if state.participant(pid) is None:
                 joined = Participant(
                     participant_id=pid,
                     name=name,
@@ -388,36 +344,73 @@ def apply(state: RoomState | None, event: Event) -> RoomState:
                     status=Status.ACTIVE,
                     present=True,
                     joined_seq=event.seq,
+                    client_id=client,
                 )
-                people = (*state.participants, joined)
-            else:
-                people = _update(state.participants, pid, present=True, name=name)
-            state = replace(state, participants=people)
+                return replace(state, participants=(*state.participants, joined))
+            return _people(state, pid, present=True, name=name)
         case MemberLeft(participant_id=pid):
-            state = replace(state, participants=_update(state.participants, pid, present=False))
-        case StatusChanged(participant_id=pid, status=status):
-            state = replace(state, participants=_update(state.participants, pid, status=status))
+            return _people(state, pid, present=False)
+        case MemberRemoved(participant_id=pid):
+            return _people(state, pid, present=False, removed=True, role=Role.PARTICIPANT)
+        case RoleChanged(participant_id=pid, role=role):
+            return _people(state, pid, role=role)
+        case HostChanged(participant_id=pid, previous_host_id=old):
+            state = _people(state, old, role=Role.COHOST)
+            return replace(_people(state, pid, role=Role.HOST, present=True), host_id=pid)
+        case TimerConfigured(timer=anchor):
+            return replace(state, timer=anchor, phase_index=0)
         case TimerStarted():
-            state = replace(state, lifecycle=Lifecycle.ACTIVE, timer=timers.start(state.timer, at))
+            return replace(state, lifecycle=Lifecycle.ACTIVE, timer=timers.start(state.timer, at))
         case TimerPaused():
-            state = replace(state, lifecycle=Lifecycle.PAUSED, timer=timers.pause(state.timer, at))
+            return replace(state, lifecycle=Lifecycle.PAUSED, timer=timers.pause(state.timer, at))
         case TimerReset():
-            state = replace(state, lifecycle=Lifecycle.READY, timer=timers.reset(state.timer))
+            return replace(
+                state, lifecycle=Lifecycle.READY, timer=timers.reset(state.timer), phase_index=0
+            )
         case TimerCompleted():
-            state = replace(state, timer=timers.complete(state.timer))
+            return replace(state, timer=timers.complete(state.timer))
+        case PhaseChanged(index=index):
+            return replace(state, phase_index=index)
+        case PhaseSkipped(index=index):
+            return replace(state, timer=timers.skip_phase(state.timer, at), phase_index=index)
+        case StatusChanged(participant_id=pid, status=status):
+            return _people(state, pid, status=status)
+        case GoalSet(participant_id=pid, text=text):
+            return _people(state, pid, goal=text)
+        case ProgressReported(participant_id=pid, percent=percent):
+            return _people(state, pid, progress=percent)
+        case Reacted() | ChatPosted():
+            return state
+        case TaskAdded(task_id=tid, owner_id=owner, title=title):
+            return replace(state, tasks=(*state.tasks, RoomTask(tid, owner, title)))
+        case TaskRenamed(task_id=tid, title=title):
+            return replace(state, tasks=_tasks(state, tid, title=title))
+        case TaskToggled(task_id=tid, done=done):
+            return replace(state, tasks=_tasks(state, tid, done=done))
+        case TaskDeleted(task_id=tid):
+            _tasks(state, tid)
+            return replace(state, tasks=tuple(t for t in state.tasks if t.task_id != tid))
         case RoomEnded():
             anchor = timers.pause(state.timer, at) if state.timer.running else state.timer
-            state = replace(state, lifecycle=Lifecycle.ENDED, timer=anchor)
-    return replace(state, head_seq=event.seq)
+            return replace(state, lifecycle=Lifecycle.ENDED, timer=anchor)
+    raise LogError(f"unknown event {body!r}")  # pragma: no cover
 
 
-def _update(
-    people: tuple[Participant, ...], pid: str, **changes: object
-) -> tuple[Participant, ...]:
-    if not any(p.participant_id == pid for p in people):
+def _people(state: RoomState, pid: str, **changes: object) -> RoomState:
+    if state.participant(pid) is None:
         raise LogError(f"no participant {pid!r}")
+    people = tuple(
+        msgspec.structs.replace(p, **changes) if p.participant_id == pid else p
+        for p in state.participants
+    )
+    return msgspec.structs.replace(state, participants=people)
+
+
+def _tasks(state: RoomState, tid: str, **changes: object) -> tuple[RoomTask, ...]:
+    if state.task(tid) is None:
+        raise LogError(f"no task {tid!r}")
     return tuple(
-        msgspec.structs.replace(p, **changes) if p.participant_id == pid else p for p in people
+        msgspec.structs.replace(t, **changes) if t.task_id == tid else t for t in state.tasks
     )
 
 
@@ -441,7 +434,7 @@ class RoomLog:
 
     @classmethod
     def from_events(cls, events: Sequence[Event]) -> RoomLog:
-        """Rebuild from a stored log (host transfer). Raises :class:`LogError` if it is not one."""
+        """Rebuild from a held log (host transfer). Raises :class:`LogError` if it is not one."""
         if not events or not isinstance(events[0].body, RoomOpened):
             raise LogError("a room's log starts with room_opened")
         log = cls(events[0].body, events[0].at_ms)

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 
-from jamdesk.core.room import Command, Event, Rejected
+from jamdesk.core.commands import Command
+from jamdesk.core.room import Event
+from jamdesk.core.rules import Rejected
 from jamdesk.net import rtc
 from jamdesk.net.lan import LanSignallingServer, SessionDescription
 from jamdesk.protocol.engine import HostEngine, HostOutcome

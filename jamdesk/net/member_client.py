@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 
-from jamdesk.core.room import Command
+from jamdesk.core.commands import Command
 from jamdesk.net import rtc
 from jamdesk.net.lan import SessionDescription, SignallingError, post_offer
 from jamdesk.protocol.engine import LINK_TIMEOUT_MS, MemberEngine, MemberOutcome

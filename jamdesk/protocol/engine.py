@@ -13,22 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jamdesk.core import timer as timers
-from jamdesk.core.room import (
-    PEER_COMMANDS,
-    Command,
-    CompleteTimer,
-    Disconnect,
-    Event,
-    EventBody,
-    Join,
-    Leave,
-    LogError,
-    Rejected,
-    RoomLog,
-    RoomState,
-    apply,
-    decide,
-)
+from jamdesk.core.commands import PEER_COMMANDS, Command, CompleteTimer, Disconnect, Join, Leave
+from jamdesk.core.room import Event, EventBody, LogError, RoomLog, RoomState, apply
+from jamdesk.core.rules import Rejected, decide
 from jamdesk.protocol.clock import ClockEstimator, ClockSample
 from jamdesk.protocol.codec import DecodeError, batch_events, decode, encode
 from jamdesk.protocol.messages import (

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import msgspec
 
-from jamdesk.core.room import Command, Event, RoomState
+from jamdesk.core.commands import Command
+from jamdesk.core.room import Event, RoomState
 
 PROTOCOL_VERSION = 1
 """Bumped on any change a peer of the previous version could not read."""

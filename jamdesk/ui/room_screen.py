@@ -27,15 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from jamdesk.app.jam import Jam, JamUpdate
+from jamdesk.core.commands import Command, EndRoom, PauseTimer, ResetTimer, SetStatus, StartTimer
 from jamdesk.core.kinds import Lifecycle, Role, Status, TimerMode
-from jamdesk.core.room import (
-    Command,
-    EndRoom,
-    PauseTimer,
-    ResetTimer,
-    SetStatus,
-    StartTimer,
-)
 from jamdesk.ui.theme import format_ms, status_icon
 
 log = logging.getLogger(__name__)

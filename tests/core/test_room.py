@@ -4,34 +4,35 @@ import msgspec
 import pytest
 
 from jamdesk.core import timer
-from jamdesk.core.kinds import Lifecycle, Role, Status
-from jamdesk.core.room import (
+from jamdesk.core.commands import (
     PEER_COMMANDS,
     CompleteTimer,
     EndRoom,
-    Event,
     Join,
     Leave,
+    PauseTimer,
+    ResetTimer,
+    ResumeTimer,
+    SetStatus,
+    StartTimer,
+)
+from jamdesk.core.kinds import Lifecycle, Role, Status
+from jamdesk.core.room import (
+    Event,
     LogError,
     MemberJoined,
     MemberLeft,
-    PauseTimer,
-    Rejected,
-    ResetTimer,
-    ResumeTimer,
     RoomEnded,
     RoomLog,
-    SetStatus,
-    StartTimer,
     StatusChanged,
     TimerCompleted,
     TimerPaused,
     TimerReset,
     TimerStarted,
     apply,
-    decide,
     fold,
 )
+from jamdesk.core.rules import Rejected, decide
 from tests.factories import room_log
 
 HOST, COHOST, MEMBER = "h", "c", "p"

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from jamdesk.core import timer
+from jamdesk.core.commands import SetStatus, StartTimer
 from jamdesk.core.kinds import Lifecycle, Status
-from jamdesk.core.room import SetStatus, StartTimer
 from jamdesk.net.member_client import LinkState
 from tests.net.conftest import Room, wall_ms
 

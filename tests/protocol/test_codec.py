@@ -3,8 +3,8 @@
 import msgspec
 import pytest
 
+from jamdesk.core.commands import SetStatus
 from jamdesk.core.kinds import Status
-from jamdesk.core.room import SetStatus
 from jamdesk.protocol.codec import DecodeError, MessageTooLargeError, decode, encode
 from jamdesk.protocol.messages import MAX_MESSAGE_BYTES, CommandMessage, Hello, Ping
 

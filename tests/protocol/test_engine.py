@@ -6,14 +6,8 @@ import msgspec
 import pytest
 
 from jamdesk.core import timer
+from jamdesk.core.commands import CompleteTimer, EndRoom, Join, SetStatus, StartTimer
 from jamdesk.core.kinds import Lifecycle, Status
-from jamdesk.core.room import (
-    CompleteTimer,
-    EndRoom,
-    Join,
-    SetStatus,
-    StartTimer,
-)
 from jamdesk.protocol.codec import decode, encode
 from jamdesk.protocol.engine import LINK_TIMEOUT_MS, MAX_BAD_MESSAGES, HostEngine, MemberEngine
 from jamdesk.protocol.messages import (

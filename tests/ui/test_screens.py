@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.jam import join_jam
+from jamdesk.core.commands import SetStatus
 from jamdesk.core.kinds import Lifecycle, SessionType, Status
-from jamdesk.core.room import SetStatus
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.ui.room_screen import RoomScreen
 from jamdesk.ui.start_screen import HostForm, StartScreen
