@@ -1,0 +1,273 @@
+"""The whole room's rules: a role x command table, and each refusal leaves the room as it was."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from jamdesk.core import timer
+from jamdesk.core.commands import (
+    AddTask,
+    AdvancePhase,
+    Chat,
+    Command,
+    ConfigureTimer,
+    DeleteTask,
+    Demote,
+    EndRoom,
+    Join,
+    Leave,
+    PauseTimer,
+    Promote,
+    React,
+    Remove,
+    RenameTask,
+    ResetTimer,
+    ResumeTimer,
+    SetGoal,
+    SetProgress,
+    SetStatus,
+    SkipPhase,
+    StartTimer,
+    TakeOver,
+    ToggleTask,
+    TransferHost,
+)
+from jamdesk.core.defaults import default_timer
+from jamdesk.core.kinds import Lifecycle, Phase, Role, SessionType, Status, TimerMode
+from jamdesk.core.pomodoro import MINUTE_MS
+from jamdesk.core.room import (
+    HostChanged,
+    MemberJoined,
+    MemberRemoved,
+    RoleChanged,
+    RoomLog,
+    TaskAdded,
+    TimerPaused,
+    TimerStarted,
+    fold,
+)
+from jamdesk.core.rules import MAX_CHAT_CHARS, Rejected, decide
+from tests.factories import room_log
+
+HOST, COHOST, MEMBER, OTHER = "h", "c", "p", "q"
+ROLE_OF = {Role.HOST: HOST, Role.COHOST: COHOST, Role.PARTICIPANT: MEMBER}
+
+
+def room(anchor: timer.TimerAnchor | None = None) -> RoomLog:
+    log = room_log(anchor or timer.pomodoro_timer(), host_id=HOST)
+    for pid, name in ((COHOST, "Cy"), (MEMBER, "Pia"), (OTHER, "Quinn")):
+        log.append(pid, [MemberJoined(participant_id=pid, name=name, client_id=f"app-{pid}")], 1)
+    log.append(HOST, [RoleChanged(participant_id=COHOST, role=Role.COHOST)], 2)
+    log.append(OTHER, [TaskAdded(task_id="t1", owner_id=OTHER, title="Read ch. 3")], 3)
+    return log
+
+
+def ok(result: object) -> list:  # type: ignore[type-arg]
+    assert not isinstance(result, Rejected), result
+    assert isinstance(result, list)
+    return result
+
+
+ANY = {Role.HOST, Role.COHOST, Role.PARTICIPANT}
+RUN = {Role.HOST, Role.COHOST}
+ONLY_HOST = {Role.HOST}
+# (command, roles allowed, lifecycle setup: "ready" | "active" | "paused")
+TABLE: list[tuple[Command, set[Role], str]] = [
+    (StartTimer(), RUN, "ready"),
+    (PauseTimer(), RUN, "active"),
+    (ResumeTimer(), RUN, "paused"),
+    (ResetTimer(), RUN, "active"),
+    (SkipPhase(), RUN, "active"),
+    (ConfigureTimer(mode=TimerMode.STOPWATCH), RUN, "ready"),
+    (Remove(participant_id=OTHER), RUN, "ready"),
+    (Promote(participant_id=OTHER), ONLY_HOST, "ready"),
+    (Demote(participant_id=COHOST), ONLY_HOST, "ready"),
+    (TransferHost(participant_id=OTHER), ONLY_HOST, "ready"),
+    (EndRoom(), ONLY_HOST, "ready"),
+    (SetStatus(value=Status.DONE), ANY, "ready"),
+    (SetGoal(text="Finish problem set 4"), ANY, "ready"),
+    (SetProgress(percent=40), ANY, "ready"),
+    (React(emoji="👏"), ANY, "ready"),
+    (React(emoji="🔥", to=OTHER), ANY, "ready"),
+    (Chat(text="hello <b>all</b>"), ANY, "ready"),
+    (AddTask(title="Revise"), ANY, "ready"),
+    (Leave(), ANY, "ready"),
+]
+
+
+@pytest.mark.parametrize(("command", "allowed", "setup"), TABLE)
+@pytest.mark.parametrize("role", list(Role))
+def test_role_by_command(command: Command, allowed: set[Role], setup: str, role: Role) -> None:
+    log = room()
+    if setup in ("active", "paused"):
+        log.append(HOST, [TimerStarted()], 100)
+    if setup == "paused":
+        log.append(HOST, [TimerPaused()], 200)
+    before = log.state
+    result = decide(log.state, ROLE_OF[role], command, 300)
+    if role in allowed:
+        ok(result)
+    else:
+        assert isinstance(result, Rejected)
+        assert result.code == "forbidden"
+    assert log.state == before
+
+
+@pytest.mark.parametrize(
+    ("actor", "command", "code"),
+    [
+        (MEMBER, Promote(participant_id=MEMBER), "forbidden"),  # promoting oneself
+        (HOST, Promote(participant_id=COHOST), "already_cohost"),
+        (HOST, Demote(participant_id=MEMBER), "not_cohost"),
+        (HOST, Remove(participant_id=HOST), "self"),
+        (COHOST, Remove(participant_id=HOST), "forbidden"),
+        (HOST, Promote(participant_id="ghost"), "no_such_member"),
+        (MEMBER, React(emoji="💩"), "bad_reaction"),
+        (MEMBER, React(emoji="👏", to="ghost"), "no_such_member"),
+        (MEMBER, Chat(text="x" * (MAX_CHAT_CHARS + 1)), "bad_chat"),
+        (MEMBER, Chat(text="   "), "bad_chat"),
+        (MEMBER, Chat(text="bell\x07"), "bad_chat"),
+        (MEMBER, SetGoal(text="g" * 201), "bad_goal"),
+        (MEMBER, SetProgress(percent=101), "bad_progress"),
+        (MEMBER, RenameTask(task_id="t1", title="Mine now"), "forbidden"),
+        (MEMBER, DeleteTask(task_id="t1"), "forbidden"),
+        (MEMBER, ToggleTask(task_id="t404"), "no_such_task"),
+        (MEMBER, AddTask(title=""), "bad_task"),
+        (HOST, SkipPhase(), "not_started"),
+        (HOST, ConfigureTimer(mode=TimerMode.POMODORO, focus_ms=90 * MINUTE_MS), "out_of_range"),
+        (HOST, ConfigureTimer(mode=TimerMode.POMODORO, short_break_ms=MINUTE_MS), "out_of_range"),
+        (HOST, ConfigureTimer(mode=TimerMode.COUNTDOWN, duration_ms=-5), "out_of_range"),
+        (HOST, TakeOver(), "already_host"),
+    ],
+)
+def test_refusals_say_why_and_change_nothing(actor: str, command: Command, code: str) -> None:
+    log = room()
+    before = log.state
+    result = decide(log.state, actor, command, 10)
+    assert isinstance(result, Rejected), result
+    assert result.code == code
+    assert result.reason
+    assert log.state == before
+
+
+def test_out_of_range_pomodoro_names_the_range() -> None:
+    result = decide(
+        room().state, HOST, ConfigureTimer(mode=TimerMode.POMODORO, focus_ms=90 * MINUTE_MS), 0
+    )
+    assert result == Rejected("out_of_range", "Focus lasts from 15 to 60 minutes.")
+
+
+def test_configure_only_before_the_start() -> None:
+    log = room()
+    log.append(
+        HOST,
+        ok(
+            decide(
+                log.state,
+                HOST,
+                ConfigureTimer(mode=TimerMode.POMODORO, focus_ms=50 * MINUTE_MS, long_every=2),
+                0,
+            )
+        ),
+        5,
+    )
+    assert log.state.timer.plan is not None
+    assert log.state.timer.plan.focus_ms == 50 * MINUTE_MS
+    log.append(HOST, [TimerStarted()], 10)
+    refused = decide(log.state, HOST, ConfigureTimer(mode=TimerMode.STOPWATCH), 20)
+    assert isinstance(refused, Rejected)
+    assert refused.code == "not_ready"
+
+
+def test_removed_member_cannot_rejoin_even_with_a_new_id() -> None:
+    log = room()
+    log.append(HOST, ok(decide(log.state, HOST, Remove(participant_id=OTHER), 5)), 5)
+    assert log.state.participant(OTHER).removed  # type: ignore[union-attr]
+    for actor in (OTHER, "fresh-id"):
+        refused = decide(log.state, actor, Join(name="Quinn", client_id="app-q"), 6)
+        assert refused == Rejected(
+            "removed", "You were removed from this jam and cannot rejoin it."
+        )
+    assert ok(decide(log.state, "new", Join(name="Newcomer", client_id="app-new"), 6))
+
+
+def test_transfer_and_takeover_change_the_host() -> None:
+    log = room()
+    log.append(HOST, ok(decide(log.state, HOST, TransferHost(participant_id=OTHER), 5)), 5)
+    assert log.state.host_id == OTHER
+    assert log.state.participant(HOST).role is Role.COHOST  # type: ignore[union-attr]
+    assert log.state.participant(OTHER).role is Role.HOST  # type: ignore[union-attr]
+    bodies = ok(decide(log.state, COHOST, TakeOver(), 9))
+    assert bodies[0] == HostChanged(participant_id=COHOST, previous_host_id=OTHER, reason="lost")
+    assert [type(b).__name__ for b in bodies] == ["HostChanged", "MemberLeft"]
+
+
+def test_chat_is_kept_as_plain_text() -> None:
+    bodies = ok(decide(room().state, MEMBER, Chat(text="  <script>alert(1)</script>\nok  "), 0))
+    assert bodies[0].text == "<script>alert(1)</script>\nok"
+
+
+def test_room_tasks_lifecycle() -> None:
+    log = room()
+    (added,) = ok(decide(log.state, MEMBER, AddTask(title="Problem 2"), 0))
+    log.append(MEMBER, [added], 1)
+    tid = added.task_id
+    log.append(MEMBER, ok(decide(log.state, MEMBER, ToggleTask(task_id=tid), 2)), 2)
+    assert log.state.task(tid).done  # type: ignore[union-attr]
+    log.append(COHOST, ok(decide(log.state, COHOST, RenameTask(task_id=tid, title="P2"), 3)), 3)
+    log.append(MEMBER, ok(decide(log.state, MEMBER, DeleteTask(task_id=tid), 4)), 4)
+    assert log.state.task(tid) is None
+    assert fold(log.events) == log.state
+
+
+def test_phase_changes_are_recorded_once_each() -> None:
+    log = room(timer.pomodoro_timer())
+    log.append(HOST, [TimerStarted()], 0)
+    assert ok(decide(log.state, HOST, AdvancePhase(), 24 * MINUTE_MS)) == []
+    bodies = ok(decide(log.state, HOST, AdvancePhase(), 31 * MINUTE_MS))
+    assert [(b.index, b.phase) for b in bodies] == [(1, Phase.SHORT_BREAK), (2, Phase.FOCUS)]
+    log.append(HOST, bodies, 31 * MINUTE_MS)
+    assert ok(decide(log.state, HOST, AdvancePhase(), 32 * MINUTE_MS)) == []
+    skip = ok(decide(log.state, HOST, SkipPhase(), 32 * MINUTE_MS))
+    log.append(HOST, skip, 32 * MINUTE_MS)
+    assert log.state.phase_index == 3
+    assert timer.read(log.state.timer, 32 * MINUTE_MS).phase is Phase.SHORT_BREAK
+
+
+@pytest.mark.parametrize("kind", list(SessionType))
+def test_every_type_has_a_sensible_default(kind: SessionType) -> None:
+    anchor = default_timer(kind)
+    assert not anchor.running
+    expected = {
+        SessionType.POMODORO: TimerMode.POMODORO,
+        SessionType.RUNNING: TimerMode.STOPWATCH,
+        SessionType.MEDITATION: TimerMode.COUNTDOWN,
+    }
+    if kind in expected:
+        assert anchor.mode is expected[kind]
+    if kind is SessionType.POMODORO:
+        plan = anchor.plan
+        assert plan is not None
+        assert (plan.focus_ms, plan.short_break_ms, plan.long_break_ms, plan.long_every) == (
+            25 * MINUTE_MS,
+            5 * MINUTE_MS,
+            15 * MINUTE_MS,
+            4,
+        )
+
+
+def test_lifecycle_enforced_for_every_command_after_end() -> None:
+    log = room()
+    log.append(HOST, ok(decide(log.state, HOST, EndRoom(), 5)), 5)
+    assert log.state.lifecycle is Lifecycle.ENDED
+    for command, _, _ in TABLE:
+        result = decide(log.state, HOST, command, 6)
+        assert isinstance(result, Rejected)
+        assert result.code == "ended"
+    assert msgspec.json.encode(fold(log.events)) == msgspec.json.encode(log.state)
+
+
+def test_removal_event_shape() -> None:
+    bodies = ok(decide(room().state, COHOST, Remove(participant_id=OTHER), 0))
+    assert bodies == [MemberRemoved(participant_id=OTHER, by=COHOST)]
