@@ -7,6 +7,8 @@ serving everyone else.
 
 from __future__ import annotations
 
+import hashlib
+
 import msgspec
 
 from jamdesk.core.room import Event
@@ -46,6 +48,12 @@ def decode(data: bytes | str) -> Message | DecodeError:
         return DecodeError("invalid", str(exc))
     except msgspec.DecodeError as exc:
         return DecodeError("malformed", str(exc))
+
+
+def event_digest(event: Event) -> str:
+    """A short fingerprint of one event (BLAKE2b of its JSON), to check that two logs agree
+    up to that event before resuming."""
+    return hashlib.blake2b(_encoder.encode(event), digest_size=8).hexdigest()
 
 
 def batch_events(events: list[Event], limit: int = MAX_MESSAGE_BYTES - 64) -> list[list[Event]]:

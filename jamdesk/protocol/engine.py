@@ -9,15 +9,35 @@ the engines directly and compare the exact lists they return.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jamdesk.core import timer as timers
-from jamdesk.core.commands import PEER_COMMANDS, Command, CompleteTimer, Disconnect, Join, Leave
-from jamdesk.core.room import Event, EventBody, LogError, RoomLog, RoomState, apply
+from jamdesk.core.commands import (
+    PEER_COMMANDS,
+    AdvancePhase,
+    Chat,
+    Command,
+    CompleteTimer,
+    Disconnect,
+    Join,
+    Leave,
+    React,
+)
+from jamdesk.core.room import (
+    Event,
+    EventBody,
+    LogError,
+    MemberLeft,
+    MemberRemoved,
+    RoomLog,
+    RoomState,
+    apply,
+)
 from jamdesk.core.rules import Rejected, decide
 from jamdesk.protocol.clock import ClockEstimator, ClockSample
-from jamdesk.protocol.codec import DecodeError, batch_events, decode, encode
+from jamdesk.protocol.codec import DecodeError, batch_events, decode, encode, event_digest
 from jamdesk.protocol.messages import (
     PROTOCOL_VERSION,
     Bye,
@@ -34,8 +54,11 @@ from jamdesk.protocol.messages import (
 
 log = logging.getLogger(__name__)
 
-LINK_TIMEOUT_MS = 5_000
-"""A link silent this long is lost; members ping every second (design page, "Network")."""
+LINK_TIMEOUT_MS = 3_000
+"""A link silent this long is lost (the heartbeat); members ping every second."""
+
+RETURN_GRACE_MS = 15_000
+"""After a host change, how long the new host waits for each member to reconnect."""
 
 MAX_BAD_MESSAGES = 20
 """Malformed or unexpected messages tolerated from one link before the host closes it."""
@@ -71,18 +94,58 @@ class _Link:
     bad_messages: int = 0
 
 
+@dataclass
+class RateLimit:
+    """A token bucket per participant: ``burst`` at once, refilled at ``per_ms`` each."""
+
+    burst: int
+    per_ms: int
+    _buckets: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+    def allow(self, who: str, now_ms: int) -> bool:
+        """Take one token for ``who`` at ``now_ms``; ``False`` when none is left."""
+        tokens, last = self._buckets.get(who, (float(self.burst), now_ms))
+        tokens = min(float(self.burst), tokens + (now_ms - last) / self.per_ms)
+        if tokens < 1:
+            self._buckets[who] = (tokens, now_ms)
+            return False
+        self._buckets[who] = (tokens - 1, now_ms)
+        return True
+
+
+CHAT_LIMIT = (10, 1_000)
+"""Chat: 10 messages at once, then one a second per person."""
+REACTION_LIMIT = (5, 2_000)
+"""Reactions: 5 at once, then one every 2 s per person."""
+
+
 class HostEngine:
     """The single writer of a room: admits members, decides commands, fans out events.
 
     Args:
         log: the room's authoritative log (the host's own participant is ``log.state.host_id``).
         new_participant_id: returns a fresh unique participant id.
+        now_ms: the room clock when the engine starts; members the log shows present (other
+            than the host) are expected back within :data:`RETURN_GRACE_MS` (after a host
+            change), else recorded as lost.
+
+    ``refusals`` counts refused commands and bad messages by code.
     """
 
-    def __init__(self, log: RoomLog, new_participant_id: Callable[[], str]) -> None:
+    def __init__(
+        self, log: RoomLog, new_participant_id: Callable[[], str], now_ms: int = 0
+    ) -> None:
         self.log = log
         self._new_id = new_participant_id
         self._links: dict[str, _Link] = {}
+        self.refusals: Counter[str] = Counter()
+        self._chat = RateLimit(*CHAT_LIMIT)
+        self._reactions = RateLimit(*REACTION_LIMIT)
+        self._expected = {
+            p.participant_id: now_ms + RETURN_GRACE_MS
+            for p in log.state.participants
+            if p.present and p.participant_id != log.state.host_id
+        }
 
     @property
     def state(self) -> RoomState:
@@ -120,6 +183,13 @@ class HostEngine:
         end = timers.completes_at(self.state.timer)
         if end is not None and now_ms >= end:
             self._run(self.state.host_id, CompleteTimer(), now_ms, out)
+        if self.state.timer.plan is not None and self.state.timer.running:
+            self._run(self.state.host_id, AdvancePhase(), now_ms, out)
+        for pid, deadline in list(self._expected.items()):
+            if now_ms >= deadline:
+                del self._expected[pid]
+                log.info("%s did not come back after the host change", pid)
+                self._run(pid, Disconnect(), now_ms, out)
         for link, st in list(self._links.items()):
             if now_ms - st.last_seen_ms > LINK_TIMEOUT_MS:
                 log.info("link %s silent for %d ms; closing", link, now_ms - st.last_seen_ms)
@@ -131,7 +201,7 @@ class HostEngine:
     def next_wakeup(self, now_ms: int) -> int:
         """Room-clock instant :meth:`tick` should next run (at most one second away)."""
         wake = now_ms + 1_000
-        end = timers.completes_at(self.state.timer)
+        end = timers.next_boundary(self.state.timer, now_ms)
         return min(wake, end) if end is not None and end > now_ms else wake
 
     def receive(self, link: str, data: bytes | str, now_ms: int) -> HostOutcome:
@@ -184,22 +254,37 @@ class HostEngine:
             pid = self._new_id()
             since = 0
         else:
-            since = hello.since_seq if 0 <= hello.since_seq <= self.state.head_seq else 0
+            since = hello.since_seq if 0 < hello.since_seq <= self.state.head_seq else 0
+            if since and event_digest(self.log.events[since - 1]) != hello.last_digest:
+                since = 0  # the member's history differs from ours: send it all again
             for other, ost in self._links.items():  # a stale link of the same member
                 if ost.participant_id == pid and other != link:
                     ost.participant_id = None
                     out.close.append(other)
-            if known.present:
-                self._run(pid, Disconnect(), now_ms, out)
-        outcome = decide(self.state, pid, Join(name=hello.name), now_ms)
+        if known is not None and known.present and not known.removed:
+            # Still in the room as far as the log goes (a blip, or a new host): re-attach.
+            self._expected.pop(pid, None)
+            outcome: list[EventBody] | Rejected = []
+        else:
+            outcome = decide(
+                self.state, pid, Join(name=hello.name, client_id=hello.client_id), now_ms
+            )
         if isinstance(outcome, Rejected):
+            self.refusals[outcome.code] += 1
             _send(out, link, Error(code=outcome.code, message=outcome.reason, fatal=True))
             out.close.append(link)
             return
         st.participant_id = pid
         self._append(pid, outcome, now_ms, out, exclude=link)
         _send(
-            out, link, Welcome(protocol=PROTOCOL_VERSION, participant_id=pid, snapshot=self.state)
+            out,
+            link,
+            Welcome(
+                protocol=PROTOCOL_VERSION,
+                participant_id=pid,
+                snapshot=self.state,
+                resume_from=since,
+            ),
         )
         for batch in batch_events(self.log.since(since)):
             _send(out, link, Events(events=batch))
@@ -218,8 +303,15 @@ class HostEngine:
                 ),
             )
             return
-        rejected = self._run(pid, msg.command, now_ms, out)
+        limit = {Chat: self._chat, React: self._reactions}.get(type(msg.command))
+        if limit is not None and not limit.allow(pid, now_ms):
+            rejected: Rejected | None = Rejected(
+                "slow_down", "Slow down a little: too many messages at once."
+            )
+        else:
+            rejected = self._run(pid, msg.command, now_ms, out)
         if rejected is not None:
+            self.refusals[rejected.code] += 1
             log.info("refused %s from %s: %s", type(msg.command).__name__, pid, rejected.code)
             _send(out, link, Refused(ref=msg.ref, code=rejected.code, reason=rejected.reason))
         elif isinstance(msg.command, Leave):
@@ -249,8 +341,21 @@ class HostEngine:
         for link, st in self._links.items():
             if st.participant_id is not None and link != exclude:
                 out.sends.append(Send(link, data))
+        for event in events:
+            if isinstance(event.body, MemberRemoved | MemberLeft):
+                self._expected.pop(event.body.participant_id, None)
+            if isinstance(event.body, MemberRemoved):
+                self._unlink(event.body.participant_id, "You were removed from this jam.", out)
+
+    def _unlink(self, pid: str, message: str, out: HostOutcome) -> None:
+        for link, st in self._links.items():
+            if st.participant_id == pid:
+                st.participant_id = None
+                _send(out, link, Error(code="removed", message=message, fatal=True))
+                out.close.append(link)
 
     def _bad(self, link: str, st: _Link, code: str, message: str, out: HostOutcome) -> None:
+        self.refusals[code] += 1
         st.bad_messages += 1
         fatal = st.bad_messages > MAX_BAD_MESSAGES
         if fatal:
@@ -298,9 +403,14 @@ class MemberEngine:
     """
 
     def __init__(
-        self, name: str, participant_id: str | None = None, log: list[Event] | None = None
+        self,
+        name: str,
+        participant_id: str | None = None,
+        log: list[Event] | None = None,
+        client_id: str = "",
     ) -> None:
         self.name = name
+        self.client_id = client_id
         self.participant_id = participant_id
         self.log: list[Event] = list(log or [])
         self.state: RoomState | None = None
@@ -322,6 +432,8 @@ class MemberEngine:
                 name=self.name,
                 participant_id=self.participant_id,
                 since_seq=since,
+                client_id=self.client_id,
+                last_digest=event_digest(self.log[-1]) if since else "",
             )
         )
 
@@ -353,8 +465,8 @@ class MemberEngine:
             self.clock.add(ClockSample(t0=msg.t0, t1=msg.t1, t2=msg.t2, t3=local_ms))
             out.clock_updated = True
         elif isinstance(msg, Welcome):
-            if msg.participant_id != self.participant_id:
-                self.log = []  # admitted as someone new: the backlog starts again at seq 1
+            keep = msg.resume_from if msg.participant_id == self.participant_id else 0
+            self.log = [e for e in self.log if e.seq <= keep]
             self.participant_id = msg.participant_id
             self.state = msg.snapshot
             self._snapshot_seq = msg.snapshot.head_seq

@@ -24,20 +24,30 @@ class _Message(msgspec.Struct, frozen=True, tag_field="type"):
 
 
 class Hello(_Message, frozen=True, tag="hello"):
-    """A member asks to join. ``participant_id`` and ``since_seq`` resume an earlier stay."""
+    """A member asks to join. ``participant_id``, ``since_seq`` and ``last_digest`` (of the
+    event at ``since_seq``, see :func:`jamdesk.protocol.codec.event_digest`) resume an earlier
+    stay; ``client_id`` is the app's own stable id (a removed member is refused by it)."""
 
     protocol: int
     name: str
     participant_id: str | None = None
     since_seq: int = 0
+    client_id: str = ""
+    last_digest: str = ""
 
 
 class Welcome(_Message, frozen=True, tag="welcome"):
-    """The host admits a member: its id and the room as of ``snapshot.head_seq``."""
+    """The host admits a member: its id and the room as of ``snapshot.head_seq``.
+
+    The member keeps the events it holds up to ``resume_from`` and drops any after it (a new
+    host may never have received the last events of a lost one); the backlog that follows
+    starts at ``resume_from + 1``.
+    """
 
     protocol: int
     participant_id: str
     snapshot: RoomState
+    resume_from: int = 0
 
 
 class Events(_Message, frozen=True, tag="events"):
