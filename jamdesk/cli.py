@@ -70,8 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     host.add_argument(
         "--timer",
-        default="countdown:25m",
-        help="countdown:25m, countdown:1h30m, countdown:90s or stopwatch",
+        default=None,
+        help="countdown:25m, stopwatch, pomodoro or pomodoro:25/5/15x4 (default: the type's own)",
     )
     host.add_argument(
         "--bind",

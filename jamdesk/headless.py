@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import secrets
 import signal
 import sys
 from typing import Any
@@ -19,13 +20,15 @@ from typing import Any
 import msgspec
 
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.jam import HostedJam, HostSettings, Jam, JamUpdate, host_jam, join_jam
+from jamdesk.app.jam import HostSettings, Jam, JamUpdate, host_jam, join_jam
 from jamdesk.app.settings import SettingsError, parse_session_type, parse_timer
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.cli import EXIT_JOIN_FAILED, EXIT_STORAGE, EXIT_USAGE, default_name, parse_address
 from jamdesk.core.codes import BadCodeError, normalize
 from jamdesk.core.commands import PEER_COMMANDS, Command, EndRoom, Leave
-from jamdesk.core.room import Event
+from jamdesk.core.defaults import default_timer
+from jamdesk.core.room import Event, LogError, RoomState, apply
+from jamdesk.core.timeline import describe
 from jamdesk.net import addresses
 from jamdesk.net.member_client import JoinError
 from jamdesk.store.db import StoreError
@@ -43,19 +46,32 @@ def emit(obj: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def event_line(event: Event) -> dict[str, Any]:
-    """The ``room_event`` line for ``event``: seq, at_ms, actor, kind and the body's fields."""
-    body = msgspec.to_builtins(event.body)
-    assert isinstance(body, dict)
-    body.pop("kind", None)
-    return {
-        "event": "room_event",
-        "seq": event.seq,
-        "at_ms": event.at_ms,
-        "actor": event.actor,
-        "kind": event.kind,
-        "body": body,
-    }
+class Narrator:
+    """Turns events into ``room_event`` lines with the timeline sentence (``text``), folding
+    its own copy of the state for names."""
+
+    def __init__(self) -> None:
+        self._state: RoomState | None = None
+
+    def line(self, event: Event) -> dict[str, Any]:
+        """The ``room_event`` line: seq, at_ms, actor, kind, text and the body's fields."""
+        body = msgspec.to_builtins(event.body)
+        assert isinstance(body, dict)
+        body.pop("kind", None)
+        try:
+            text = describe(self._state, event)
+            self._state = apply(self._state, event)
+        except (LogError, AssertionError):  # a new host replaced the tail of our log
+            text, self._state = event.kind, None
+        return {
+            "event": "room_event",
+            "seq": event.seq,
+            "at_ms": event.at_ms,
+            "actor": event.actor,
+            "kind": event.kind,
+            "text": text,
+            "body": body,
+        }
 
 
 def run_headless(args: argparse.Namespace) -> int:
@@ -81,25 +97,30 @@ async def _main(args: argparse.Namespace) -> int:
     try:
         await db.call(db.db.mark_interrupted)
         clock = LocalClock(skew_ms=args.clock_skew_ms)
-        profile = await db.call(db.db.profile, "", args.name or default_name(), clock.now_ms())
+        profile = await db.call(
+            db.db.profile, secrets.token_hex(8), args.name or default_name(), clock.now_ms()
+        )
         name = args.name or profile.display_name
         if args.name and args.name != profile.display_name:
             await db.call(db.db.set_display_name, args.name)
         jam: Jam
         if args.command == "host":
             try:
+                session_type = parse_session_type(args.type)
                 settings = HostSettings(
                     name=name,
                     title=args.title,
-                    session_type=parse_session_type(args.type),
-                    timer=parse_timer(args.timer),
+                    session_type=session_type,
+                    timer=parse_timer(args.timer) if args.timer else default_timer(session_type),
                     bind_host=args.bind,
                     advertise=not args.no_advertise,
                 )
             except SettingsError as exc:
                 emit({"event": "error", "code": "bad_setting", "reason": str(exc)})
                 return EXIT_USAGE
-            hosted = await host_jam(settings, clock=clock, db=db, mode=mode)
+            hosted = await host_jam(
+                settings, clock=clock, db=db, mode=mode, client_id=profile.participant_id
+            )
             emit(
                 {
                     "event": "hosting",
@@ -116,7 +137,13 @@ async def _main(args: argparse.Namespace) -> int:
                 code = normalize(args.code)
                 address = parse_address(args.address) if args.address else None
                 joined = await join_jam(
-                    name, code=code, address=address, clock=clock, db=db, mode=mode
+                    name,
+                    code=code,
+                    address=address,
+                    clock=clock,
+                    db=db,
+                    mode=mode,
+                    client_id=profile.participant_id,
                 )
             except (BadCodeError, ValueError) as exc:
                 emit({"event": "error", "code": "bad_setting", "reason": str(exc)})
@@ -130,8 +157,8 @@ async def _main(args: argparse.Namespace) -> int:
                     "code": joined.code,
                     "participant_id": joined.me,
                     "seq": joined.state.head_seq,
-                    "offset_ms": joined.engine.clock.offset_ms,
-                    "rtt_ms": joined.engine.clock.rtt_ms,
+                    "offset_ms": joined.clock_offset_ms,
+                    "rtt_ms": joined.rtt_ms,
                 }
             )
             jam = joined
@@ -142,12 +169,22 @@ async def _main(args: argparse.Namespace) -> int:
 
 async def _serve(jam: Jam) -> int:
     done = asyncio.Event()
+    narrator = Narrator()
     for event in jam.events:
-        emit(event_line(event))
+        emit(narrator.line(event))
 
     def on_update(update: JamUpdate) -> None:
         for event in update.events:
-            emit(event_line(event))
+            emit(narrator.line(event))
+        if update.host_changed:
+            emit(
+                {
+                    "event": "host",
+                    "host_id": jam.state.host_id,
+                    "name": jam.state.name_of(jam.state.host_id),
+                    "me": jam.hosting,
+                }
+            )
         if update.refused is not None:
             emit({"event": "error", "code": update.refused.code, "reason": update.refused.reason})
         if update.link is not None:
@@ -184,6 +221,9 @@ async def _ticks(jam: Jam) -> None:
                 "elapsed_ms": reading.elapsed_ms,
                 "running": reading.running,
                 "lifecycle": jam.state.lifecycle.value,
+                "phase": reading.phase.value if reading.phase else None,
+                "focus_blocks": reading.focus_blocks_completed,
+                "host_id": jam.state.host_id,
             }
         )
         await asyncio.sleep(TICK_INTERVAL_S)
@@ -226,7 +266,7 @@ async def _command(jam: Jam, line: bytes) -> None:
         return
     if isinstance(cmd, Leave):
         await jam.leave()
-    elif isinstance(cmd, EndRoom) and isinstance(jam, HostedJam):
+    elif isinstance(cmd, EndRoom) and jam.hosting:
         await jam.end()
     else:
         await jam.send(cmd)

@@ -1,9 +1,20 @@
 """A jam as the GUI and the CLI use it: host one, join one, send commands, leave.
 
-A :class:`Jam` hides whether this computer is the host (a :class:`HostedJam` wrapping a
-``HostService``) or a member (a :class:`JoinedJam` wrapping a ``MemberClient``). Observers
-:meth:`~Jam.subscribe` and receive frozen :class:`JamUpdate` values (the magic-wormhole
-"status snapshot" pattern); they read :attr:`Jam.state` and :meth:`Jam.reading` and never
+One :class:`Jam` object serves the whole session on this computer, whichever role it plays:
+it hosts (a ``HostService`` over the room's ``RoomLog``) or it is a member (a ``MemberClient``
+over a ``MemberEngine``), and it switches in place when the host role moves (design page,
+"Network", host transfer):
+
+- the host **hands over** (``transfer``): it appends ``host_changed``, stops serving, and
+  becomes a member of the new host;
+- the new host (a member that sees ``host_changed`` naming it) starts serving from its own
+  copy of the log, under the same code, keeping the room clock through its clock offset;
+- the host is **lost** (no word for 3 s): the member who joined earliest among those remaining
+  takes over the same way, appending ``host_changed`` (``lost``); the others find the room again
+  by its code and resume from their last event.
+
+Observers :meth:`~Jam.subscribe` and receive frozen :class:`JamUpdate` values (the
+magic-wormhole status pattern); they read :attr:`Jam.state` and :meth:`Jam.reading` and never
 touch the layers below. Every event is persisted through :class:`AsyncDatabase`.
 """
 
@@ -12,17 +23,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.core import codes
 from jamdesk.core import timer as timers
-from jamdesk.core.commands import Command, EndRoom
+from jamdesk.core.commands import Command, EndRoom, TakeOver, TransferHost
 from jamdesk.core.kinds import Lifecycle, Role, SessionType
-from jamdesk.core.room import Event, RoomEnded, RoomLog, RoomOpened, RoomState
-from jamdesk.core.rules import Rejected
+from jamdesk.core.room import Event, HostChanged, RoomEnded, RoomLog, RoomOpened, RoomState
+from jamdesk.core.rules import Rejected, decide
 from jamdesk.core.timer import TimerAnchor, TimerReading
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.net.discovery import Advertiser, RoomAd, RoomNotFoundError, find_room
@@ -44,8 +56,9 @@ class JamUpdate:
     Attributes:
         events: new log entries, in order.
         refused: a refusal of one of our commands, with its reason.
-        link: the new state of our link to the host (members only).
+        link: the new state of our link to the host (while a member).
         notice: something to tell the student in plain words.
+        host_changed: the host role moved (to us or to someone else).
         closed: the jam is over for this computer.
     """
 
@@ -53,124 +66,11 @@ class JamUpdate:
     refused: Rejected | None = None
     link: LinkState | None = None
     notice: str | None = None
+    host_changed: bool = False
     closed: bool = False
 
 
 Listener = Callable[[JamUpdate], None]
-
-
-class Jam:
-    """What hosted and joined jams have in common. Not constructed directly."""
-
-    def __init__(self, clock: LocalClock, db: AsyncDatabase | None) -> None:
-        self._clock = clock
-        self._db = db
-        self._listeners: list[Listener] = []
-        self.session_id: int | None = None
-        self.closed = False
-
-    # -- to be provided -------------------------------------------------------------------------
-
-    @property
-    def state(self) -> RoomState:
-        """The room now."""
-        raise NotImplementedError
-
-    @property
-    def me(self) -> str:
-        """Our participant id."""
-        raise NotImplementedError
-
-    @property
-    def events(self) -> list[Event]:
-        """The log held so far."""
-        raise NotImplementedError
-
-    def room_now_ms(self) -> int:
-        """Our best estimate of the room clock now."""
-        raise NotImplementedError
-
-    async def send(self, cmd: Command) -> None:
-        """Send a command; a refusal arrives as a :class:`JamUpdate` with ``refused``."""
-        raise NotImplementedError
-
-    async def leave(self) -> None:
-        """Leave the room (a host's leaving closes it until host transfer exists)."""
-        raise NotImplementedError
-
-    async def close(self) -> None:
-        """Stop without leaving (the app quits); the stored session shows as interrupted."""
-        raise NotImplementedError
-
-    # -- shared -----------------------------------------------------------------------------------
-
-    @property
-    def code(self) -> str:
-        """The room's join code."""
-        return self.state.code
-
-    @property
-    def role(self) -> Role:
-        """Our role in the room."""
-        me = self.state.participant(self.me)
-        return me.role if me is not None else Role.PARTICIPANT
-
-    def reading(self) -> TimerReading:
-        """The shared timer as it should show now on this computer."""
-        return timers.read(self.state.timer, self.room_now_ms())
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener`` with every :class:`JamUpdate`; returns the unsubscribe function."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
-
-    def _emit(self, update: JamUpdate) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(update)
-            except Exception:
-                log.exception("a jam listener failed")
-
-    def _persist(self, events: list[Event]) -> None:
-        db = self._db
-        if db is None or not events:
-            return
-        db.submit(lambda: db.db.append_events(self._sid(), events))
-
-    def _sid(self) -> int:
-        if self.session_id is None:
-            raise RuntimeError("the session row is not created yet")
-        return self.session_id
-
-    def _start_session(self, role: Role) -> None:
-        db = self._db
-        if db is None:
-            return
-        state, held, me = self.state, list(self.events), self.me
-        started = held[0].at_ms if held else self.room_now_ms()
-
-        def start() -> None:
-            self.session_id = db.db.start_session(
-                room_code=state.code,
-                title=state.title,
-                session_type=state.session_type.value,
-                role=role.value,
-                participant_id=me,
-                started_at_ms=started,
-            )
-            db.db.append_events(self.session_id, held)
-
-        db.submit(start)
-
-    def _finish_session(self, outcome: str) -> None:
-        db = self._db
-        if db is None:
-            return
-        ended_at = self.room_now_ms()
-        db.submit(lambda: db.db.finish_session(self._sid(), outcome, ended_at))
-
-
-# --------------------------------------------------------------------------------- hosting
 
 
 @dataclass(frozen=True)
@@ -185,95 +85,274 @@ class HostSettings:
     advertise: bool = True
 
 
-class HostedJam(Jam):
-    """A room this computer hosts: the single writer of its log."""
+class Jam:
+    """One jam on this computer. Build it with :func:`host_jam` or :func:`join_jam`.
+
+    Args:
+        name: our display name.
+        clock: this computer's clock.
+        db: where the session is kept (``None``: not kept).
+        mode: the network address policy.
+        client_id: this app's stable id (from the profile), for bans.
+        bind_host: where to listen if we host (now or after a host change).
+        advertise: announce the room on the LAN when hosting.
+    """
 
     def __init__(
-        self, settings: HostSettings, clock: LocalClock, db: AsyncDatabase | None, mode: NetworkMode
+        self,
+        name: str,
+        *,
+        clock: LocalClock,
+        db: AsyncDatabase | None,
+        mode: NetworkMode,
+        client_id: str = "",
+        bind_host: str = "0.0.0.0",
+        advertise: bool = True,
     ) -> None:
-        super().__init__(clock, db)
-        code = codes.new_code(secrets.randbelow)
-        host_id = secrets.token_hex(8)
-        opened = RoomOpened(
-            code=code,
-            title=settings.title,
-            session_type=settings.session_type,
-            timer=settings.timer,
-            host_id=host_id,
-            host_name=settings.name,
-        )
-        self._log = RoomLog(opened, at_ms=clock.now_ms())
-        engine = HostEngine(self._log, lambda: secrets.token_hex(8))
-        self.service = HostService(
-            engine, clock.now_ms, self._on_events, bind_host=settings.bind_host
-        )
-        self._advertiser = Advertiser(mode) if settings.advertise else None
-        self._advert_task: asyncio.Task[None] | None = None
+        self.name = name
+        self._clock = clock
+        self._db = db
+        self._mode = mode
+        self._client_id = client_id
+        self._bind_host = bind_host
+        self._advertise = advertise
+        self._listeners: list[Listener] = []
+        self._tasks: set[asyncio.Future[None]] = set()
+        self.session_id: int | None = None  # set on the database worker
+        self._recording = False  # set when the session row is queued; appends follow it
+        self.closed = False
+        # member side
+        self.engine: MemberEngine | None = None
+        self.client: MemberClient | None = None
+        self._code: str | None = None
+        self._address: tuple[str, int] | None = None
+        # host side
+        self._log: RoomLog | None = None
+        self.service: HostService | None = None
+        self._advertiser: Advertiser | None = None
         self._advertised: RoomAd | None = None
+        self._advert_task: asyncio.Future[None] | None = None
+        self._offset_ms = 0  # room clock minus our clock, frozen when we became host
+        self._me = ""
+        self._leaving = False
+        self._handed_over = asyncio.Event()
+
+    # -- what observers read ----------------------------------------------------------------
+
+    @property
+    def hosting(self) -> bool:
+        """Whether this computer serves the room now."""
+        return self.service is not None
+
+    @property
+    def _member_side(self) -> bool:
+        return self.engine is not None and self.engine.state is not None
 
     @property
     def state(self) -> RoomState:
+        """The room now (the last state held, once closed)."""
+        if self._member_side:
+            assert self.engine is not None
+            assert self.engine.state is not None
+            return self.engine.state
+        if self._log is None:
+            raise RuntimeError("not in a room yet")
         return self._log.state
 
     @property
-    def me(self) -> str:
-        return self._log.state.host_id
+    def events(self) -> list[Event]:
+        """The log held so far."""
+        if self._member_side:
+            assert self.engine is not None
+            return self.engine.log
+        return self._log.events if self._log is not None else []
 
     @property
-    def events(self) -> list[Event]:
-        return self._log.events
+    def me(self) -> str:
+        """Our participant id."""
+        if self._member_side:
+            assert self.engine is not None
+            return self.engine.participant_id or ""
+        return self._me
+
+    @property
+    def code(self) -> str:
+        """The room's join code."""
+        return self.state.code
+
+    @property
+    def role(self) -> Role:
+        """Our role in the room."""
+        me = self.state.participant(self.me)
+        return me.role if me is not None else Role.PARTICIPANT
 
     @property
     def port(self) -> int:
-        """The LAN signalling port members connect to."""
-        return self.service.port
+        """The LAN signalling port, while hosting (0 otherwise)."""
+        return self.service.port if self.service is not None else 0
+
+    @property
+    def link_state(self) -> LinkState:
+        """Our link to the host (``connected`` while we host)."""
+        if self.hosting or self.client is None:
+            return LinkState.CONNECTED
+        return self.client.link_state
+
+    @property
+    def clock_offset_ms(self) -> int:
+        """Room clock minus this computer's clock, as estimated (ms)."""
+        return self.engine.clock.offset_ms if self.engine is not None else self._offset_ms
+
+    @property
+    def rtt_ms(self) -> int | None:
+        """Round-trip time to the host of the best clock sample (``None`` while hosting)."""
+        return self.engine.clock.rtt_ms if self.engine is not None else None
 
     def room_now_ms(self) -> int:
-        return self._clock.now_ms()  # the first host's clock is the room clock
+        """Our best estimate of the room clock now."""
+        if self.hosting or self.engine is None:
+            return self._clock.now_ms() + self._offset_ms
+        return self.engine.room_now(self._clock.now_ms())
 
-    async def start(self) -> None:
-        """Listen, record the session, and advertise the room on the LAN."""
-        await self.service.start()
-        self._start_session(Role.HOST)
-        if self._advertiser is not None:
-            self._advertised = self._ad()
-            await self._advertiser.start(self._advertised)
+    def reading(self) -> TimerReading:
+        """The shared timer as it should show now on this computer."""
+        return timers.read(self.state.timer, self.room_now_ms())
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with every :class:`JamUpdate`; returns the unsubscribe function."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    # -- what observers do --------------------------------------------------------------------
 
     async def send(self, cmd: Command) -> None:
-        rejected = await self.service.command(cmd)
-        if rejected is not None:
-            self._emit(JamUpdate(refused=rejected))
+        """Send a command; a refusal arrives as a :class:`JamUpdate` with ``refused``."""
+        if self.service is not None:
+            rejected = await self.service.command(cmd)
+            if rejected is not None:
+                self._emit(JamUpdate(refused=rejected))
+        elif self.client is None or self.client.send(cmd) is None:
+            self._emit(
+                JamUpdate(notice="Not connected to the host right now; try again in a moment.")
+            )
 
     async def end(self) -> None:
-        """End the jam for everyone, give members a moment to hear it, then close."""
+        """End the jam for everyone (host), give members a moment to hear it, then close."""
+        if self.service is None:
+            await self.send(EndRoom())
+            return
         if self.state.lifecycle is not Lifecycle.ENDED:
             await self.send(EndRoom())
         await self.service.wait_no_links(END_DRAIN_S)
         await self.close()
 
     async def leave(self) -> None:
-        await self.end()
+        """Leave the room. A host hands over to the earliest-joined member present, or ends
+        the jam when nobody else is there."""
+        if self.closed:
+            return
+        if self.service is not None:
+            successor = self._successor(exclude=self.me)
+            if successor is None or self.state.lifecycle is Lifecycle.ENDED:
+                await self.end()
+                return
+            self._leaving = True
+            await self.service.command(TransferHost(participant_id=successor))
+            await self._handed_over.wait()  # set once members have moved to the new host
+            return
+        self.closed = True
+        if self.client is not None:
+            await self.client.leave()
+        if (
+            self.engine is not None
+            and self.engine.state is not None
+            and self.state.lifecycle is not Lifecycle.ENDED
+        ):
+            self._finish_session("left")
+        self._emit(JamUpdate(closed=True))
 
     async def close(self) -> None:
-        """Stop serving without ending (the app quit). Idempotent."""
+        """Stop without leaving (the app quits): the stored session shows as interrupted."""
         if self.closed:
             return
         self.closed = True
-        if self.state.lifecycle is not Lifecycle.ENDED:
+        if self._recording and self.state.lifecycle is not Lifecycle.ENDED:
             self._finish_session("interrupted")
-        if self._advert_task is not None:
-            self._advert_task.cancel()
-        if self._advertiser is not None:
-            await self._advertiser.close()
-        await self.service.close()
+        await self._stop_hosting()
+        if self.client is not None:
+            await self.client.close()
+        for task in list(self._tasks):
+            task.cancel()
         self._emit(JamUpdate(closed=True))
 
-    def _on_events(self, events: list[Event]) -> None:
+    # -- hosting ------------------------------------------------------------------------------
+
+    async def _start_hosting(self, room_log: RoomLog, me: str, *, probe: bool) -> None:
+        self._log = room_log
+        self._me = me
+        engine = HostEngine(room_log, lambda: secrets.token_hex(8), now_ms=self.room_now_ms())
+        service = HostService(
+            engine, self.room_now_ms, self._on_host_events, bind_host=self._bind_host
+        )
+        await service.start()
+        self.service = service
+        if self._advertise:
+            self._advertiser = Advertiser(self._mode)
+            self._advertised = self._ad()
+            await self._advertiser.start(self._advertised, probe=probe)
+
+    async def _stop_hosting(self) -> None:
+        service, self.service = self.service, None
+        if self._advert_task is not None:
+            self._advert_task.cancel()
+        advertiser, self._advertiser = self._advertiser, None
+        if advertiser is not None:
+            await advertiser.close()
+        if service is not None:
+            await service.close()
+
+    def _on_host_events(self, events: list[Event]) -> None:
         self._persist(events)
         if any(isinstance(e.body, RoomEnded) for e in events):
             self._finish_session("ended")
         self._refresh_advert()
         self._emit(JamUpdate(events=tuple(events)))
+        for event in events:
+            body = event.body
+            if isinstance(body, HostChanged) and body.participant_id != self.me:
+                self._spawn(self._hand_over(body.participant_id))
+
+    async def _hand_over(self, new_host: str) -> None:
+        """We were host and gave the role to ``new_host``: serve no more, then either go (we
+        were leaving) or join the new host as a member."""
+        assert self._log is not None
+        service = self.service
+        if service is not None:
+            await service.wait_no_links(END_DRAIN_S)  # members move over to the new host
+        held = list(self._log.events)
+        me = self._me
+        await self._stop_hosting()
+        notice = f"{self.state.name_of(new_host)} is now the host."
+        if self._leaving:
+            self.closed = True
+            self._finish_session("left")
+            self._handed_over.set()
+            self._emit(JamUpdate(host_changed=True, notice=notice, closed=True))
+            return
+        self._emit(JamUpdate(host_changed=True, notice=notice))
+        self.engine = MemberEngine(
+            self.name, participant_id=me, log=held, client_id=self._client_id
+        )
+        self.engine.state = RoomLog.from_events(held).state
+        self._code = self._log.state.code
+        self._log = None
+        self.client = self._new_client()
+        try:
+            await self.client.join()
+        except JoinError as exc:
+            self._emit(JamUpdate(notice=f"Could not reach the new host: {exc}"))
+            return
+        self._emit(JamUpdate(link=LinkState.CONNECTED))
 
     def _ad(self) -> RoomAd:
         s = self.state
@@ -286,154 +365,43 @@ class HostedJam(Jam):
             lifecycle=s.lifecycle.value,
             code=s.code,
             port=self.port,
+            host_id=s.host_id,
         )
 
     def _refresh_advert(self) -> None:
         if self._advertiser is None or self._advertised is None or self.closed:
             return
-        ad = self._ad()
-        if ad == self._advertised or (self._advert_task and not self._advert_task.done()):
+        if self._ad() == self._advertised or (self._advert_task and not self._advert_task.done()):
             return
-        self._advertised = ad
-        self._advert_task = asyncio.ensure_future(self._update_advert())
+        self._advert_task = self._spawn(self._update_advert())
 
     async def _update_advert(self) -> None:
-        assert self._advertiser is not None
-        try:
-            await self._advertiser.update(self._advertised or self._ad())
-        except Exception:
-            log.exception("updating the LAN advert failed")
-        if not self.closed and self._ad() != self._advertised:
+        while self._advertiser is not None and not self.closed and self._ad() != self._advertised:
             self._advertised = self._ad()
-            await self._update_advert()
+            try:
+                await self._advertiser.update(self._advertised)
+            except Exception:
+                log.exception("updating the LAN advert failed")
+                return
 
+    # -- being a member -----------------------------------------------------------------------
 
-async def host_jam(
-    settings: HostSettings, *, clock: LocalClock, db: AsyncDatabase | None, mode: NetworkMode
-) -> HostedJam:
-    """Open a room and start serving it; returns once it is advertised."""
-    jam = HostedJam(settings, clock, db, mode)
-    try:
-        await jam.start()
-    except BaseException:
-        await jam.close()
-        raise
-    return jam
+    def _new_client(self) -> MemberClient:
+        assert self.engine is not None
+        return MemberClient(
+            self.engine,
+            local_clock=self._clock.now_ms,
+            on_outcome=self._on_outcome,
+            on_link=self._on_link,
+            find_host=self._find_host,
+        )
 
-
-# --------------------------------------------------------------------------------- joining
-
-
-class JoinedJam(Jam):
-    """A room this computer joined as a member."""
-
-    def __init__(self, name: str, clock: LocalClock, db: AsyncDatabase | None) -> None:
-        super().__init__(clock, db)
-        self.engine = MemberEngine(name)
-        self._closing: asyncio.Task[None] | None = None
-        self.client: MemberClient | None = None
-        self._joined = False
-
-    @property
-    def state(self) -> RoomState:
-        if self.engine.state is None:
-            raise RuntimeError("not joined yet")
-        return self.engine.state
-
-    @property
-    def me(self) -> str:
-        return self.engine.participant_id or ""
-
-    @property
-    def events(self) -> list[Event]:
-        return self.engine.log
-
-    @property
-    def link_state(self) -> LinkState:
-        """Our link to the host."""
-        return self.client.link_state if self.client else LinkState.CONNECTING
-
-    def room_now_ms(self) -> int:
-        return self.engine.room_now(self._clock.now_ms())
-
-    async def send(self, cmd: Command) -> None:
-        if self.client is None or self.client.send(cmd) is None:
-            self._emit(
-                JamUpdate(notice="Not connected to the host right now; try again in a moment.")
-            )
-
-    async def leave(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        if self.client is not None:
-            await self.client.leave()
-        if self.engine.state is not None and self.state.lifecycle is not Lifecycle.ENDED:
-            self._finish_session("left")
-        self._emit(JamUpdate(closed=True))
-
-    async def close(self) -> None:
-        """Close without a goodbye (the app quit): the session shows as interrupted."""
-        if self.closed:
-            return
-        self.closed = True
-        if self.client is not None:
-            await self.client.close()
-        if self._joined and self.state.lifecycle is not Lifecycle.ENDED:
-            self._finish_session("interrupted")
-        self._emit(JamUpdate(closed=True))
-
-    def _on_outcome(self, out: MemberOutcome) -> None:
-        if out.events:
-            if self._joined:
-                self._persist(out.events)
-            self._emit(JamUpdate(events=tuple(out.events)))
-            if any(isinstance(e.body, RoomEnded) for e in out.events):
-                self._finish_session("ended")
-                self._emit(JamUpdate(notice="The host ended the jam."))
-                self._closing = asyncio.ensure_future(self.close())
-        for _ref, refusal in out.refused:
-            self._emit(JamUpdate(refused=refusal))
-        if out.error is not None:
-            log.warning("the host reported: %s %s", out.error.code, out.error.message)
-            if out.error.fatal:
-                self._emit(JamUpdate(notice=out.error.message))
-
-    def _on_link(self, state: LinkState) -> None:
-        notice = {
-            LinkState.RECONNECTING: "Lost the connection to the host; reconnecting...",
-            LinkState.GONE: "The host has gone, and the jam cannot continue.",
-        }.get(state)
-        if state is LinkState.CONNECTED and self._joined:
-            notice = "Reconnected."
-        if state is LinkState.GONE and self._joined and not self.closed:
-            self._finish_session("interrupted")
-        self._emit(JamUpdate(link=state, notice=notice))
-
-
-async def join_jam(
-    name: str,
-    *,
-    code: str | None = None,
-    address: tuple[str, int] | None = None,
-    clock: LocalClock,
-    db: AsyncDatabase | None,
-    mode: NetworkMode,
-    discovery_timeout_s: float = 5.0,
-) -> JoinedJam:
-    """Join the room with ``code`` (found on the LAN) or at ``address`` (host, port).
-
-    Raises :class:`~jamdesk.net.member_client.JoinError` with a reason fit for a student.
-    """
-    if code is None and address is None:
-        raise JoinError("Enter the jam's code.")
-
-    async def find_host() -> tuple[str, int]:
-        if address is not None:
-            return address
-        assert code is not None
+    async def _find_host(self) -> tuple[str, int]:
+        if self._address is not None:
+            return self._address
+        assert self._code is not None
         try:
-            ad = await find_room(code, mode, discovery_timeout_s)
+            ad = await find_room(self._code, self._mode, 5.0)
         except RoomNotFoundError as exc:
             raise JoinError(str(exc)) from exc
         if ad.protocol != PROTOCOL_VERSION:
@@ -446,19 +414,216 @@ async def join_jam(
             raise JoinError("The jam was found but gave no address to connect to.")
         return ((ipv4 or ad.addresses)[0], ad.port)
 
-    jam = JoinedJam(name, clock, db)
-    client = MemberClient(
-        jam.engine,
-        local_clock=clock.now_ms,
-        on_outcome=jam._on_outcome,
-        on_link=jam._on_link,
-        find_host=find_host,
+    def _on_outcome(self, out: MemberOutcome) -> None:
+        db = self._db
+        if out.kept_until is not None and db is not None and self._recording:
+            kept = out.kept_until
+            db.submit(lambda: db.db.drop_events_after(self._sid(), kept))
+        if out.events:
+            self._persist(out.events)
+            self._emit(JamUpdate(events=tuple(out.events)))
+            for event in out.events:
+                self._after_member_event(event)
+        for _ref, refusal in out.refused:
+            self._emit(JamUpdate(refused=refusal))
+        if out.error is not None:
+            log.warning("the host reported: %s %s", out.error.code, out.error.message)
+            if out.error.fatal:
+                self._emit(JamUpdate(notice=out.error.message))
+
+    def _after_member_event(self, event: Event) -> None:
+        body = event.body
+        if isinstance(body, RoomEnded):
+            self._finish_session("ended")
+            self._emit(JamUpdate(notice="The host ended the jam."))
+            self._spawn(self.close())
+        elif isinstance(body, HostChanged):
+            if body.participant_id == self.me and body.reason == "transfer":
+                self._spawn(self._become_host(take_over=False))
+            elif body.participant_id != self.me:
+                name = self.state.name_of(body.participant_id)
+                self._emit(JamUpdate(host_changed=True, notice=f"{name} is now the host."))
+
+    def _on_link(self, state: LinkState) -> None:
+        if (
+            state is LinkState.RECONNECTING
+            and self.engine is not None
+            and self.engine.state is not None
+            and not self.closed
+        ):
+            lost = self.state.host_id
+            if self._successor(exclude=lost) == self.me and self._address is None:
+                log.info("the host is lost and we joined earliest: taking over")
+                self._spawn(self._become_host(take_over=True))
+                return
+        notice = {
+            LinkState.RECONNECTING: "Lost the connection to the host; reconnecting...",
+            LinkState.GONE: "The host has gone, and the jam cannot continue.",
+        }.get(state)
+        if state is LinkState.CONNECTED and self._recording:
+            notice = "Reconnected."
+        if state is LinkState.GONE and not self.closed and self._recording:
+            self._finish_session("interrupted")
+        self._emit(JamUpdate(link=state, notice=notice))
+
+    def _successor(self, exclude: str) -> str | None:
+        """The member who joined earliest among those present, other than ``exclude``."""
+        people = [
+            p
+            for p in self.state.participants
+            if p.present and not p.removed and p.participant_id != exclude
+        ]
+        return min(people, key=lambda p: p.joined_seq).participant_id if people else None
+
+    async def _become_host(self, *, take_over: bool) -> None:
+        """Serve the room from our own copy of its log (host transfer or failover)."""
+        assert self.engine is not None
+        client, self.client = self.client, None
+        if client is not None:
+            await client.close()
+        self._offset_ms = self.engine.clock.offset_ms
+        me = self.engine.participant_id or ""
+        room_log = RoomLog.from_events(self.engine.log)
+        if take_over:
+            bodies = decide(room_log.state, me, TakeOver(), self.room_now_ms())
+            if isinstance(bodies, Rejected):
+                log.warning("could not take over: %s", bodies.reason)
+                return
+            added = room_log.append(me, bodies, self.room_now_ms())
+        else:
+            added = []
+        self._log, self._me = room_log, me  # readable while the service starts
+        self.engine = None
+        await self._start_hosting(room_log, me, probe=False)
+        if added:
+            self._on_host_events(added)
+        self._emit(JamUpdate(host_changed=True, notice="You are now the host."))
+
+    # -- storage ------------------------------------------------------------------------------
+
+    def _start_session(self) -> None:
+        db = self._db
+        if db is None:
+            return
+        state, held, me, role = self.state, list(self.events), self.me, self.role
+        started = held[0].at_ms if held else self.room_now_ms()
+        self._recording = True
+
+        def start() -> None:
+            self.session_id = db.db.start_session(
+                room_code=state.code,
+                title=state.title,
+                session_type=state.session_type.value,
+                role=role.value,
+                participant_id=me,
+                started_at_ms=started,
+            )
+            db.db.append_events(self.session_id, held)
+
+        db.submit(start)
+
+    def _persist(self, events: list[Event]) -> None:
+        db = self._db
+        if db is None or not events or not self._recording:
+            return
+        db.submit(lambda: db.db.append_events(self._sid(), events))
+
+    def _sid(self) -> int:
+        if self.session_id is None:
+            raise RuntimeError("the session row is not created yet")
+        return self.session_id
+
+    def _finish_session(self, outcome: str) -> None:
+        db = self._db
+        if db is None or not self._recording:
+            return
+        ended_at = self.room_now_ms()
+        db.submit(lambda: db.db.finish_session(self._sid(), outcome, ended_at))
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _emit(self, update: JamUpdate) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(update)
+            except Exception:
+                log.exception("a jam listener failed")
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_log_failure)
+        return task
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a jam task failed", exc_info=task.exception())
+
+
+async def host_jam(
+    settings: HostSettings,
+    *,
+    clock: LocalClock,
+    db: AsyncDatabase | None,
+    mode: NetworkMode,
+    client_id: str = "",
+) -> Jam:
+    """Open a room and start serving it; returns once it is advertised."""
+    jam = Jam(
+        settings.name,
+        clock=clock,
+        db=db,
+        mode=mode,
+        client_id=client_id,
+        bind_host=settings.bind_host,
+        advertise=settings.advertise,
     )
-    jam.client = client
-    await client.join()
+    host_id = secrets.token_hex(8)
+    opened = RoomOpened(
+        code=codes.new_code(secrets.randbelow),
+        title=settings.title,
+        session_type=settings.session_type,
+        timer=settings.timer,
+        host_id=host_id,
+        host_name=settings.name,
+        host_client_id=client_id,
+    )
+    try:
+        await jam._start_hosting(RoomLog(opened, at_ms=clock.now_ms()), host_id, probe=True)
+    except BaseException:
+        await jam.close()
+        raise
+    jam._start_session()
+    return jam
+
+
+async def join_jam(
+    name: str,
+    *,
+    code: str | None = None,
+    address: tuple[str, int] | None = None,
+    clock: LocalClock,
+    db: AsyncDatabase | None,
+    mode: NetworkMode,
+    client_id: str = "",
+    bind_host: str = "0.0.0.0",
+) -> Jam:
+    """Join the room with ``code`` (found on the LAN) or at ``address`` (host, port).
+
+    Raises :class:`~jamdesk.net.member_client.JoinError` with a reason fit for a student.
+    """
+    if code is None and address is None:
+        raise JoinError("Enter the jam's code.")
+    jam = Jam(name, clock=clock, db=db, mode=mode, client_id=client_id, bind_host=bind_host)
+    jam._code, jam._address = code, address
+    jam.engine = MemberEngine(name, client_id=client_id)
+    jam.client = jam._new_client()
+    await jam.client.join()
     if code is not None and jam.state.code != code:
-        await client.close()
+        await jam.client.close()
         raise JoinError(f"The host at that address is running jam {jam.state.code}, not {code}.")
-    jam._joined = True
-    jam._start_session(jam.role)
+    jam._code = jam.state.code
+    jam._start_session()
     return jam

@@ -6,6 +6,7 @@ import re
 
 from jamdesk.core import timer as timers
 from jamdesk.core.kinds import SessionType
+from jamdesk.core.pomodoro import MINUTE_MS, PlanError, PomodoroPlan
 from jamdesk.core.timer import TimerAnchor, TimerError
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -30,10 +31,14 @@ def parse_duration_ms(text: str) -> int:
     return ((hours * 60 + minutes) * 60 + seconds) * 1000
 
 
-def parse_timer(spec: str) -> TimerAnchor:
-    """``countdown:25m`` or ``stopwatch`` -> a stopped :class:`TimerAnchor`.
+_POMODORO = re.compile(r"^(\d+)/(\d+)/(\d+)(?:x(\d+))?$")
 
-    Raises :class:`SettingsError` with the accepted forms.
+
+def parse_timer(spec: str) -> TimerAnchor:
+    """``countdown:25m``, ``stopwatch``, ``pomodoro`` or ``pomodoro:25/5/15x4`` (minutes of
+    focus, short break, long break, and focus blocks per long break) -> a stopped anchor.
+
+    Raises :class:`SettingsError` with the accepted forms or the allowed range.
     """
     kind, _, length = spec.strip().lower().partition(":")
     try:
@@ -41,9 +46,28 @@ def parse_timer(spec: str) -> TimerAnchor:
             return timers.stopwatch()
         if kind == "countdown":
             return timers.countdown(parse_duration_ms(length or "25m"))
+        if kind == "pomodoro":
+            if not length:
+                return timers.pomodoro_timer()
+            match = _POMODORO.match(length)
+            if match is None:
+                raise SettingsError(
+                    f"'{spec}' is not a Pomodoro plan; write it like pomodoro:25/5/15x4."
+                )
+            focus, short, long_, every = match.groups()
+            return timers.pomodoro_timer(
+                PomodoroPlan(
+                    int(focus) * MINUTE_MS,
+                    int(short) * MINUTE_MS,
+                    int(long_) * MINUTE_MS,
+                    int(every or 4),
+                )
+            )
     except TimerError as exc:
         raise SettingsError(f"The countdown must last from 1 second to 24 hours ({exc}).") from exc
-    raise SettingsError(f"'{spec}' is not a timer; use countdown:25m or stopwatch.")
+    except PlanError as exc:
+        raise SettingsError(str(exc)) from exc
+    raise SettingsError(f"'{spec}' is not a timer; use countdown:25m, stopwatch or pomodoro.")
 
 
 def parse_session_type(text: str) -> SessionType:

@@ -51,6 +51,7 @@ class RoomAd(msgspec.Struct, frozen=True):
     addresses: list[str] = msgspec.field(default_factory=list)
     port: int = 0
     protocol: int = PROTOCOL_VERSION
+    host_id: str = ""
 
     def txt(self) -> dict[str, str]:
         """The TXT properties (UTF-8 values cut to fit one TXT string each)."""
@@ -120,11 +121,13 @@ class Advertiser:
             server=self._server,
         )
 
-    async def start(self, ad: RoomAd) -> None:
-        """Register the room (RFC 6762 probing takes about 1.2 s)."""
+    async def start(self, ad: RoomAd, *, probe: bool = True) -> None:
+        """Register the room. RFC 6762 probing takes about 1.2 s; a host taking over a room
+        skips it (``probe=False``: its instance name is fresh and random) to keep failover
+        short, and its first announcement goes out at once."""
         self._zc = _zeroconf(self._mode)
         self._info = self._service_info(ad)
-        await self._zc.async_register_service(self._info)
+        await self._zc.async_register_service(self._info, cooperating_responders=not probe)
 
     async def update(self, ad: RoomAd) -> None:
         """Announce a changed TXT record (count, lifecycle)."""
@@ -142,8 +145,15 @@ class Advertiser:
             await zc.async_close()
 
 
-async def find_room(code: str, mode: NetworkMode, timeout_s: float = 5.0) -> RoomAd:
-    """Browse the LAN for the public room with ``code``.
+async def find_room(
+    code: str,
+    mode: NetworkMode,
+    timeout_s: float = 5.0,
+    host_id: str | None = None,
+    not_host_id: str | None = None,
+) -> RoomAd:
+    """Browse the LAN for the public room with ``code`` (served by ``host_id`` if given, and
+    not by ``not_host_id``: after a host change the old host's record may still linger).
 
     Raises :class:`RoomNotFoundError` after ``timeout_s`` without a match.
     """
@@ -158,8 +168,11 @@ async def find_room(code: str, mode: NetworkMode, timeout_s: float = 5.0) -> Roo
         ):
             return
         ad = RoomAd.from_info(info)
-        if ad is not None and ad.code == code and not found.done():
-            found.set_result(ad)
+        if ad is None or ad.code != code or found.done():
+            return
+        if (host_id and ad.host_id != host_id) or (not_host_id and ad.host_id == not_host_id):
+            return
+        found.set_result(ad)
 
     def on_change(
         zeroconf: Zeroconf, service_type: str, name: str, state_change: ServiceStateChange

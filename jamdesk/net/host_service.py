@@ -67,6 +67,7 @@ class HostService:
         self._peers: dict[str, _Peer] = {}
         self._ids = itertools.count(1)
         self._wake = asyncio.Event()
+        self._stopping = False
         self._links_changed = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
         self.port = 0
@@ -98,10 +99,10 @@ class HostService:
 
     async def close(self) -> None:
         """Stop serving: close every link and the endpoint."""
+        self._stopping = True
+        self._wake.set()
         if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
+            await self._ticker
         await self._signalling.close()
         peers, self._peers = list(self._peers.values()), {}
         await asyncio.gather(*(p.pc.close() for p in peers), return_exceptions=True)
@@ -186,9 +187,10 @@ class HostService:
         loop.call_later(CLOSE_DRAIN_S, _close_soon, peer.pc)
 
     async def _tick_loop(self) -> None:
-        while True:
-            now = self._clock()
-            self._carry_out(self.engine.tick(now))
+        # Stops on a flag, not on cancel: in Python 3.11, asyncio.wait_for can swallow a
+        # cancellation that lands as the awaited event is set, and the loop would go on.
+        while not self._stopping:
+            self._carry_out(self.engine.tick(self._clock()))
             delay_s = max(0.0, (self.engine.next_wakeup(self._clock()) - self._clock()) / 1000)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):

@@ -381,12 +381,14 @@ def _merge(into: HostOutcome, other: HostOutcome) -> None:
 class MemberOutcome:
     """What a member adapter must do after one received message.
 
-    ``welcomed`` is true on the Welcome that gives the room's state; ``events`` are new log
+    ``welcomed`` is true on the Welcome that gives the room's state; ``kept_until`` is set when
+    held events after that seq were dropped (persist the same); ``events`` are new log
     entries in order (persist and show them); ``refused`` pairs a command ``ref`` with its
     refusal; ``error`` is an error the host reported or a message we could not read.
     """
 
     welcomed: bool = False
+    kept_until: int | None = None
     events: list[Event] = field(default_factory=list)
     refused: list[tuple[int, Rejected]] = field(default_factory=list)
     error: Error | None = None
@@ -466,6 +468,8 @@ class MemberEngine:
             out.clock_updated = True
         elif isinstance(msg, Welcome):
             keep = msg.resume_from if msg.participant_id == self.participant_id else 0
+            if self.last_seq > keep:
+                out.kept_until = keep  # events after ``keep`` were replaced: forget them
             self.log = [e for e in self.log if e.seq <= keep]
             self.participant_id = msg.participant_id
             self.state = msg.snapshot

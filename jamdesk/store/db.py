@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import sessionmaker
 
@@ -163,6 +163,16 @@ class Database:
         ]
         with self._sessions.begin() as s:
             result = s.execute(insert(SessionEventRow).values(rows).on_conflict_do_nothing())
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def drop_events_after(self, session_id: int, seq: int) -> int:
+        """Forget a session's events after ``seq`` (a new host's log replaced them)."""
+        with self._sessions.begin() as s:
+            result = s.execute(
+                delete(SessionEventRow).where(
+                    SessionEventRow.session_id == session_id, SessionEventRow.seq > seq
+                )
+            )
             return int(getattr(result, "rowcount", 0) or 0)
 
     def finish_session(self, session_id: int, outcome: str, ended_at_ms: int) -> None:

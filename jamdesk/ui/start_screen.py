@@ -26,12 +26,13 @@ from jamdesk.core.kinds import SessionType
 
 @dataclass(frozen=True)
 class HostForm:
-    """What the student filled in to host: timer is ``countdown:Nm`` or ``stopwatch``."""
+    """What the student filled in to host: ``timer`` is a spec such as ``countdown:25m``,
+    ``stopwatch`` or ``pomodoro:25/5/15x4``, or ``None`` for the session type's default."""
 
     name: str
     title: str
     session_type: SessionType
-    timer: str
+    timer: str | None
 
 
 @dataclass(frozen=True)

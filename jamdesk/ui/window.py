@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMainWindow, QStackedWidget
 
+from jamdesk.core.kinds import Lifecycle
 from jamdesk.ui.start_screen import HostForm, JoinForm, StartScreen
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         from jamdesk.app.clock import LocalClock  # noqa: PLC0415 - heavy imports after paint
         from jamdesk.app.jam import HostSettings, host_jam  # noqa: PLC0415
         from jamdesk.app.settings import SettingsError, parse_timer  # noqa: PLC0415
+        from jamdesk.core.defaults import default_timer  # noqa: PLC0415
         from jamdesk.net import addresses  # noqa: PLC0415
         from jamdesk.store.db import StoreError  # noqa: PLC0415
 
@@ -113,7 +115,7 @@ class MainWindow(QMainWindow):
                 name=form.name,
                 title=form.title,
                 session_type=form.session_type,
-                timer=parse_timer(form.timer),
+                timer=parse_timer(form.timer) if form.timer else default_timer(form.session_type),
             )
             jam = await host_jam(
                 settings, clock=LocalClock(self._args.clock_skew_ms), db=db, mode=mode
@@ -181,15 +183,21 @@ class MainWindow(QMainWindow):
 
     def _on_update(self, update: JamUpdate) -> None:
         if update.closed:
-            self._back_to_start(update.notice or self._farewell)
+            message = self._farewell or update.notice
+            if self._farewell and update.notice and update.host_changed:
+                message = f"{self._farewell} {update.notice}"
+            self._back_to_start(message)
 
     async def _leave(self) -> None:
         jam = self.jam
         if jam is None:
             return
-        hosting = jam.me == jam.state.host_id
+        # A host with others present hands the room over; alone (or ended), it ends the jam.
+        ending = jam.hosting and (
+            jam.state.lifecycle is Lifecycle.ENDED or jam.state.present_count <= 1
+        )
         self._farewell = (
-            "You ended the jam; it is saved on this computer." if hosting else "You left the jam."
+            "You ended the jam; it is saved on this computer." if ending else "You left the jam."
         )
         await jam.leave()
         self._back_to_start(self._farewell)

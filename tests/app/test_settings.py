@@ -32,7 +32,7 @@ def test_timers() -> None:
     assert parse_timer("countdown").duration_ms == 1_500_000
     with pytest.raises(SettingsError, match="24 hours"):
         parse_timer("countdown:25h")
-    with pytest.raises(SettingsError, match="countdown:25m or stopwatch"):
+    with pytest.raises(SettingsError, match="countdown:25m, stopwatch or pomodoro"):
         parse_timer("hourglass")
 
 

@@ -107,12 +107,44 @@ def test_host_in_the_window_and_a_member_joins(qtbot: QtBot, qloop: QLoop, tmp_p
         w.grab().save(str(shots / "test_room_host.png"))
         member_room.grab().save(str(shots / "test_room_member.png"))
 
-        left = expect(w.room_left)
-        room.leave_button.click()  # the host leaving ends the jam for everyone
-        await asyncio.wait_for(left, 10)
+        room.end_button.click()  # ending: the jam is over for everyone
         await until(lambda: member.closed)
-        assert "ended" in w.start.status.text()
+        await until(lambda: room.lifecycle_label.text() == "ENDED")
+        assert not room.end_button.isEnabled()
+        left = expect(w.room_left)
+        room.leave_button.click()
+        await asyncio.wait_for(left, 10)
+        assert "You ended the jam" in w.start.status.text()
         member_room.detach()
+        await w.shutdown()
+
+    qloop.run(scenario())
+
+
+def test_host_leaving_hands_the_room_over(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -> None:
+    w = window(tmp_path, qtbot)
+
+    async def scenario() -> None:
+        entered = expect(w.room_entered)
+        w.start.host_button.click()
+        await asyncio.wait_for(entered, 15)
+        assert w.jam is not None
+        member = await join_jam(
+            "Bo",
+            address=("127.0.0.1", w.jam.port),
+            clock=LocalClock(),
+            db=None,
+            mode=NetworkMode.LOOPBACK,
+        )
+        assert w.room is not None
+        await until(lambda: w.room is not None and w.room.people_list.count() == 2)
+        left = expect(w.room_left)
+        w.room.leave_button.click()
+        await asyncio.wait_for(left, 15)
+        await until(lambda: member.hosting)
+        assert member.state.host_id == member.me
+        assert w.start.status.text() == "You left the jam. Bo is now the host."
+        await member.close()
         await w.shutdown()
 
     qloop.run(scenario())
