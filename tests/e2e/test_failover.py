@@ -1,0 +1,86 @@
+"""Three real processes; the host is killed mid-focus and the room carries on."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from jamdesk.store.db import Database
+from tests.e2e.conftest import JamProcess
+
+
+def focus_end(tick: dict) -> int:  # type: ignore[type-arg]
+    """The room-clock instant the current focus block ends, as this process sees it."""
+    assert tick["phase"] == "focus"
+    return int(tick["room_now_ms"] + tick["remaining_ms"])
+
+
+def test_host_killed_mid_focus_the_earliest_member_takes_over(
+    jamdesk: Callable[..., JamProcess], tmp_path: Path
+) -> None:
+    ana = jamdesk(
+        "host",
+        "--headless",
+        "--name",
+        "Ana",
+        "--title",
+        "Exam prep",
+        "--type",
+        "POMODORO",
+        data="ana",
+    )
+    code = ana.event("hosting")["code"]
+    bo = jamdesk("join", code, "--headless", "--name", "Bo", data="bo")
+    bo_id = bo.event("joined")["participant_id"]
+    cy = jamdesk("join", code, "--headless", "--name", "Cy", "--clock-skew-ms", "37000", data="cy")
+    cy.event("joined")
+    ana.send({"cmd": "timer.start"})
+    for proc in (bo, cy):
+        proc.event("room_event", kind="timer_started")
+    before = [
+        focus_end(p.wait_for(lambda line: line.get("event") == "tick" and line["running"]))
+        for p in (bo, cy)
+    ]
+
+    killed_at = time.monotonic()
+    ana.proc.send_signal(signal.SIGKILL)
+
+    took_over = bo.event("host", me=True)
+    assert took_over["host_id"] == bo_id
+    cy.wait_for(lambda line: line.get("event") == "host" and line["host_id"] == bo_id)
+    failover_s = time.monotonic() - killed_at
+    (changed,) = [line for line in cy.lines if line.get("kind") == "host_changed"]
+    assert changed["text"] == "Bo is now the host (after losing Ana)"
+    assert changed["body"]["reason"] == "lost"
+
+    after = [
+        focus_end(p.wait_for(lambda line: line.get("event") == "tick" and line["host_id"] == bo_id))
+        for p in (bo, cy)
+    ]
+    for earlier, later in zip(before, after, strict=True):
+        assert abs(later - earlier) < 50, (before, after)
+
+    cy.send({"cmd": "chat", "text": "still here"})
+    bo.event("room_event", kind="chat_posted")
+    bo.send({"cmd": "end"})
+    cy.event("room_event", kind="room_ended")
+    assert bo.finish() == 0
+    assert cy.finish() == 0
+
+    bo_db, cy_db = Database(tmp_path / "bo"), Database(tmp_path / "cy")
+    (bo_session,), (cy_session,) = bo_db.sessions(), cy_db.sessions()
+    bo_log, cy_log = bo_db.events(bo_session.id), cy_db.events(cy_session.id)
+    assert bo_log == cy_log
+    assert [e.seq for e in bo_log] == list(range(1, len(bo_log) + 1))
+    kinds = [e.kind for e in bo_log]
+    assert kinds[kinds.index("timer_started") :] == [
+        "timer_started",
+        "host_changed",
+        "member_left",
+        "chat_posted",
+        "room_ended",
+    ]
+    assert failover_s < 10
+    print(f"failover {failover_s:.2f} s")
