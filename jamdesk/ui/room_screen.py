@@ -1,7 +1,7 @@
-"""The room screen: the big shared timer, the host's controls, participants and your status.
+"""The room screen: the big shared timer, controls by role, and the room's panels.
 
 It renders :attr:`Jam.state` and :meth:`Jam.reading` and sends commands through the ``app``
-layer; it holds no rules. Buttons a role may not use are hidden rather than refused, but a
+layer; it holds no rules. Buttons a role may not use are hidden rather than refused, and a
 refusal from the host is still shown in words.
 """
 
@@ -13,26 +13,44 @@ from collections.abc import Coroutine
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
+    QLineEdit,
     QPushButton,
+    QSlider,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from jamdesk.app.jam import Jam, JamUpdate
-from jamdesk.core.commands import Command, EndRoom, PauseTimer, ResetTimer, SetStatus, StartTimer
+from jamdesk.core.commands import (
+    Command,
+    EndRoom,
+    PauseTimer,
+    React,
+    ResetTimer,
+    SetGoal,
+    SetProgress,
+    SetStatus,
+    SkipPhase,
+    StartTimer,
+)
 from jamdesk.core.kinds import Lifecycle, Role, Status, TimerMode
+from jamdesk.core.room import Event, LogError, Reacted, RoomState, apply
+from jamdesk.core.rules import MAX_GOAL_CHARS, REACTIONS
+from jamdesk.core.timeline import timer_words
+from jamdesk.ui.room_panels import ChatPanel, PeoplePanel, TasksPanel, TimelinePanel
 from jamdesk.ui.theme import format_ms, status_icon
 
 log = logging.getLogger(__name__)
 REFRESH_MS = 100
+REACTION_SHOW_MS = 3_000
 
 LIFECYCLE_WORDS = {
     Lifecycle.READY: "READY",
@@ -43,26 +61,28 @@ LIFECYCLE_WORDS = {
 
 
 class RoomScreen(QWidget):
-    """Shows one jam. Emits :attr:`leave_requested` when the student leaves or ends it."""
+    """Shows one jam. Emits :attr:`leave_requested` to leave and :attr:`summary_requested`
+    once the jam has ended and the student asks for its summary."""
 
     leave_requested = Signal()
+    summary_requested = Signal()
 
     def __init__(self, jam: Jam) -> None:
         super().__init__()
         self.setObjectName("Screen")
         self.jam = jam
         self._tasks: set[asyncio.Future[None]] = set()
+        self._folded: RoomState | None = None
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(32, 24, 32, 24)
-        outer.setSpacing(14)
-
+        outer.setContentsMargins(28, 20, 28, 20)
+        outer.setSpacing(12)
         outer.addLayout(self._build_header())
         outer.addWidget(self._build_timer())
         outer.addLayout(self._build_lower(), 1)
-
         self.notice = QLabel()
         self.notice.setWordWrap(True)
         self.notice.setObjectName("Notice")
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
         self.notice.hide()
         outer.addWidget(self.notice)
 
@@ -70,20 +90,29 @@ class RoomScreen(QWidget):
         QShortcut(QKeySequence("Ctrl+R"), self, self._reset_if_allowed)
         QShortcut(QKeySequence("Ctrl+W"), self, self._leave)
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, self._copy_code)
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.chat.entry.setFocus)
 
         self._unsubscribe = jam.subscribe(self._on_update)
         self._ticker = QTimer(self)
         self._ticker.timeout.connect(self.refresh_timer)
         self._ticker.start(REFRESH_MS)
+        self._reaction_timer = QTimer(self)
+        self._reaction_timer.setSingleShot(True)
+        self._reaction_timer.timeout.connect(lambda: self.reaction_label.setText(""))
+        self._replay_log()
         self.refresh()
+
+    # -- layout -----------------------------------------------------------------------------
 
     def _build_header(self) -> QHBoxLayout:
         header = QHBoxLayout()
         titles = QVBoxLayout()
         self.title_label = QLabel()
         self.title_label.setObjectName("RoomTitle")
+        self.title_label.setTextFormat(Qt.TextFormat.PlainText)
         self.meta_label = QLabel()
         self.meta_label.setObjectName("RoomMeta")
+        self.meta_label.setTextFormat(Qt.TextFormat.PlainText)
         titles.addWidget(self.title_label)
         titles.addWidget(self.meta_label)
         header.addLayout(titles, 1)
@@ -101,84 +130,139 @@ class RoomScreen(QWidget):
         return header
 
     def _build_timer(self) -> QFrame:
-        timer_card = QFrame()
-        timer_card.setObjectName("Card")
-        timer_layout = QVBoxLayout(timer_card)
+        card = QFrame()
+        card.setObjectName("Card")
+        layout = QVBoxLayout(card)
+        layout.setSpacing(4)
         self.timer_label = QLabel("00:00")
         self.timer_label.setObjectName("Timer")
         self.timer_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.lifecycle_label = QLabel()
         self.lifecycle_label.setObjectName("Lifecycle")
         self.lifecycle_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        timer_layout.addWidget(self.timer_label)
-        timer_layout.addWidget(self.lifecycle_label)
-
+        self.reaction_label = QLabel()
+        self.reaction_label.setObjectName("Reaction")
+        self.reaction_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.reaction_label.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.timer_label)
+        layout.addWidget(self.lifecycle_label)
+        layout.addWidget(self.reaction_label)
         controls = QHBoxLayout()
         controls.addStretch(1)
         self.start_button = QPushButton("Start")
         self.start_button.setObjectName("Primary")
         self.start_button.setToolTip("Start, pause or resume the shared timer (Space)")
         self.start_button.clicked.connect(self._toggle_timer)
+        self.skip_button = QPushButton("Skip phase")
+        self.skip_button.setToolTip("Go straight to the next focus block or break")
+        self.skip_button.clicked.connect(lambda: self._send(SkipPhase()))
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Back to the start (Ctrl+R)")
         self.reset_button.clicked.connect(lambda: self._send(ResetTimer()))
         self.end_button = QPushButton("End jam")
         self.end_button.setObjectName("Danger")
         self.end_button.setToolTip("End the jam for everyone")
-        self.end_button.clicked.connect(self._end)
-        for button in (self.start_button, self.reset_button, self.end_button):
+        self.end_button.clicked.connect(lambda: self._send(EndRoom()))
+        self.summary_button = QPushButton("See summary")
+        self.summary_button.setObjectName("Primary")
+        self.summary_button.clicked.connect(self.summary_requested.emit)
+        for button in (
+            self.start_button,
+            self.skip_button,
+            self.reset_button,
+            self.end_button,
+            self.summary_button,
+        ):
             controls.addWidget(button)
         controls.addStretch(1)
-        timer_layout.addLayout(controls)
-        return timer_card
+        layout.addLayout(controls)
+        return card
 
     def _build_lower(self) -> QHBoxLayout:
         lower = QHBoxLayout()
-        people = QVBoxLayout()
-        people_title = QLabel("In this jam")
-        people_title.setObjectName("CardTitle")
-        self.people_list = QListWidget()
-        self.people_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        people.addWidget(people_title)
-        people.addWidget(self.people_list)
-        lower.addLayout(people, 3)
+        lower.setSpacing(16)
+        self.tabs = QTabWidget()
+        self.people = PeoplePanel(self._send)
+        self.chat = ChatPanel(self._send)
+        self.tasks = TasksPanel(self._send)
+        self.timeline = TimelinePanel()
+        self.tabs.addTab(self.people, "People")
+        self.tabs.addTab(self.chat, "Chat")
+        self.tabs.addTab(self.tasks, "Room tasks")
+        self.tabs.addTab(self.timeline, "Timeline")
+        lower.addWidget(self.tabs, 3)
+        lower.addLayout(self._build_you(), 1)
+        return lower
 
+    def _build_you(self) -> QVBoxLayout:
         mine = QVBoxLayout()
-        mine_title = QLabel("You")
-        mine_title.setObjectName("CardTitle")
+        mine.setSpacing(8)
+        you = QLabel("You")
+        you.setObjectName("CardTitle")
         self.status_combo = QComboBox()
         for status in Status:
             self.status_combo.addItem(status_icon(status.value), status.value.capitalize())
         self.status_combo.setToolTip("Tell the room how you are doing")
-        self.status_combo.activated.connect(self._status_chosen)
+        self.status_combo.activated.connect(lambda i: self._send(SetStatus(value=list(Status)[i])))
+        self.goal_edit = QLineEdit()
+        self.goal_edit.setPlaceholderText("Your goal for this jam (Enter)")
+        self.goal_edit.setMaxLength(MAX_GOAL_CHARS)
+        self.goal_edit.returnPressed.connect(
+            lambda: self._send(SetGoal(text=self.goal_edit.text()))
+        )
+        progress_row = QHBoxLayout()
+        self.progress_slider = QSlider(Qt.Orientation.Horizontal)
+        self.progress_slider.setRange(0, 100)
+        self.progress_slider.setSingleStep(10)
+        self.progress_slider.setPageStep(10)
+        self.progress_label = QLabel("0%")
+        self.progress_slider.valueChanged.connect(lambda v: self.progress_label.setText(f"{v}%"))
+        self.progress_slider.sliderReleased.connect(
+            lambda: self._send(SetProgress(percent=self.progress_slider.value()))
+        )
+        progress_row.addWidget(self.progress_slider, 1)
+        progress_row.addWidget(self.progress_label)
+        reactions = QGridLayout()
+        self.reaction_buttons: list[QPushButton] = []
+        for i, emoji in enumerate(REACTIONS):
+            button = QPushButton(emoji)
+            button.setObjectName("ReactionButton")
+            button.setToolTip(f"Send {emoji} to the room")
+            button.clicked.connect(lambda _=False, e=emoji: self._send(React(emoji=e)))
+            reactions.addWidget(button, i // 4, i % 4)
+            self.reaction_buttons.append(button)
         self.leave_button = QPushButton("Leave jam")
         self.leave_button.setToolTip("Leave this jam (Ctrl+W)")
         self.leave_button.clicked.connect(self._leave)
-        mine.addWidget(mine_title)
-        mine.addWidget(self.status_combo)
+        for widget in (you, self.status_combo, self.goal_edit):
+            mine.addWidget(widget)
+        mine.addLayout(progress_row)
+        mine.addLayout(reactions)
         mine.addStretch(1)
         mine.addWidget(self.leave_button)
-        lower.addLayout(mine, 1)
-        return lower
+        return mine
 
-    # -- rendering ------------------------------------------------------------------------------
+    # -- rendering ----------------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Re-render everything from the jam's state."""
         state = self.jam.state
         self.title_label.setText(state.title)
         host = state.participant(state.host_id)
-        kind = "Stopwatch" if state.timer.mode is TimerMode.STOPWATCH else "Countdown"
         self.meta_label.setText(
-            f"{state.session_type.label} · {kind} · hosted by {host.name if host else '?'}"
+            f"{state.session_type.label} · {timer_words(state.timer)} · "
+            f"hosted by {host.name if host else '?'}"
         )
         self.code_label.setText(state.code)
-        can_run = self.jam.role in (Role.HOST, Role.COHOST)
-        for button in (self.start_button, self.reset_button):
-            button.setVisible(can_run)
-        self.end_button.setVisible(self.jam.role is Role.HOST)
-        ended = state.lifecycle is Lifecycle.ENDED
+        role = self.jam.role
+        runner = role in (Role.HOST, Role.COHOST)
         life = state.lifecycle
+        ended = life is Lifecycle.ENDED
+        self.start_button.setVisible(runner and not ended)
+        self.reset_button.setVisible(runner and not ended)
+        self.skip_button.setVisible(runner and not ended and state.timer.plan is not None)
+        self.end_button.setVisible(role is Role.HOST and not ended)
+        self.summary_button.setVisible(ended)
         self.start_button.setText(
             "Pause"
             if life is Lifecycle.ACTIVE
@@ -186,15 +270,30 @@ class RoomScreen(QWidget):
             if life is Lifecycle.PAUSED
             else "Start"
         )
-        self.start_button.setEnabled(not ended and not self.jam.reading().finished)
+        self.start_button.setEnabled(not self.jam.reading().finished)
         self.reset_button.setEnabled(life in (Lifecycle.ACTIVE, Lifecycle.PAUSED))
-        self.end_button.setEnabled(not ended)
-        self.status_combo.setEnabled(not ended)
-        self._render_people()
+        self.skip_button.setEnabled(life in (Lifecycle.ACTIVE, Lifecycle.PAUSED))
+        for widget in (
+            self.status_combo,
+            self.goal_edit,
+            self.progress_slider,
+            *self.reaction_buttons,
+        ):
+            widget.setEnabled(not ended)
+        self.people.show_state(state, self.jam.me)
+        self.tasks.show_state(state)
+        me = state.participant(self.jam.me)
+        if me is not None:
+            self.status_combo.setCurrentIndex(list(Status).index(me.status))
+            if not self.goal_edit.hasFocus():
+                self.goal_edit.setText(me.goal)
+            if not self.progress_slider.isSliderDown():
+                self.progress_slider.setValue(me.progress)
         self.refresh_timer()
 
     def refresh_timer(self) -> None:
         """Update the big timer from the room clock (called every 100 ms)."""
+        state = self.jam.state
         reading = self.jam.reading()
         if reading.remaining_ms is not None:
             self.timer_label.setText(format_ms(reading.remaining_ms, round_up=True))
@@ -205,33 +304,50 @@ class RoomScreen(QWidget):
             self.timer_label.setProperty("finished", finished)
             self.timer_label.style().unpolish(self.timer_label)
             self.timer_label.style().polish(self.timer_label)
-        words = LIFECYCLE_WORDS[self.jam.state.lifecycle]
-        if reading.finished and self.jam.state.lifecycle is not Lifecycle.ENDED:
+        words = LIFECYCLE_WORDS[state.lifecycle]
+        if reading.phase is not None and state.lifecycle is not Lifecycle.ENDED:
+            block = (reading.phase_index or 0) // 2 + 1
+            words = (
+                f"FOCUS · BLOCK {block}"
+                if reading.phase.value == "focus"
+                else reading.phase.label.upper()
+            )
+            if state.lifecycle is Lifecycle.PAUSED:
+                words += " · PAUSED"
+        elif reading.finished and state.lifecycle is not Lifecycle.ENDED:
             words = "TIME'S UP"
+        if state.timer.mode is TimerMode.STOPWATCH and state.lifecycle is Lifecycle.ACTIVE:
+            words = "RUNNING"
         self.lifecycle_label.setText(words)
 
-    def _render_people(self) -> None:
-        state = self.jam.state
-        self.people_list.clear()
-        for p in state.participants:
-            role = "" if p.role is Role.PARTICIPANT else f"  ({p.role.value})"
-            you = "  — you" if p.participant_id == self.jam.me else ""
-            away = "" if p.present else "  · away"
-            item = QListWidgetItem(
-                status_icon(p.status.value, away=not p.present),
-                f"{p.name}{role}{you}   ·  {p.status.value}{away}",
-            )
-            if not p.present:
-                item.setForeground(QBrush(QColor("#9AA0B4")))
-            self.people_list.addItem(item)
-        me = state.participant(self.jam.me)
-        if me is not None:
-            self.status_combo.setCurrentIndex(list(Status).index(me.status))
-
     def show_notice(self, message: str) -> None:
-        """Show a line of news (reconnecting, refused, ended) under the room."""
+        """Show a line of news (reconnecting, refused, new host) under the room."""
         self.notice.setText(message)
         self.notice.show()
+
+    def _replay_log(self) -> None:
+        """Fill the timeline and chat from the whole log (on open, or after a new host)."""
+        self.timeline.clear()
+        self.chat.messages.clear()
+        self._folded = None
+        self._add_events(list(self.jam.events))
+
+    def _add_events(self, events: list[Event]) -> None:
+        for event in events:
+            before = self._folded
+            try:
+                self._folded = apply(before, event)
+            except LogError:  # a new host replaced the end of our log: start over
+                self._replay_log()
+                return
+            self.timeline.add(before, event)
+            self.chat.add(before, [event])
+            if isinstance(event.body, Reacted) and before is not None:
+                to = f" → {before.name_of(event.body.to)}" if event.body.to else ""
+                self.reaction_label.setText(
+                    f"{before.name_of(event.body.participant_id)} {event.body.emoji}{to}"
+                )
+                self._reaction_timer.start(REACTION_SHOW_MS)
 
     # -- updates and actions ---------------------------------------------------------------------
 
@@ -241,6 +357,8 @@ class RoomScreen(QWidget):
         if update.notice is not None:
             self.show_notice(update.notice)
         if update.events:
+            self._add_events(list(update.events))
+        if update.events or update.host_changed:
             self.refresh()
 
     def _send(self, cmd: Command) -> None:
@@ -256,22 +374,21 @@ class RoomScreen(QWidget):
         self._send(PauseTimer() if life is Lifecycle.ACTIVE else StartTimer())
 
     def _toggle_if_allowed(self) -> None:
-        if self.start_button.isVisible() and self.start_button.isEnabled():
+        if (
+            self.start_button.isVisible()
+            and self.start_button.isEnabled()
+            and not self.chat.entry.hasFocus()
+            and not self.goal_edit.hasFocus()
+        ):
             self._toggle_timer()
 
     def _reset_if_allowed(self) -> None:
         if self.reset_button.isVisible() and self.reset_button.isEnabled():
             self._send(ResetTimer())
 
-    def _status_chosen(self, index: int) -> None:
-        self._send(SetStatus(value=list(Status)[index]))
-
     def _copy_code(self) -> None:
         QGuiApplication.clipboard().setText(self.jam.code)
         self.show_notice(f"Code {self.jam.code} copied. Share it with your group.")
-
-    def _end(self) -> None:
-        self._send(EndRoom())
 
     def _leave(self) -> None:
         self.leave_requested.emit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from importlib import resources
 
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
@@ -38,6 +39,20 @@ def status_icon(status: str, away: bool = False) -> QIcon:
     painter.drawEllipse(2, 2, 10, 10)
     painter.end()
     return QIcon(pixmap)
+
+
+def clock_time(at_ms: int) -> str:
+    """A room-clock instant (ms since the Unix epoch) as local ``HH:MM``."""
+    return datetime.fromtimestamp(at_ms / 1000).strftime("%H:%M")
+
+
+def format_duration(ms: int) -> str:
+    """A length of time for people: ``"25 min"``, ``"1 h 05 min"``, ``"under a minute"``."""
+    minutes = round(max(0, ms) / 60_000)
+    if minutes == 0:
+        return "under a minute" if ms > 0 else "0 min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 def format_ms(ms: int, *, round_up: bool) -> str:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from jamdesk.app.jam import Jam, JamUpdate
     from jamdesk.app.storage import AsyncDatabase
     from jamdesk.ui.room_screen import RoomScreen
+    from jamdesk.ui.summary_screen import SummaryScreen
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class MainWindow(QMainWindow):
 
     room_entered = Signal()
     room_left = Signal()
+    summary_shown = Signal()
 
     def __init__(self, args: argparse.Namespace, default_name: str) -> None:
         super().__init__()
@@ -42,6 +44,7 @@ class MainWindow(QMainWindow):
         self.jam: Jam | None = None
         self._farewell: str | None = None
         self.room: RoomScreen | None = None
+        self.summary: SummaryScreen | None = None
         self._tasks: set[asyncio.Future[None]] = set()
         self.stack = QStackedWidget()
         self.start = StartScreen(args.name or default_name)
@@ -174,6 +177,7 @@ class MainWindow(QMainWindow):
         self.start.clear_status()
         self.room = RoomScreen(jam)
         self.room.leave_requested.connect(lambda: self._spawn(self._leave()))
+        self.room.summary_requested.connect(self._show_summary)
         jam.subscribe(self._on_update)
         self.stack.addWidget(self.room)
         self.stack.setCurrentWidget(self.room)
@@ -182,11 +186,40 @@ class MainWindow(QMainWindow):
         self.room_entered.emit()
 
     def _on_update(self, update: JamUpdate) -> None:
-        if update.closed:
-            message = self._farewell or update.notice
-            if self._farewell and update.notice and update.host_changed:
-                message = f"{self._farewell} {update.notice}"
-            self._back_to_start(message)
+        if not update.closed:
+            return
+        jam = self.jam
+        if jam is not None and not self._farewell and jam.state.lifecycle is Lifecycle.ENDED:
+            self._show_summary()  # the host ended the jam: show what everyone did
+            return
+        message = self._farewell or update.notice
+        if self._farewell and update.notice and update.host_changed:
+            message = f"{self._farewell} {update.notice}"
+        self._back_to_start(message)
+
+    def _show_summary(self) -> None:
+        from jamdesk.core.summary import summarize  # noqa: PLC0415 - only when a jam ends
+        from jamdesk.ui.summary_screen import SummaryScreen  # noqa: PLC0415
+
+        jam, room = self.jam, self.room
+        if jam is None or room is None:
+            return
+        self.summary = SummaryScreen(summarize(jam.events, jam.room_now_ms()), jam.me)
+        self.summary.closed.connect(lambda: self._spawn(self._close_summary()))
+        self.stack.addWidget(self.summary)
+        self.stack.setCurrentWidget(self.summary)
+        self.summary_shown.emit()
+
+    async def _close_summary(self) -> None:
+        jam = self.jam
+        if jam is not None and not jam.closed:
+            self._farewell = "The jam is saved on this computer."
+            await jam.leave()
+        summary, self.summary = self.summary, None
+        self._back_to_start("The jam is saved on this computer.")
+        if summary is not None:
+            self.stack.removeWidget(summary)
+            summary.deleteLater()
 
     async def _leave(self) -> None:
         jam = self.jam

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.jam import join_jam
-from jamdesk.core.commands import SetStatus
+from jamdesk.core.commands import AddTask, Chat, React, SetStatus
 from jamdesk.core.kinds import Lifecycle, SessionType, Status
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.ui.room_screen import RoomScreen
@@ -85,8 +85,10 @@ def test_host_in_the_window_and_a_member_joins(qtbot: QtBot, qloop: QLoop, tmp_p
             db=None,
             mode=NetworkMode.LOOPBACK,
         )
-        await until(lambda: room.people_list.count() == 2)
-        assert "Bo" in room.people_list.item(1).text()
+        await until(lambda: room.people.count() == 2)
+        assert "Bo" in room.people.item(1).text()
+        shots = Path(__file__).parents[2] / "shots"
+        shots.mkdir(exist_ok=True)
 
         qtbot.mouseClick(room.start_button, Qt.MouseButton.LeftButton)
         await until(lambda: room.lifecycle_label.text() == "FOCUSING")
@@ -101,20 +103,44 @@ def test_host_in_the_window_and_a_member_joins(qtbot: QtBot, qloop: QLoop, tmp_p
         await until(lambda: member_room.timer_label.text() == room.timer_label.text())
 
         await member.send(SetStatus(value=Status.DONE))
-        await until(lambda: "done" in room.people_list.item(1).text())
-        shots = Path(__file__).parents[2] / "shots"
-        shots.mkdir(exist_ok=True)
+        await until(lambda: "done" in room.people.item(1).text())
         w.grab().save(str(shots / "test_room_host.png"))
         member_room.grab().save(str(shots / "test_room_member.png"))
+
+        # Chat, tasks and reactions from the member appear on the host's screen.
+        await member.send(Chat(text="<b>not bold</b> & fine"))
+        await until(lambda: room.chat.messages.count() == 1)
+        assert room.chat.messages.item(0).text().endswith("Bo: <b>not bold</b> & fine")
+        await member.send(AddTask(title="Problem 2"))
+        await until(lambda: room.tasks.tasks.count() == 1)
+        room.tasks.tasks.item(0).setCheckState(Qt.CheckState.Checked)  # the host ticks it
+        await until(lambda: member.state.tasks[0].done)
+        await member.send(React(emoji="👏"))
+        await until(lambda: "Bo 👏" in room.reaction_label.text())
+        await until(lambda: room.timeline.count() >= 8)
+        timeline = [room.timeline.item(i).text() for i in range(room.timeline.count())]
+        assert any(line.endswith("Ana finished “Problem 2”") for line in timeline)
+        room.tabs.setCurrentWidget(room.chat)
+        w.grab().save(str(shots / "test_room_chat.png"))
 
         room.end_button.click()  # ending: the jam is over for everyone
         await until(lambda: member.closed)
         await until(lambda: room.lifecycle_label.text() == "ENDED")
-        assert not room.end_button.isEnabled()
+        assert not room.end_button.isVisible()
+        shown = expect(w.summary_shown)
+        room.summary_button.click()
+        await asyncio.wait_for(shown, 5)
+        summary = w.summary
+        assert summary is not None
+        names = [summary.table.item(r, 0).text() for r in range(summary.table.rowCount())]
+        assert names == ["Ana (you)", "Bo"]
+        summary.export(tmp_path / "jam.md")
+        assert "| Bo (participant) |" in (tmp_path / "jam.md").read_text()
+        w.grab().save(str(shots / "test_summary.png"))
         left = expect(w.room_left)
-        room.leave_button.click()
+        summary.done_button.click()
         await asyncio.wait_for(left, 10)
-        assert "You ended the jam" in w.start.status.text()
+        assert "saved on this computer" in w.start.status.text()
         member_room.detach()
         await w.shutdown()
 
@@ -137,7 +163,7 @@ def test_host_leaving_hands_the_room_over(qtbot: QtBot, qloop: QLoop, tmp_path: 
             mode=NetworkMode.LOOPBACK,
         )
         assert w.room is not None
-        await until(lambda: w.room is not None and w.room.people_list.count() == 2)
+        await until(lambda: w.room is not None and w.room.people.count() == 2)
         left = expect(w.room_left)
         w.room.leave_button.click()
         await asyncio.wait_for(left, 15)

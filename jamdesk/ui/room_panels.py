@@ -1,0 +1,214 @@
+"""The room's side panels: people (with role actions), chat, room tasks and the timeline.
+
+Each panel renders from the jam's state or log and sends commands through a ``send`` callable;
+none holds a rule. Text people typed is always shown as plain text, never as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAction, QBrush, QColor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jamdesk.core.commands import (
+    AddTask,
+    Chat,
+    Command,
+    DeleteTask,
+    Demote,
+    Promote,
+    Remove,
+    ToggleTask,
+    TransferHost,
+)
+from jamdesk.core.kinds import Role
+from jamdesk.core.room import ChatPosted, Event, RoomState
+from jamdesk.core.rules import MAX_CHAT_CHARS, MAX_TASK_CHARS
+from jamdesk.core.timeline import describe
+from jamdesk.ui.theme import clock_time, status_icon
+
+Send = Callable[[Command], None]
+AWAY = QColor("#9AA0B4")
+
+
+class PeoplePanel(QListWidget):
+    """Everyone in the room with status, goal and progress; right-click for role actions."""
+
+    def __init__(self, send: Send) -> None:
+        super().__init__()
+        self._send = send
+        self._state: RoomState | None = None
+        self._me = ""
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+
+    def show_state(self, state: RoomState, me: str) -> None:
+        """Show ``state``'s participants (removed ones are left out)."""
+        self._state, self._me = state, me
+        self.clear()
+        for p in state.participants:
+            if p.removed:
+                continue
+            role = "" if p.role is Role.PARTICIPANT else f" ({p.role.value})"
+            you = " — you" if p.participant_id == me else ""
+            away = " · away" if not p.present else ""
+            progress = f" · {p.progress}%" if p.progress else ""
+            goal = f"\n      {p.goal}" if p.goal else ""
+            item = QListWidgetItem(
+                status_icon(p.status.value, away=not p.present),
+                f"{p.name}{role}{you}  ·  {p.status.value}{progress}{away}{goal}",
+            )
+            item.setData(Qt.ItemDataRole.UserRole, p.participant_id)
+            if not p.present:
+                item.setForeground(QBrush(AWAY))
+            self.addItem(item)
+
+    def actions_for(self, participant_id: str) -> list[tuple[str, Command]]:
+        """The role actions our role may take on that participant (shown in the menu)."""
+        state = self._state
+        if state is None:
+            return []
+        me, them = state.participant(self._me), state.participant(participant_id)
+        if me is None or them is None or them.participant_id == self._me or not them.present:
+            return []
+        out: list[tuple[str, Command]] = []
+        if me.role is Role.HOST:
+            if them.role is Role.PARTICIPANT:
+                out.append((f"Make {them.name} a co-host", Promote(participant_id=participant_id)))
+            if them.role is Role.COHOST:
+                out.append(
+                    (f"Make {them.name} a participant", Demote(participant_id=participant_id))
+                )
+            out.append(
+                (f"Hand the host role to {them.name}", TransferHost(participant_id=participant_id))
+            )
+        if me.role is Role.HOST or (me.role is Role.COHOST and them.role is Role.PARTICIPANT):
+            out.append((f"Remove {them.name} from the jam", Remove(participant_id=participant_id)))
+        return out
+
+    def _menu(self, pos: QPoint) -> None:
+        item = self.itemAt(pos)
+        if item is None:
+            return
+        actions = self.actions_for(str(item.data(Qt.ItemDataRole.UserRole)))
+        if not actions:
+            return
+        menu = QMenu(self)
+        for label, command in actions:
+            action = QAction(label, menu)
+            action.triggered.connect(lambda _=False, c=command: self._send(c))
+            menu.addAction(action)
+        menu.exec(self.mapToGlobal(pos))
+
+
+class ChatPanel(QWidget):
+    """The room's chat: messages as plain text, and a line to write one (Enter sends)."""
+
+    def __init__(self, send: Send) -> None:
+        super().__init__()
+        self._send = send
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.messages = QListWidget()
+        self.messages.setWordWrap(True)
+        self.messages.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.entry = QLineEdit()
+        self.entry.setPlaceholderText("Message the room (Enter to send)")
+        self.entry.setMaxLength(MAX_CHAT_CHARS)
+        self.entry.returnPressed.connect(self._post)
+        layout.addWidget(self.messages, 1)
+        layout.addWidget(self.entry)
+
+    def add(self, state: RoomState | None, events: list[Event]) -> None:
+        """Append the chat messages among ``events`` (``state``: just before them)."""
+        for event in events:
+            if isinstance(event.body, ChatPosted):
+                name = state.name_of(event.body.participant_id) if state else "someone"
+                item = QListWidgetItem(f"{clock_time(event.at_ms)}  {name}: {event.body.text}")
+                self.messages.addItem(item)  # QListWidgetItem text is never parsed as markup
+        self.messages.scrollToBottom()
+
+    def _post(self) -> None:
+        text = self.entry.text().strip()
+        if text:
+            self._send(Chat(text=text))
+            self.entry.clear()
+
+
+class TasksPanel(QWidget):
+    """The room's tasks: tick to mark done, add with Enter, Delete key removes the selected."""
+
+    def __init__(self, send: Send) -> None:
+        super().__init__()
+        self._send = send
+        self._rendering = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.tasks = QListWidget()
+        self.tasks.itemChanged.connect(self._toggled)
+        row = QHBoxLayout()
+        self.entry = QLineEdit()
+        self.entry.setPlaceholderText("Add a task for the room (Enter)")
+        self.entry.setMaxLength(MAX_TASK_CHARS)
+        self.entry.returnPressed.connect(self._add)
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Delete the selected task (Del)")
+        self.delete_button.clicked.connect(self._delete)
+        row.addWidget(self.entry, 1)
+        row.addWidget(self.delete_button)
+        layout.addWidget(self.tasks, 1)
+        layout.addLayout(row)
+
+    def show_state(self, state: RoomState) -> None:
+        """Show the room's tasks with their owners."""
+        self._rendering = True
+        self.tasks.clear()
+        for task in state.tasks:
+            item = QListWidgetItem(f"{task.title}  ·  {state.name_of(task.owner_id)}")
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if task.done else Qt.CheckState.Unchecked)
+            item.setData(Qt.ItemDataRole.UserRole, task.task_id)
+            self.tasks.addItem(item)
+        self._rendering = False
+
+    def _toggled(self, item: QListWidgetItem) -> None:
+        if not self._rendering:
+            done = item.checkState() == Qt.CheckState.Checked
+            self._send(ToggleTask(task_id=str(item.data(Qt.ItemDataRole.UserRole)), done=done))
+
+    def _add(self) -> None:
+        title = self.entry.text().strip()
+        if title:
+            self._send(AddTask(title=title))
+            self.entry.clear()
+
+    def _delete(self) -> None:
+        item = self.tasks.currentItem()
+        if item is not None:
+            self._send(DeleteTask(task_id=str(item.data(Qt.ItemDataRole.UserRole))))
+
+
+class TimelinePanel(QListWidget):
+    """The shared timeline, newest at the bottom."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+    def add(self, state: RoomState | None, event: Event) -> None:
+        """Append the sentence for ``event`` (``state``: just before it)."""
+        self.addItem(QListWidgetItem(f"{clock_time(event.at_ms)}  {describe(state, event)}"))
+        self.scrollToBottom()
