@@ -21,7 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jamdesk.core.kinds import SessionType
+from jamdesk.core.defaults import default_timer
+from jamdesk.core.kinds import SessionType, TimerMode
+from jamdesk.core.pomodoro import (
+    FOCUS_RANGE_MS,
+    LONG_BREAK_RANGE_MS,
+    LONG_EVERY_RANGE,
+    MINUTE_MS,
+    SHORT_BREAK_RANGE_MS,
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,21 @@ class JoinForm:
     name: str
     code: str
     address: str
+
+
+def _range(bounds_ms: tuple[int, int]) -> tuple[int, int]:
+    return bounds_ms[0] // MINUTE_MS, bounds_ms[1] // MINUTE_MS
+
+
+def minutes_spin(low: int, high: int, value: int, tip: str, prefix: str = "") -> QSpinBox:
+    """A spin box of whole minutes within ``low..high`` (the allowed range)."""
+    spin = QSpinBox()
+    spin.setPrefix(prefix)
+    spin.setRange(low, high)
+    spin.setValue(value)
+    spin.setSuffix(" min")
+    spin.setToolTip(f"{tip}: {low} to {high} minutes")
+    return spin
 
 
 def card(title: str) -> tuple[QFrame, QVBoxLayout]:
@@ -117,21 +140,36 @@ class StartScreen(QWidget):
         timer_row = QHBoxLayout()
         self.countdown_radio = QRadioButton("Countdown")
         self.stopwatch_radio = QRadioButton("Stopwatch")
-        self.countdown_radio.setChecked(True)
+        self.pomodoro_radio = QRadioButton("Pomodoro")
         group = QButtonGroup(self)
-        group.addButton(self.countdown_radio)
-        group.addButton(self.stopwatch_radio)
-        self.minutes_spin = QSpinBox()
-        self.minutes_spin.setRange(1, 24 * 60)
-        self.minutes_spin.setValue(25)
-        self.minutes_spin.setSuffix(" min")
-        self.stopwatch_radio.toggled.connect(lambda on: self.minutes_spin.setEnabled(not on))
-        timer_row.addWidget(self.countdown_radio)
-        timer_row.addWidget(self.minutes_spin)
-        timer_row.addSpacing(12)
-        timer_row.addWidget(self.stopwatch_radio)
+        for radio in (self.countdown_radio, self.pomodoro_radio, self.stopwatch_radio):
+            group.addButton(radio)
+            timer_row.addWidget(radio)
+            radio.toggled.connect(self._timer_kind_changed)
         timer_row.addStretch(1)
+        self.minutes_spin = minutes_spin(1, 24 * 60, 25, "Countdown length")
+        self.focus_spin = minutes_spin(*_range(FOCUS_RANGE_MS), 25, "Focus block", "focus ")
+        self.short_spin = minutes_spin(*_range(SHORT_BREAK_RANGE_MS), 5, "Short break", "break ")
+        self.long_spin = minutes_spin(*_range(LONG_BREAK_RANGE_MS), 15, "Long break", "long ")
+        self.every_spin = QSpinBox()
+        self.every_spin.setRange(*LONG_EVERY_RANGE)
+        self.every_spin.setValue(4)
+        self.every_spin.setPrefix("long after ")
+        self.every_spin.setToolTip("Focus blocks before a long break")
+        lengths = QHBoxLayout()
+        for spin in (
+            self.minutes_spin,
+            self.focus_spin,
+            self.short_spin,
+            self.long_spin,
+            self.every_spin,
+        ):
+            lengths.addWidget(spin)
+        lengths.addStretch(1)
         form.addRow("Timer", timer_row)
+        form.addRow("", lengths)
+        self.type_combo.currentIndexChanged.connect(self._type_changed)
+        self._type_changed()
         layout.addLayout(form)
 
         self.host_button = QPushButton("Host jam")
@@ -209,11 +247,7 @@ class StartScreen(QWidget):
         if name is None:
             return
         title = self.title_edit.text().strip() or "Focus jam"
-        timer = (
-            "stopwatch"
-            if self.stopwatch_radio.isChecked()
-            else f"countdown:{self.minutes_spin.value()}m"
-        )
+        timer = self.timer_spec()
         self.host_requested.emit(
             HostForm(
                 name=name,
@@ -235,6 +269,41 @@ class StartScreen(QWidget):
         self.join_requested.emit(
             JoinForm(name=name, code=code, address=self.address_edit.text().strip())
         )
+
+    def timer_spec(self) -> str:
+        """The chosen timer as a spec: ``countdown:25m``, ``stopwatch`` or
+        ``pomodoro:25/5/15x4``."""
+        if self.stopwatch_radio.isChecked():
+            return "stopwatch"
+        if self.pomodoro_radio.isChecked():
+            return (
+                f"pomodoro:{self.focus_spin.value()}/{self.short_spin.value()}/"
+                f"{self.long_spin.value()}x{self.every_spin.value()}"
+            )
+        return f"countdown:{self.minutes_spin.value()}m"
+
+    def _type_changed(self) -> None:
+        """Show the chosen session type's own timer (the host can still change it)."""
+        anchor = default_timer(SessionType(self.type_combo.currentData()))
+        if anchor.plan is not None:
+            self.pomodoro_radio.setChecked(True)
+            plan = anchor.plan
+            self.focus_spin.setValue(plan.focus_ms // MINUTE_MS)
+            self.short_spin.setValue(plan.short_break_ms // MINUTE_MS)
+            self.long_spin.setValue(plan.long_break_ms // MINUTE_MS)
+            self.every_spin.setValue(plan.long_every)
+        elif anchor.mode is TimerMode.STOPWATCH:
+            self.stopwatch_radio.setChecked(True)
+        else:
+            self.countdown_radio.setChecked(True)
+            self.minutes_spin.setValue((anchor.duration_ms or 0) // MINUTE_MS)
+        self._timer_kind_changed()
+
+    def _timer_kind_changed(self) -> None:
+        pomodoro = self.pomodoro_radio.isChecked()
+        self.minutes_spin.setVisible(self.countdown_radio.isChecked())
+        for spin in (self.focus_spin, self.short_spin, self.long_spin, self.every_spin):
+            spin.setVisible(pomodoro)
 
     def _upper_code(self, text: str) -> None:
         pos = self.code_edit.cursorPosition()

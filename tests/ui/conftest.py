@@ -64,11 +64,16 @@ class QLoop:
         return result
 
 
+@pytest.fixture(autouse=True)
+def styled(qapp: QApplication) -> None:
+    """Every widget test sees the app's own look (as ``ui.main.create_app`` sets it)."""
+    qapp.setStyle("Fusion")
+    qapp.setStyleSheet(style_sheet())
+
+
 @pytest.fixture
 def qloop(qapp: QApplication) -> Iterator[QLoop]:
     """A fresh qasync loop for one test."""
-    qapp.setStyle("Fusion")
-    qapp.setStyleSheet(style_sheet())
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     yield QLoop(loop)

@@ -75,7 +75,7 @@ def test_host_in_the_window_and_a_member_joins(qtbot: QtBot, qloop: QLoop, tmp_p
         assert room is not None
         assert jam is not None
         assert room.code_label.text() == jam.code
-        assert room.timer_label.text() == "25:00"
+        assert room.timer_label.text() == "50:00"  # FOCUS: a 50-minute countdown by default
         assert room.lifecycle_label.text() == "READY"
 
         member = await join_jam(
@@ -192,3 +192,24 @@ def test_join_failure_is_shown_in_plain_words(qtbot: QtBot, qloop: QLoop, tmp_pa
         await w.shutdown()
 
     qloop.run(scenario())
+
+
+def test_start_screen_follows_each_type_default_timer(qtbot: QtBot) -> None:
+    screen = StartScreen("Ana")
+    qtbot.addWidget(screen)
+    expected = {
+        SessionType.POMODORO: "pomodoro:25/5/15x4",
+        SessionType.STUDY: "pomodoro:50/10/20x3",
+        SessionType.RUNNING: "stopwatch",
+        SessionType.MEDITATION: "countdown:15m",
+    }
+    for kind, spec in expected.items():
+        screen.type_combo.setCurrentIndex(list(SessionType).index(kind))
+        assert screen.timer_spec() == spec
+    screen.type_combo.setCurrentIndex(list(SessionType).index(SessionType.POMODORO))
+    screen.focus_spin.setValue(90)  # clamped to the allowed range
+    assert screen.timer_spec() == "pomodoro:60/5/15x4"
+    shots = Path(__file__).parents[2] / "shots"
+    shots.mkdir(exist_ok=True)
+    screen.resize(900, 640)
+    screen.grab().save(str(shots / "test_start_pomodoro.png"))
