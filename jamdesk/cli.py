@@ -96,14 +96,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_address(text: str) -> tuple[str, int]:
-    """``"host:port"`` or ``"[v6]:port"`` -> (host, port). Raises ``ValueError``."""
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"'{text}' is not an address like 192.168.1.20:41234")
-    return host.strip("[]"), int(port)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)

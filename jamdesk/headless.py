@@ -1,9 +1,10 @@
 """Headless mode: a jam driven by JSON lines (design page, "Headless mode"; README contract).
 
 stdout carries only JSON objects, one per line: ``hosting`` or ``joined`` first, then
-``room_event`` for every event of the log, a ``tick`` every second, ``error`` for a refused or
-unreadable command, ``notice`` and ``link`` for what a student would see, and ``closed`` last.
-stdin takes commands such as ``{"cmd": "timer.start"}``; logs go to stderr.
+``room_event`` for every event of the log, a ``tick`` every second, ``host`` when the host role
+moves, ``error`` for a refused or unreadable command, ``notice`` and ``link`` for what a student
+would see, ``mytasks`` for the personal task list, and ``closed`` last. stdin takes commands
+such as ``{"cmd": "timer.start"}``; logs go to stderr.
 """
 
 from __future__ import annotations
@@ -12,32 +13,64 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import secrets
 import signal
 import sys
 from typing import Any
 
 import msgspec
 
-from jamdesk.app.clock import LocalClock
-from jamdesk.app.jam import HostSettings, Jam, JamUpdate, host_jam, join_jam
-from jamdesk.app.settings import SettingsError, parse_session_type, parse_timer
-from jamdesk.app.storage import AsyncDatabase
-from jamdesk.cli import EXIT_JOIN_FAILED, EXIT_STORAGE, EXIT_USAGE, default_name, parse_address
-from jamdesk.core.codes import BadCodeError, normalize
+from jamdesk.app.context import USER_ERRORS, AppContext, JoinError, SettingsError, StoreError
+from jamdesk.app.jam import Jam, JamUpdate
+from jamdesk.app.tasks import PersonalTask, TaskError
+from jamdesk.cli import EXIT_JOIN_FAILED, EXIT_STORAGE, EXIT_USAGE, default_name
+from jamdesk.core.codes import BadCodeError
 from jamdesk.core.commands import PEER_COMMANDS, Command, EndRoom, Leave
-from jamdesk.core.defaults import default_timer
 from jamdesk.core.room import Event, LogError, RoomState, apply
 from jamdesk.core.timeline import describe
-from jamdesk.net import addresses
-from jamdesk.net.member_client import JoinError
-from jamdesk.store.db import StoreError
-from jamdesk.store.paths import data_dir
 
 log = logging.getLogger(__name__)
 TICK_INTERVAL_S = 1.0
 _encoder = msgspec.json.Encoder()
-_command_decoder: msgspec.json.Decoder[Command] = msgspec.json.Decoder(Command)
+
+
+class _MyTask(msgspec.Struct, frozen=True, tag_field="cmd", forbid_unknown_fields=True):
+    """Base of the personal-task commands (this computer only, never sent to the room)."""
+
+
+class MyTaskAdd(_MyTask, frozen=True, tag="mytask.add"):
+    """Add a personal task."""
+
+    title: str
+
+
+class MyTaskRename(_MyTask, frozen=True, tag="mytask.rename"):
+    """Rename a personal task."""
+
+    task_id: int
+    title: str
+
+
+class MyTaskToggle(_MyTask, frozen=True, tag="mytask.toggle"):
+    """Mark a personal task done (or not)."""
+
+    task_id: int
+    done: bool = True
+
+
+class MyTaskDelete(_MyTask, frozen=True, tag="mytask.delete"):
+    """Delete a personal task."""
+
+    task_id: int
+
+
+class MyTaskList(_MyTask, frozen=True, tag="mytask.list"):
+    """Print the personal task list."""
+
+
+LocalCommand = MyTaskAdd | MyTaskRename | MyTaskToggle | MyTaskDelete | MyTaskList
+_decoder: msgspec.json.Decoder[Command | LocalCommand] = msgspec.json.Decoder(
+    Command | LocalCommand
+)
 
 
 def emit(obj: dict[str, Any]) -> None:
@@ -84,90 +117,64 @@ def run_headless(args: argparse.Namespace) -> int:
 
 async def _main(args: argparse.Namespace) -> int:
     try:
-        mode = addresses.mode_from_env()
-    except ValueError as exc:
-        emit({"event": "error", "code": "bad_setting", "reason": str(exc)})
-        return EXIT_USAGE
-    addresses.install(mode)
-    try:
-        db = await AsyncDatabase.open(data_dir(args.data_dir))
+        app = await AppContext.open(
+            args.data_dir,
+            default_name=args.name or default_name(),
+            clock_skew_ms=args.clock_skew_ms,
+        )
     except (StoreError, OSError) as exc:
         emit({"event": "error", "code": "storage", "reason": str(exc)})
         return EXIT_STORAGE
+    except ValueError as exc:
+        emit({"event": "error", "code": "bad_setting", "reason": str(exc)})
+        return EXIT_USAGE
     try:
-        await db.call(db.db.mark_interrupted)
-        clock = LocalClock(skew_ms=args.clock_skew_ms)
-        profile = await db.call(
-            db.db.profile, secrets.token_hex(8), args.name or default_name(), clock.now_ms()
-        )
-        name = args.name or profile.display_name
-        if args.name and args.name != profile.display_name:
-            await db.call(db.db.set_display_name, args.name)
-        jam: Jam
-        if args.command == "host":
-            try:
-                session_type = parse_session_type(args.type)
-                settings = HostSettings(
+        await app.use_name(args.name or "")
+        name = app.profile.display_name
+        try:
+            if args.command == "host":
+                jam = await app.host(
                     name=name,
                     title=args.title,
-                    session_type=session_type,
-                    timer=parse_timer(args.timer) if args.timer else default_timer(session_type),
+                    session_type=args.type,
+                    timer=args.timer,
                     bind_host=args.bind,
                     advertise=not args.no_advertise,
                 )
-            except SettingsError as exc:
-                emit({"event": "error", "code": "bad_setting", "reason": str(exc)})
-                return EXIT_USAGE
-            hosted = await host_jam(
-                settings, clock=clock, db=db, mode=mode, client_id=profile.participant_id
-            )
-            emit(
-                {
-                    "event": "hosting",
-                    "code": hosted.code,
-                    "port": hosted.port,
-                    "participant_id": hosted.me,
-                    "title": hosted.state.title,
-                    "type": hosted.state.session_type.value,
-                }
-            )
-            jam = hosted
-        else:
-            try:
-                code = normalize(args.code)
-                address = parse_address(args.address) if args.address else None
-                joined = await join_jam(
-                    name,
-                    code=code,
-                    address=address,
-                    clock=clock,
-                    db=db,
-                    mode=mode,
-                    client_id=profile.participant_id,
+                emit(
+                    {
+                        "event": "hosting",
+                        "code": jam.code,
+                        "port": jam.port,
+                        "participant_id": jam.me,
+                        "title": jam.state.title,
+                        "type": jam.state.session_type.value,
+                    }
                 )
-            except (BadCodeError, ValueError) as exc:
-                emit({"event": "error", "code": "bad_setting", "reason": str(exc)})
-                return EXIT_USAGE
-            except JoinError as exc:
-                emit({"event": "error", "code": "join_failed", "reason": str(exc)})
-                return EXIT_JOIN_FAILED
-            emit(
-                {
-                    "event": "joined",
-                    "code": joined.code,
-                    "participant_id": joined.me,
-                    "seq": joined.state.head_seq,
-                    "offset_ms": joined.clock_offset_ms,
-                    "rtt_ms": joined.rtt_ms,
-                }
-            )
-            jam = joined
-        return await _serve(jam)
+            else:
+                jam = await app.join(name=name, code=args.code, address=args.address)
+                emit(
+                    {
+                        "event": "joined",
+                        "code": jam.code,
+                        "participant_id": jam.me,
+                        "seq": jam.state.head_seq,
+                        "offset_ms": jam.clock_offset_ms,
+                        "rtt_ms": jam.rtt_ms,
+                    }
+                )
+        except JoinError as exc:
+            emit({"event": "error", "code": "join_failed", "reason": str(exc)})
+            return EXIT_JOIN_FAILED
+        except (SettingsError, BadCodeError, ValueError) as exc:
+            emit({"event": "error", "code": "bad_setting", "reason": str(exc)})
+            return EXIT_USAGE
+        return await _serve(app, jam)
     finally:
-        await db.close()
+        await app.close()
 
 
-async def _serve(jam: Jam) -> int:
+async def _serve(app: AppContext, jam: Jam) -> int:
     done = asyncio.Event()
     narrator = Narrator()
     for event in jam.events:
@@ -195,10 +202,11 @@ async def _serve(jam: Jam) -> int:
             done.set()
 
     jam.subscribe(on_update)
+    app.tasks.subscribe(_emit_tasks)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, done.set)
-    tasks = [asyncio.create_task(_ticks(jam)), asyncio.create_task(_stdin(jam))]
+    tasks = [asyncio.create_task(_ticks(jam)), asyncio.create_task(_stdin(app, jam))]
     await done.wait()
     for task in tasks:
         task.cancel()
@@ -208,6 +216,10 @@ async def _serve(jam: Jam) -> int:
     await jam.close()
     emit({"event": "closed"})
     return 0
+
+
+def _emit_tasks(tasks: list[PersonalTask]) -> None:
+    emit({"event": "mytasks", "tasks": [msgspec.to_builtins(t) for t in tasks]})
 
 
 async def _ticks(jam: Jam) -> None:
@@ -229,7 +241,7 @@ async def _ticks(jam: Jam) -> None:
         await asyncio.sleep(TICK_INTERVAL_S)
 
 
-async def _stdin(jam: Jam) -> None:
+async def _stdin(app: AppContext, jam: Jam) -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=64 * 1024)
     try:
@@ -246,12 +258,12 @@ async def _stdin(jam: Jam) -> None:
         if not line:
             return  # EOF: keep running without commands
         if line.strip():
-            await _command(jam, line)
+            await _command(app, jam, line)
 
 
-async def _command(jam: Jam, line: bytes) -> None:
+async def _command(app: AppContext, jam: Jam, line: bytes) -> None:
     try:
-        cmd = _command_decoder.decode(line)
+        cmd = _decoder.decode(line)
     except msgspec.DecodeError as exc:
         emit(
             {
@@ -261,12 +273,31 @@ async def _command(jam: Jam, line: bytes) -> None:
             }
         )
         return
-    if not isinstance(cmd, PEER_COMMANDS):
+    if isinstance(cmd, _MyTask):
+        await _my_task(app, cmd)
+    elif not isinstance(cmd, PEER_COMMANDS):
         emit({"event": "error", "code": "bad_command", "reason": "That command is not accepted."})
-        return
-    if isinstance(cmd, Leave):
+    elif isinstance(cmd, Leave):
         await jam.leave()
     elif isinstance(cmd, EndRoom) and jam.hosting:
         await jam.end()
     else:
         await jam.send(cmd)
+
+
+async def _my_task(app: AppContext, cmd: _MyTask) -> None:
+    try:
+        match cmd:
+            case MyTaskAdd(title=title):
+                await app.tasks.add(title)
+            case MyTaskRename(task_id=tid, title=title):
+                await app.tasks.rename(tid, title)
+            case MyTaskToggle(task_id=tid, done=done):
+                await app.tasks.set_done(tid, done)
+            case MyTaskDelete(task_id=tid):
+                await app.tasks.delete(tid)
+            case _:
+                _emit_tasks(await app.tasks.all())
+    except USER_ERRORS as exc:
+        code = "bad_task" if isinstance(exc, TaskError) else "storage"
+        emit({"event": "error", "code": code, "reason": str(exc)})

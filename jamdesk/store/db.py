@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import sessionmaker
 
 from jamdesk.core.room import Event
-from jamdesk.store.models import Profile, SessionEventRow, SessionRow
+from jamdesk.store.models import PersonalTaskRow, Profile, SessionEventRow, SessionRow
 from jamdesk.store.paths import DB_NAME
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,21 @@ class ProfileData:
 
     participant_id: str
     display_name: str
+
+
+@dataclass(frozen=True)
+class PersonalTask:
+    """One personal task. Times in ms since the Unix epoch."""
+
+    id: int
+    title: str
+    done: bool
+    created_at_ms: int
+    done_at_ms: int | None
+
+
+class NoSuchTaskError(LookupError):
+    """A personal task id that does not exist (any more)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +133,46 @@ class Database:
         """Change the profile's display name (the profile must exist)."""
         with self._sessions.begin() as s:
             s.execute(update(Profile).values(display_name=name))
+
+    # -- personal tasks -----------------------------------------------------------------------
+
+    def personal_tasks(self) -> list[PersonalTask]:
+        """All personal tasks: open ones first, then done, each oldest first."""
+        with self._sessions() as s:
+            rows = s.scalars(
+                select(PersonalTaskRow).order_by(PersonalTaskRow.done, PersonalTaskRow.id)
+            ).all()
+            return [_task(r) for r in rows]
+
+    def add_personal_task(self, title: str, now_ms: int) -> PersonalTask:
+        """Add a task (the caller checks the title)."""
+        with self._sessions.begin() as s:
+            row = PersonalTaskRow(title=title, done=False, created_at_ms=now_ms)
+            s.add(row)
+            s.flush()
+            return _task(row)
+
+    def update_personal_task(
+        self, task_id: int, *, title: str | None = None, done: bool | None = None, now_ms: int = 0
+    ) -> PersonalTask:
+        """Rename and/or mark a task. Raises :class:`NoSuchTaskError`."""
+        with self._sessions.begin() as s:
+            row = s.get(PersonalTaskRow, task_id)
+            if row is None:
+                raise NoSuchTaskError(task_id)
+            if title is not None:
+                row.title = title
+            if done is not None and done != row.done:
+                row.done, row.done_at_ms = done, (now_ms if done else None)
+            return _task(row)
+
+    def delete_personal_task(self, task_id: int) -> None:
+        """Delete a task. Raises :class:`NoSuchTaskError`."""
+        with self._sessions.begin() as s:
+            row = s.get(PersonalTaskRow, task_id)
+            if row is None:
+                raise NoSuchTaskError(task_id)
+            s.delete(row)
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -235,4 +290,14 @@ def _info(row: SessionRow, n: int) -> SessionInfo:
         ended_at_ms=row.ended_at_ms,
         outcome=row.outcome,
         event_count=int(n),
+    )
+
+
+def _task(row: PersonalTaskRow) -> PersonalTask:
+    return PersonalTask(
+        id=row.id,
+        title=row.title,
+        done=row.done,
+        created_at_ms=row.created_at_ms,
+        done_at_ms=row.done_at_ms,
     )

@@ -5,11 +5,12 @@ Tables:
     ``sessions``: every jam this profile hosted or joined, with its outcome.
     ``session_events``: each session's full event log as received, one row per event, keyed by
     ``(session_id, seq)`` so that a replayed or resumed delivery is stored once.
+    ``personal_tasks``: this user's own tasks, kept across sessions.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -62,3 +63,15 @@ class SessionEventRow(Base):
     data: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (Index("ix_session_events_kind", "session_id", "kind"),)
+
+
+class PersonalTaskRow(Base):
+    """A task of this computer's user, visible from any room (never sent to peers)."""
+
+    __tablename__ = "personal_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at_ms: Mapped[int] = mapped_column(Integer)
+    done_at_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)

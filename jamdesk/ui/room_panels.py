@@ -7,9 +7,10 @@ none holds a rule. Text people typed is always shown as plain text, never as mar
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QAction, QBrush, QColor
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
@@ -147,12 +148,32 @@ class ChatPanel(QWidget):
             self.entry.clear()
 
 
-class TasksPanel(QWidget):
-    """The room's tasks: tick to mark done, add with Enter, Delete key removes the selected."""
+@dataclass(frozen=True)
+class TaskItem:
+    """One row of a task list: an id, the title, done or not, and who owns it (or "")."""
 
-    def __init__(self, send: Send) -> None:
+    task_id: str
+    title: str
+    done: bool
+    detail: str = ""
+
+
+class TasksPanel(QWidget):
+    """A task list: tick to mark done, add with Enter, Delete removes the selected one.
+
+    Serves the room's tasks and the personal list alike; what a change does is given by
+    ``on_add(title)``, ``on_toggle(task_id, done)`` and ``on_delete(task_id)``.
+    """
+
+    def __init__(
+        self,
+        on_add: Callable[[str], None],
+        on_toggle: Callable[[str, bool], None],
+        on_delete: Callable[[str], None],
+        placeholder: str,
+    ) -> None:
         super().__init__()
-        self._send = send
+        self._on_add, self._on_toggle, self._on_delete = on_add, on_toggle, on_delete
         self._rendering = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -160,23 +181,25 @@ class TasksPanel(QWidget):
         self.tasks.itemChanged.connect(self._toggled)
         row = QHBoxLayout()
         self.entry = QLineEdit()
-        self.entry.setPlaceholderText("Add a task for the room (Enter)")
+        self.entry.setPlaceholderText(placeholder)
         self.entry.setMaxLength(MAX_TASK_CHARS)
         self.entry.returnPressed.connect(self._add)
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Delete the selected task (Del)")
         self.delete_button.clicked.connect(self._delete)
+        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.tasks, self._delete)
         row.addWidget(self.entry, 1)
         row.addWidget(self.delete_button)
         layout.addWidget(self.tasks, 1)
         layout.addLayout(row)
 
-    def show_state(self, state: RoomState) -> None:
-        """Show the room's tasks with their owners."""
+    def show_items(self, items: list[TaskItem]) -> None:
+        """Show ``items`` (ticked when done)."""
         self._rendering = True
         self.tasks.clear()
-        for task in state.tasks:
-            item = QListWidgetItem(f"{task.title}  ·  {state.name_of(task.owner_id)}")
+        for task in items:
+            text = f"{task.title}  ·  {task.detail}" if task.detail else task.title
+            item = QListWidgetItem(text)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if task.done else Qt.CheckState.Unchecked)
             item.setData(Qt.ItemDataRole.UserRole, task.task_id)
@@ -186,18 +209,33 @@ class TasksPanel(QWidget):
     def _toggled(self, item: QListWidgetItem) -> None:
         if not self._rendering:
             done = item.checkState() == Qt.CheckState.Checked
-            self._send(ToggleTask(task_id=str(item.data(Qt.ItemDataRole.UserRole)), done=done))
+            self._on_toggle(str(item.data(Qt.ItemDataRole.UserRole)), done)
 
     def _add(self) -> None:
         title = self.entry.text().strip()
         if title:
-            self._send(AddTask(title=title))
+            self._on_add(title)
             self.entry.clear()
 
     def _delete(self) -> None:
         item = self.tasks.currentItem()
         if item is not None:
-            self._send(DeleteTask(task_id=str(item.data(Qt.ItemDataRole.UserRole))))
+            self._on_delete(str(item.data(Qt.ItemDataRole.UserRole)))
+
+
+def room_tasks_panel(send: Send) -> TasksPanel:
+    """The room's task list, changed through room commands."""
+    return TasksPanel(
+        on_add=lambda title: send(AddTask(title=title)),
+        on_toggle=lambda tid, done: send(ToggleTask(task_id=tid, done=done)),
+        on_delete=lambda tid: send(DeleteTask(task_id=tid)),
+        placeholder="Add a task for the room (Enter)",
+    )
+
+
+def room_task_items(state: RoomState) -> list[TaskItem]:
+    """The room's tasks as rows, each with its owner's name."""
+    return [TaskItem(t.task_id, t.title, t.done, state.name_of(t.owner_id)) for t in state.tasks]
 
 
 class TimelinePanel(QListWidget):

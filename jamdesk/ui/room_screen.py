@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from jamdesk.app.jam import Jam, JamUpdate
+from jamdesk.app.tasks import PersonalTask, PersonalTasks, TaskError
 from jamdesk.core.commands import (
     Command,
     EndRoom,
@@ -45,7 +46,15 @@ from jamdesk.core.kinds import Lifecycle, Role, Status, TimerMode
 from jamdesk.core.room import Event, LogError, Reacted, RoomState, apply
 from jamdesk.core.rules import MAX_GOAL_CHARS, REACTIONS
 from jamdesk.core.timeline import timer_words
-from jamdesk.ui.room_panels import ChatPanel, PeoplePanel, TasksPanel, TimelinePanel
+from jamdesk.ui.room_panels import (
+    ChatPanel,
+    PeoplePanel,
+    TaskItem,
+    TasksPanel,
+    TimelinePanel,
+    room_task_items,
+    room_tasks_panel,
+)
 from jamdesk.ui.theme import format_ms, status_icon
 
 log = logging.getLogger(__name__)
@@ -67,10 +76,11 @@ class RoomScreen(QWidget):
     leave_requested = Signal()
     summary_requested = Signal()
 
-    def __init__(self, jam: Jam) -> None:
+    def __init__(self, jam: Jam, personal: PersonalTasks | None = None) -> None:
         super().__init__()
         self.setObjectName("Screen")
         self.jam = jam
+        self.personal = personal
         self._tasks: set[asyncio.Future[None]] = set()
         self._folded: RoomState | None = None
         outer = QVBoxLayout(self)
@@ -101,6 +111,12 @@ class RoomScreen(QWidget):
         self._reaction_timer.timeout.connect(lambda: self.reaction_label.setText(""))
         self._replay_log()
         self.refresh()
+        self._unsubscribe_tasks: Callable[[], None] = lambda: None
+        if personal is not None:
+            self._unsubscribe_tasks = personal.subscribe(self._show_my_tasks)
+            self._spawn(self._load_my_tasks())
+        else:
+            self.tabs.setTabVisible(self.tabs.indexOf(self.my_tasks), False)
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -184,12 +200,16 @@ class RoomScreen(QWidget):
         self.tabs = QTabWidget()
         self.people = PeoplePanel(self._send)
         self.chat = ChatPanel(self._send)
-        self.tasks = TasksPanel(self._send)
+        self.tasks = room_tasks_panel(self._send)
+        self.my_tasks = TasksPanel(
+            self._my_add, self._my_toggle, self._my_delete, "Add a task of your own (Enter)"
+        )
         self.timeline = TimelinePanel()
         self.tabs.addTab(self.people, "People")
         self.tabs.addTab(self.chat, "Chat")
         self.tabs.addTab(self.tasks, "Room tasks")
         self.tabs.addTab(self.timeline, "Timeline")
+        self.tabs.addTab(self.my_tasks, "My tasks")
         lower.addWidget(self.tabs, 3)
         lower.addLayout(self._build_you(), 1)
         return lower
@@ -281,7 +301,7 @@ class RoomScreen(QWidget):
         ):
             widget.setEnabled(not ended)
         self.people.show_state(state, self.jam.me)
-        self.tasks.show_state(state)
+        self.tasks.show_items(room_task_items(state))
         me = state.participant(self.jam.me)
         if me is not None:
             self.status_combo.setCurrentIndex(list(Status).index(me.status))
@@ -393,7 +413,43 @@ class RoomScreen(QWidget):
     def _leave(self) -> None:
         self.leave_requested.emit()
 
+    # -- personal tasks (this computer only) ---------------------------------------------------
+
+    async def _load_my_tasks(self) -> None:
+        if self.personal is not None:
+            self._show_my_tasks(await self.personal.all())
+
+    def _show_my_tasks(self, tasks: list[PersonalTask]) -> None:
+        self.my_tasks.show_items([TaskItem(str(t.id), t.title, t.done) for t in tasks])
+
+    def _my_change(self, coro: Coroutine[Any, Any, None]) -> None:
+        async def run() -> None:
+            try:
+                await coro
+            except TaskError as exc:
+                self.show_notice(str(exc))
+
+        self._spawn(run())
+
+    def _my_add(self, title: str) -> None:
+        if self.personal is not None:
+            personal = self.personal
+
+            async def add() -> None:
+                await personal.add(title)
+
+            self._my_change(add())
+
+    def _my_toggle(self, task_id: str, done: bool) -> None:
+        if self.personal is not None:
+            self._my_change(self.personal.set_done(int(task_id), done))
+
+    def _my_delete(self, task_id: str) -> None:
+        if self.personal is not None:
+            self._my_change(self.personal.delete(int(task_id)))
+
     def detach(self) -> None:
         """Stop listening to the jam (the screen is being replaced)."""
         self._ticker.stop()
         self._unsubscribe()
+        self._unsubscribe_tasks()

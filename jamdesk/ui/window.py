@@ -19,8 +19,8 @@ from jamdesk.core.kinds import Lifecycle
 from jamdesk.ui.start_screen import HostForm, JoinForm, StartScreen
 
 if TYPE_CHECKING:
+    from jamdesk.app.context import AppContext
     from jamdesk.app.jam import Jam, JamUpdate
-    from jamdesk.app.storage import AsyncDatabase
     from jamdesk.ui.room_screen import RoomScreen
     from jamdesk.ui.summary_screen import SummaryScreen
 
@@ -40,7 +40,7 @@ class MainWindow(QMainWindow):
         self.resize(900, 640)
         self.setMinimumSize(760, 560)
         self._args = args
-        self._db: AsyncDatabase | None = None
+        self._app: AppContext | None = None
         self.jam: Jam | None = None
         self._farewell: str | None = None
         self.room: RoomScreen | None = None
@@ -92,78 +92,46 @@ class MainWindow(QMainWindow):
             log.error("unexpected failure", exc_info=exc)
             self.start.show_error(f"Something went wrong: {exc}. Please try again.")
 
-    async def _database(self) -> AsyncDatabase:
-        if self._db is None:
-            from jamdesk.app.storage import AsyncDatabase  # noqa: PLC0415 - after first paint
-            from jamdesk.store.paths import data_dir  # noqa: PLC0415
+    async def _context(self) -> AppContext:
+        """Open the app's data and network policy on first use (after the first paint)."""
+        if self._app is None:
+            from jamdesk.app.context import AppContext  # noqa: PLC0415 - heavy: after paint
 
-            self._db = await AsyncDatabase.open(data_dir(self._args.data_dir))
-            await self._db.call(self._db.db.mark_interrupted)
-        return self._db
+            self._app = await AppContext.open(
+                self._args.data_dir,
+                default_name=self.start.name_edit.text().strip() or "Student",
+                clock_skew_ms=self._args.clock_skew_ms,
+            )
+        return self._app
 
     async def _host(self, form: HostForm) -> None:
-        from jamdesk.app.clock import LocalClock  # noqa: PLC0415 - heavy imports after paint
-        from jamdesk.app.jam import HostSettings, host_jam  # noqa: PLC0415
-        from jamdesk.app.settings import SettingsError, parse_timer  # noqa: PLC0415
-        from jamdesk.core.defaults import default_timer  # noqa: PLC0415
-        from jamdesk.net import addresses  # noqa: PLC0415
-        from jamdesk.store.db import StoreError  # noqa: PLC0415
+        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
 
         self.start.show_progress("Opening your jam...")
         try:
-            mode = addresses.mode_from_env()
-            addresses.install(mode)
-            db = await self._database()
-            settings = HostSettings(
+            app = await self._context()
+            await app.use_name(form.name)
+            jam = await app.host(
                 name=form.name,
                 title=form.title,
-                session_type=form.session_type,
-                timer=parse_timer(form.timer) if form.timer else default_timer(form.session_type),
+                session_type=form.session_type.value,
+                timer=form.timer,
             )
-            jam = await host_jam(
-                settings, clock=LocalClock(self._args.clock_skew_ms), db=db, mode=mode
-            )
-        except (SettingsError, StoreError, ValueError) as exc:
-            self.start.show_error(str(exc))
-            return
-        except OSError as exc:
-            self.start.show_error(
-                f"Could not open the jam on this network: {exc.strerror or exc}"
-                ". Check your network connection."
-            )
+        except USER_ERRORS as exc:
+            self.start.show_error(_in_words(exc))
             return
         self._enter(jam)
 
     async def _join(self, form: JoinForm) -> None:
-        from jamdesk.app.clock import LocalClock  # noqa: PLC0415 - heavy imports after paint
-        from jamdesk.app.jam import join_jam  # noqa: PLC0415
-        from jamdesk.cli import parse_address  # noqa: PLC0415
-        from jamdesk.core.codes import BadCodeError, normalize  # noqa: PLC0415
-        from jamdesk.net import addresses  # noqa: PLC0415
-        from jamdesk.net.member_client import JoinError  # noqa: PLC0415
-        from jamdesk.store.db import StoreError  # noqa: PLC0415
+        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
 
+        self.start.show_progress(f"Looking for jam {form.code.upper()} on your network...")
         try:
-            code = normalize(form.code)
-            address = parse_address(form.address) if form.address else None
-        except (BadCodeError, ValueError) as exc:
-            self.start.show_error(str(exc))
-            return
-        self.start.show_progress(f"Looking for jam {code} on your network...")
-        try:
-            mode = addresses.mode_from_env()
-            addresses.install(mode)
-            db = await self._database()
-            jam = await join_jam(
-                form.name,
-                code=code,
-                address=address,
-                clock=LocalClock(self._args.clock_skew_ms),
-                db=db,
-                mode=mode,
-            )
-        except (JoinError, StoreError, ValueError) as exc:
-            self.start.show_error(str(exc))
+            app = await self._context()
+            await app.use_name(form.name)
+            jam = await app.join(name=form.name, code=form.code, address=form.address or None)
+        except USER_ERRORS as exc:
+            self.start.show_error(_in_words(exc))
             return
         self._enter(jam)
 
@@ -175,7 +143,7 @@ class MainWindow(QMainWindow):
         self.jam = jam
         self._farewell = None
         self.start.clear_status()
-        self.room = RoomScreen(jam)
+        self.room = RoomScreen(jam, self._app.tasks if self._app is not None else None)
         self.room.leave_requested.connect(lambda: self._spawn(self._leave()))
         self.room.summary_requested.connect(self._show_summary)
         jam.subscribe(self._on_update)
@@ -255,6 +223,18 @@ class MainWindow(QMainWindow):
         """Close the jam (interrupted, not ended) and the database."""
         if self.jam is not None:
             await self.jam.close()
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+        if self._app is not None:
+            await self._app.close()
+            self._app = None
+
+
+def _in_words(exc: BaseException) -> str:
+    """A student-readable message for a failure (a raw OS error names what went wrong)."""
+    from jamdesk.app.context import JoinError  # noqa: PLC0415 - loaded with the context
+
+    if isinstance(exc, OSError) and not isinstance(exc, JoinError):
+        return (
+            f"Could not open the jam on this network: {exc.strerror or exc}. "
+            "Check your network connection."
+        )
+    return str(exc)

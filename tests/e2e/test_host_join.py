@@ -93,3 +93,25 @@ def test_unknown_code_and_bad_settings_fail_clearly(jamdesk: Callable[..., JamPr
     bad = jamdesk("host", "--headless", "--timer", "countdown:forever", data="h")
     assert "write it like 25m" in bad.event("error", code="bad_setting")["reason"]
     assert bad.finish() == 2
+
+
+def test_personal_tasks_are_kept_across_sessions(jamdesk: Callable[..., JamProcess]) -> None:
+    first = jamdesk("host", "--headless", "--no-advertise", data="me")
+    first.event("hosting")
+    first.send({"cmd": "mytask.add", "title": "Revise limits"})
+    added = first.event("mytasks")
+    (task,) = added["tasks"]
+    first.send({"cmd": "mytask.toggle", "task_id": task["id"]})
+    assert first.event("mytasks")["tasks"][0]["done"] is True
+    first.send({"cmd": "mytask.delete", "task_id": 999})
+    assert "does not exist" in first.event("error", code="bad_task")["reason"]
+    first.send({"cmd": "leave"})
+    assert first.finish() == 0
+    second = jamdesk("host", "--headless", "--no-advertise", data="me")
+    second.event("hosting")
+    second.send({"cmd": "mytask.list"})
+    assert [(t["title"], t["done"]) for t in second.event("mytasks")["tasks"]] == [
+        ("Revise limits", True)
+    ]
+    second.send({"cmd": "end"})
+    assert second.finish() == 0

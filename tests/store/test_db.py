@@ -8,7 +8,7 @@ import pytest
 
 from jamdesk.core import timer
 from jamdesk.core.room import MemberJoined, RoomLog, TimerStarted
-from jamdesk.store.db import Database, StoreError
+from jamdesk.store.db import Database, NoSuchTaskError, StoreError
 from jamdesk.store.paths import ENV_VAR, data_dir
 from tests.factories import room_log
 
@@ -25,8 +25,8 @@ def test_migrates_a_new_file_with_wal_and_alembic_version(tmp_path: Path) -> Non
     db.close()
     con = sqlite3.connect(tmp_path / "jamdesk.sqlite3")
     tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
-    assert {"profile", "sessions", "session_events", "alembic_version"} <= tables
-    assert con.execute("select version_num from alembic_version").fetchone() == ("0001",)
+    assert {"profile", "sessions", "session_events", "personal_tasks", "alembic_version"} <= tables
+    assert con.execute("select version_num from alembic_version").fetchone() == ("0002",)
     assert con.execute("pragma journal_mode").fetchone() == ("wal",)
     con.close()
     Database(tmp_path).close()  # opening again is a no-op migration
@@ -96,3 +96,46 @@ def test_data_dir_override_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert data_dir() == tmp_path / "env"
     assert data_dir(tmp_path / "flag") == tmp_path / "flag"
     assert (tmp_path / "flag").is_dir()
+
+
+def test_a_version_1_database_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    import jamdesk.store.db as dbmod
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'jamdesk.sqlite3'}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(dbmod._MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0001")
+        connection.exec_driver_sql(
+            "insert into profile (participant_id, display_name, "
+            "created_at_ms) values ('p', 'Ana', 1)"
+        )
+    engine.dispose()
+    db = Database(tmp_path)  # opens at 0001, upgrades to head
+    assert db.profile("x", "Other", 2).display_name == "Ana"
+    assert db.personal_tasks() == []
+
+
+def test_personal_tasks_persist_and_order_open_first(tmp_path: Path) -> None:
+    db = Database(tmp_path)
+    read = db.add_personal_task("Read chapter 3", 10)
+    essay = db.add_personal_task("Essay outline", 20)
+    db.update_personal_task(read.id, done=True, now_ms=30)
+    db.update_personal_task(essay.id, title="Essay outline v2")
+    db.close()
+    again = Database(tmp_path)
+    tasks = again.personal_tasks()
+    assert [(t.title, t.done, t.done_at_ms) for t in tasks] == [
+        ("Essay outline v2", False, None),
+        ("Read chapter 3", True, 30),
+    ]
+    again.delete_personal_task(essay.id)
+    with pytest.raises(NoSuchTaskError):
+        again.delete_personal_task(essay.id)
+    with pytest.raises(NoSuchTaskError):
+        again.update_personal_task(9999, done=True)

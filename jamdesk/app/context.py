@@ -1,0 +1,135 @@
+"""Everything one run of the app needs, opened once: the network policy, the database (off the
+caller's thread), the profile and the personal task list; and the two use-cases that start a
+jam. The GUI and the headless mode both go through here, so neither touches ``net`` or
+``store`` directly (design page, "Layers").
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from jamdesk.app.clock import LocalClock
+from jamdesk.app.jam import HostSettings, Jam, host_jam, join_jam
+from jamdesk.app.settings import SettingsError, parse_session_type, parse_timer
+from jamdesk.app.storage import AsyncDatabase
+from jamdesk.app.tasks import PersonalTasks, TaskError
+from jamdesk.core.codes import BadCodeError, normalize
+from jamdesk.core.defaults import default_timer
+from jamdesk.net import addresses
+from jamdesk.net.member_client import JoinError
+from jamdesk.store.db import ProfileData, StoreError
+from jamdesk.store.paths import data_dir
+
+USER_ERRORS: tuple[type[Exception], ...] = (
+    JoinError,
+    StoreError,
+    SettingsError,
+    BadCodeError,
+    TaskError,
+    ValueError,
+    OSError,
+)
+"""Errors whose message is written for the student: show it, do not crash."""
+
+__all__ = ["USER_ERRORS", "AppContext", "JoinError", "SettingsError", "StoreError"]
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """``"host:port"`` or ``"[v6]:port"`` -> (host, port). Raises ``ValueError``."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"'{text}' is not an address like 192.168.1.20:41234")
+    return host.strip("[]"), int(port)
+
+
+@dataclass
+class AppContext:
+    """An open app: its clock, network mode, database, profile and personal tasks."""
+
+    clock: LocalClock
+    mode: addresses.NetworkMode
+    db: AsyncDatabase
+    profile: ProfileData
+    tasks: PersonalTasks
+
+    @classmethod
+    async def open(
+        cls, data_dir_override: str | None, *, default_name: str, clock_skew_ms: int = 0
+    ) -> AppContext:
+        """Open the data folder (migrating it) and the profile, and set the network policy.
+
+        Raises one of :data:`USER_ERRORS` with a message fit for a student.
+        """
+        mode = addresses.mode_from_env()
+        addresses.install(mode)
+        clock = LocalClock(skew_ms=clock_skew_ms)
+        db = await AsyncDatabase.open(data_dir(data_dir_override))
+        try:
+            await db.call(db.db.mark_interrupted)
+            profile = await db.call(
+                db.db.profile, secrets.token_hex(8), default_name, clock.now_ms()
+            )
+        except BaseException:
+            await db.close()
+            raise
+        return cls(clock=clock, mode=mode, db=db, profile=profile, tasks=PersonalTasks(db, clock))
+
+    async def use_name(self, name: str) -> None:
+        """Remember ``name`` as the profile's display name."""
+        if name and name != self.profile.display_name:
+            await self.db.call(self.db.db.set_display_name, name)
+            self.profile = ProfileData(self.profile.participant_id, name)
+
+    async def host(
+        self,
+        *,
+        name: str,
+        title: str,
+        session_type: str,
+        timer: str | None,
+        bind_host: str = "0.0.0.0",
+        advertise: bool = True,
+    ) -> Jam:
+        """Host a jam. ``timer`` is a spec (``countdown:25m``, ``pomodoro:25/5/15x4``...) or
+        ``None`` for the type's default. Raises one of :data:`USER_ERRORS`."""
+        kind = parse_session_type(session_type)
+        anchor = parse_timer(timer) if timer else default_timer(kind)
+        settings = HostSettings(
+            name=name,
+            title=title,
+            session_type=kind,
+            timer=anchor,
+            bind_host=bind_host,
+            advertise=advertise,
+        )
+        return await host_jam(
+            settings,
+            clock=self.clock,
+            db=self.db,
+            mode=self.mode,
+            client_id=self.profile.participant_id,
+        )
+
+    async def join(self, *, name: str, code: str, address: str | None = None) -> Jam:
+        """Join the jam with ``code`` (looked up on the LAN unless ``address`` is given).
+        Raises one of :data:`USER_ERRORS`."""
+        return await join_jam(
+            name,
+            code=normalize(code),
+            address=parse_address(address) if address else None,
+            clock=self.clock,
+            db=self.db,
+            mode=self.mode,
+            client_id=self.profile.participant_id,
+        )
+
+    async def close(self) -> None:
+        """Finish queued database work and close it."""
+        await self.db.close()
+
+
+def data_folder(override: str | None) -> Path:
+    """The data folder that :meth:`AppContext.open` would use."""
+    return data_dir(override)
