@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QMenu,
@@ -41,6 +42,14 @@ from jamdesk.ui.theme import clock_time, status_icon
 
 Send = Callable[[Command], None]
 AWAY = QColor("#9AA0B4")
+
+
+def wrap_lines(view: QListWidget) -> None:
+    """Wrap long lines to the view's width instead of scrolling sideways."""
+    view.setWordWrap(True)
+    view.setResizeMode(QListView.ResizeMode.Adjust)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setTextElideMode(Qt.TextElideMode.ElideNone)
 
 
 class PeoplePanel(QListWidget):
@@ -123,7 +132,7 @@ class ChatPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.messages = QListWidget()
-        self.messages.setWordWrap(True)
+        wrap_lines(self.messages)
         self.messages.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.entry = QLineEdit()
         self.entry.setPlaceholderText("Message the room (Enter to send)")
@@ -243,7 +252,7 @@ class TimelinePanel(QListWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setWordWrap(True)
+        wrap_lines(self)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def add(self, state: RoomState | None, event: Event) -> None:

@@ -269,10 +269,11 @@ class RoomScreen(QWidget):
         state = self.jam.state
         self.title_label.setText(state.title)
         host = state.participant(state.host_id)
-        self.meta_label.setText(
-            f"{state.session_type.label} · {timer_words(state.timer)} · "
-            f"hosted by {host.name if host else '?'}"
+        timer = timer_words(state.timer)
+        kind = (
+            "" if timer.startswith(state.session_type.label) else f"{state.session_type.label} · "
         )
+        self.meta_label.setText(f"{kind}{timer} · hosted by {host.name if host else '?'}")
         self.code_label.setText(state.code)
         role = self.jam.role
         runner = role in (Role.HOST, Role.COHOST)
@@ -307,6 +308,7 @@ class RoomScreen(QWidget):
             self.status_combo.setCurrentIndex(list(Status).index(me.status))
             if not self.goal_edit.hasFocus():
                 self.goal_edit.setText(me.goal)
+                self.goal_edit.setCursorPosition(0)  # show the start of a long goal
             if not self.progress_slider.isSliderDown():
                 self.progress_slider.setValue(me.progress)
         self.refresh_timer()

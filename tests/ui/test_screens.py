@@ -122,6 +122,16 @@ def test_host_in_the_window_and_a_member_joins(qtbot: QtBot, qloop: QLoop, tmp_p
         assert any(line.endswith("Ana finished “Problem 2”") for line in timeline)
         room.tabs.setCurrentWidget(room.chat)
         w.grab().save(str(shots / "test_room_chat.png"))
+        # My tasks: this computer only, kept in the database.
+        room.tabs.setCurrentWidget(room.my_tasks)
+        room.my_tasks.entry.setText("Flashcards for Friday")
+        room.my_tasks.entry.returnPressed.emit()
+        await until(lambda: room.my_tasks.tasks.count() == 1)
+        room.my_tasks.tasks.item(0).setCheckState(Qt.CheckState.Checked)
+        assert w._app is not None
+        app = w._app
+        await until(lambda: app.db.db.personal_tasks()[0].done)
+        w.grab().save(str(shots / "test_room_my_tasks.png"))
 
         room.end_button.click()  # ending: the jam is over for everyone
         await until(lambda: member.closed)
