@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, select, update
 from sqlalchemy.dialects.sqlite import insert
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from jamdesk.core.room import Event
 from jamdesk.store.models import PersonalTaskRow, Profile, SessionEventRow, SessionRow
@@ -157,9 +157,7 @@ class Database:
     ) -> PersonalTask:
         """Rename and/or mark a task. Raises :class:`NoSuchTaskError`."""
         with self._sessions.begin() as s:
-            row = s.get(PersonalTaskRow, task_id)
-            if row is None:
-                raise NoSuchTaskError(task_id)
+            row = _task_row(s, task_id)
             if title is not None:
                 row.title = title
             if done is not None and done != row.done:
@@ -169,10 +167,7 @@ class Database:
     def delete_personal_task(self, task_id: int) -> None:
         """Delete a task. Raises :class:`NoSuchTaskError`."""
         with self._sessions.begin() as s:
-            row = s.get(PersonalTaskRow, task_id)
-            if row is None:
-                raise NoSuchTaskError(task_id)
-            s.delete(row)
+            s.delete(_task_row(s, task_id))
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -291,6 +286,13 @@ def _info(row: SessionRow, n: int) -> SessionInfo:
         outcome=row.outcome,
         event_count=int(n),
     )
+
+
+def _task_row(session: Session, task_id: int) -> PersonalTaskRow:
+    row = session.get(PersonalTaskRow, task_id)
+    if row is None:
+        raise NoSuchTaskError(task_id)
+    return row
 
 
 def _task(row: PersonalTaskRow) -> PersonalTask:
