@@ -30,13 +30,14 @@ from jamdesk.core.commands import (
     DeleteTask,
     Demote,
     Promote,
+    React,
     Remove,
     ToggleTask,
     TransferHost,
 )
 from jamdesk.core.kinds import Role
 from jamdesk.core.room import ChatPosted, Event, RoomState
-from jamdesk.core.rules import MAX_CHAT_CHARS, MAX_TASK_CHARS
+from jamdesk.core.rules import MAX_CHAT_CHARS, MAX_TASK_CHARS, REACTIONS
 from jamdesk.core.timeline import describe
 from jamdesk.ui.theme import clock_time, status_icon
 
@@ -112,15 +113,24 @@ class PeoplePanel(QListWidget):
         item = self.itemAt(pos)
         if item is None:
             return
-        actions = self.actions_for(str(item.data(Qt.ItemDataRole.UserRole)))
-        if not actions:
-            return
+        pid = str(item.data(Qt.ItemDataRole.UserRole))
+        them = self._state.participant(pid) if self._state is not None else None
+        actions = self.actions_for(pid)
         menu = QMenu(self)
+        if them is not None and them.present and pid != self._me:
+            react = menu.addMenu(f"React to {them.name}")
+            for emoji in REACTIONS:
+                action = QAction(emoji, react)
+                action.triggered.connect(
+                    lambda _=False, e=emoji: self._send(React(emoji=e, to=pid))
+                )
+                react.addAction(action)
         for label, command in actions:
             action = QAction(label, menu)
             action.triggered.connect(lambda _=False, c=command: self._send(c))
             menu.addAction(action)
-        menu.exec(self.mapToGlobal(pos))
+        if not menu.isEmpty():
+            menu.exec(self.mapToGlobal(pos))
 
 
 class ChatPanel(QWidget):
