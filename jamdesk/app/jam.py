@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jamdesk.app.clock import LocalClock
+from jamdesk.app.progress import credit_events, refresh_session
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.core import codes
 from jamdesk.core import timer as timers
@@ -527,6 +528,8 @@ class Jam:
         if db is None or not events or not self._recording:
             return
         db.submit(lambda: db.db.append_events(self._sid(), events))
+        if credit_events(events):  # a block may have completed: credit EXP now, from the log
+            db.submit(lambda: refresh_session(db.db, self._sid()))
 
     def _sid(self) -> int:
         if self.session_id is None:
@@ -539,6 +542,7 @@ class Jam:
             return
         ended_at = self.room_now_ms()
         db.submit(lambda: db.db.finish_session(self._sid(), outcome, ended_at))
+        db.submit(lambda: refresh_session(db.db, self._sid()))
 
     # -- plumbing -----------------------------------------------------------------------------
 

@@ -21,12 +21,21 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from jamdesk.core.room import Event
-from jamdesk.store.models import PersonalTaskRow, Profile, SessionEventRow, SessionRow
+from jamdesk.store.models import (
+    PersonalTaskRow,
+    Profile,
+    SessionEventRow,
+    SessionRow,
+    SessionStatsRow,
+)
 from jamdesk.store.paths import DB_NAME
 
 log = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _event_decoder = msgspec.json.Decoder(Event)
+_spans_decoder: msgspec.json.Decoder[list[tuple[int, int]]] = msgspec.json.Decoder(
+    list[tuple[int, int]]
+)
 _encoder = msgspec.json.Encoder()
 
 
@@ -40,6 +49,21 @@ class ProfileData:
 
     participant_id: str
     display_name: str
+    avatar_color: str = "#4F5BD5"
+
+
+DEFAULT_AVATAR = "#4F5BD5"
+
+
+@dataclass(frozen=True)
+class SessionStats:
+    """A session's cached progress: EXP, completed blocks and focus spans (room-clock ms)."""
+
+    session_id: int
+    exp: int
+    blocks: int
+    spans: list[tuple[int, int]]
+    head_seq: int
 
 
 @dataclass(frozen=True)
@@ -125,14 +149,93 @@ class Database:
                     participant_id=new_participant_id,
                     display_name=default_name,
                     created_at_ms=now_ms,
+                    avatar_color=DEFAULT_AVATAR,
                 )
                 s.add(row)
-            return ProfileData(row.participant_id, row.display_name)
+            return ProfileData(row.participant_id, row.display_name, row.avatar_color)
 
     def set_display_name(self, name: str) -> None:
         """Change the profile's display name (the profile must exist)."""
         with self._sessions.begin() as s:
             s.execute(update(Profile).values(display_name=name))
+
+    def set_avatar_color(self, color: str) -> None:
+        """Change the profile's avatar colour (``#RRGGBB``)."""
+        with self._sessions.begin() as s:
+            s.execute(update(Profile).values(avatar_color=color))
+
+    # -- progress cache -----------------------------------------------------------------------
+
+    def save_session_stats(self, stats: SessionStats) -> None:
+        """Store (or replace) a session's derived progress."""
+        row = {
+            "session_id": stats.session_id,
+            "exp": stats.exp,
+            "blocks": stats.blocks,
+            "spans": _encoder.encode(stats.spans).decode(),
+            "head_seq": stats.head_seq,
+        }
+        with self._sessions.begin() as s:
+            s.execute(
+                insert(SessionStatsRow)
+                .values(row)
+                .on_conflict_do_update(
+                    index_elements=["session_id"],
+                    set_={k: v for k, v in row.items() if k != "session_id"},
+                )
+            )
+
+    def all_session_stats(self) -> list[SessionStats]:
+        """Every session's cached progress."""
+        with self._sessions() as s:
+            rows = s.scalars(select(SessionStatsRow)).all()
+            return [
+                SessionStats(
+                    r.session_id,
+                    r.exp,
+                    r.blocks,
+                    [(a, b) for a, b in _spans_decoder.decode(r.spans)],
+                    r.head_seq,
+                )
+                for r in rows
+            ]
+
+    # -- all of it ------------------------------------------------------------------------------
+
+    def export_all(self) -> dict[str, Any]:
+        """Everything stored, as plain JSON-ready data."""
+        with self._sessions() as s:
+            profile = s.scalars(select(Profile)).first()
+            tasks = s.scalars(select(PersonalTaskRow).order_by(PersonalTaskRow.id)).all()
+        sessions = []
+        for info in self.sessions():
+            sessions.append(
+                {**info.__dict__, "events": [msgspec.to_builtins(e) for e in self.events(info.id)]}
+            )
+        return {
+            "format": "jamdesk-export",
+            "version": 1,
+            "profile": None
+            if profile is None
+            else {
+                "participant_id": profile.participant_id,
+                "display_name": profile.display_name,
+                "avatar_color": profile.avatar_color,
+                "created_at_ms": profile.created_at_ms,
+            },
+            "personal_tasks": [_task(t).__dict__ for t in tasks],
+            "sessions": sessions,
+        }
+
+    def delete_all(self) -> None:
+        """Delete every row of every table, then VACUUM so no trace stays in the file."""
+        with self._sessions.begin() as s:
+            for table in (SessionStatsRow, SessionEventRow, SessionRow, PersonalTaskRow, Profile):
+                s.execute(delete(table))
+        with self._engine.connect() as connection:
+            connection.exec_driver_sql("VACUUM")
+            # Old pages may still sit in the write-ahead log: fold it in and empty it.
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- personal tasks -----------------------------------------------------------------------
 

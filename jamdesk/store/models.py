@@ -6,6 +6,7 @@ Tables:
     ``session_events``: each session's full event log as received, one row per event, keyed by
     ``(session_id, seq)`` so that a replayed or resumed delivery is stored once.
     ``personal_tasks``: this user's own tasks, kept across sessions.
+    ``session_stats``: EXP and focus spans per session, derived from its log.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Profile(Base):
     participant_id: Mapped[str] = mapped_column(String(32), unique=True)
     display_name: Mapped[str] = mapped_column(String(40))
     created_at_ms: Mapped[int] = mapped_column(Integer)
+    avatar_color: Mapped[str] = mapped_column(String(7), default="#4F5BD5")
 
 
 class SessionRow(Base):
@@ -75,3 +77,18 @@ class PersonalTaskRow(Base):
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at_ms: Mapped[int] = mapped_column(Integer)
     done_at_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class SessionStatsRow(Base):
+    """What a session counted for this user, derived from its log (a cache: the tamper check
+    recomputes it). ``spans`` is JSON ``[[start_ms, end_ms], ...]`` of focus time."""
+
+    __tablename__ = "session_stats"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    exp: Mapped[int] = mapped_column(Integer)
+    blocks: Mapped[int] = mapped_column(Integer)
+    spans: Mapped[str] = mapped_column(Text)
+    head_seq: Mapped[int] = mapped_column(Integer)
