@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     join.add_argument(
         "--address", metavar="HOST:PORT", help="the host's address, skipping LAN discovery"
     )
+    stats = sub.add_parser("stats", parents=[common], help="your level, EXP, focus and streaks")
+    stats.add_argument("--json", action="store_true", help="one JSON object instead of text")
     return parser
 
 
@@ -106,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.network:
         os.environ["JAMDESK_NETWORK"] = args.network
+    if args.command == "stats":
+        from jamdesk.stats_cli import run_stats  # noqa: PLC0415 - only the database is needed
+
+        return run_stats(args)
     if args.command in ("host", "join") and args.headless:
         from jamdesk.headless import run_headless  # noqa: PLC0415 - headless never loads Qt
 

@@ -114,16 +114,18 @@ class ProgressService:
         return overview_from(infos, stats, self.tz, today or datetime.now(self.tz).date())
 
     async def verify(self) -> list[int]:
-        """Recompute every session from its log; returns the ids whose cached figures were
-        wrong or missing (now repaired)."""
+        """Recompute every session from its log; returns the ids whose stored figures differed
+        from their history (now repaired). Sessions with no figures yet are filled in."""
 
         def check(db: Database) -> list[int]:
             cached = {s.session_id: s for s in db.all_session_stats()}
             wrong = []
             for info in db.sessions():
                 fresh = compute_stats(db, info)
-                if cached.get(info.id) != fresh:
-                    wrong.append(info.id)
+                stored = cached.get(info.id)
+                if stored != fresh:
+                    if stored is not None:
+                        wrong.append(info.id)
                     db.save_session_stats(fresh)
             return wrong
 

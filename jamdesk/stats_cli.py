@@ -1,0 +1,70 @@
+"""``jamdesk stats``: your level, EXP, focus time and streaks, checked against your history.
+
+Only the database is opened (no network stack is loaded). Every session is first recomputed
+from its log, so the figures printed are the ones the logs support; sessions whose stored
+figures did not match are listed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+
+from jamdesk.app.progress import ProgressService
+from jamdesk.app.storage import AsyncDatabase
+from jamdesk.store.db import StoreError
+from jamdesk.store.paths import data_dir
+
+
+async def _stats(args: argparse.Namespace) -> dict[str, object]:
+    db = await AsyncDatabase.open(data_dir(args.data_dir))
+    try:
+        service = ProgressService(db)
+        repaired = await service.verify()
+        view = await service.overview()
+    finally:
+        await db.close()
+    return {
+        "level": view.level.level,
+        "exp": view.level.exp,
+        "exp_to_next_level": view.level.to_next,
+        "focus_hours": round(view.total_focus_ms / 3_600_000, 2),
+        "focus_blocks": view.focus_blocks,
+        "sessions": view.sessions,
+        "sessions_completed": view.sessions_completed,
+        "streak_current_days": view.streaks.current,
+        "streak_longest_days": view.streaks.longest,
+        "repaired_sessions": repaired,
+    }
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    """Print the stats (JSON with ``--json``); returns the exit code."""
+    try:
+        stats = asyncio.run(_stats(args))
+    except (StoreError, OSError) as exc:
+        print(f"jamdesk: {exc}")
+        return 4
+    if args.json:
+        print(json.dumps(stats))
+        return 0
+    print(
+        f"Level {stats['level']}  ·  {stats['exp']} EXP ({stats['exp_to_next_level']} to the "
+        f"next level)"
+    )
+    print(
+        f"Focus: {stats['focus_hours']} h in {stats['focus_blocks']} blocks, "
+        f"{stats['sessions_completed']} of {stats['sessions']} sessions completed"
+    )
+    print(f"Streak: {stats['streak_current_days']} days (longest {stats['streak_longest_days']})")
+    if stats["repaired_sessions"]:
+        print(
+            f"Note: the stored figures of {len(stats['repaired_sessions'])} session(s) did "  # type: ignore[arg-type]
+            "not match their history and were recomputed."
+        )
+    return 0
+
+
+def _days(n: object) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
