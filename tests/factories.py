@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from jamdesk.app.progress import refresh_session
 from jamdesk.core import timer
+from jamdesk.core.commands import AdvancePhase, Command, EndRoom, StartTimer
 from jamdesk.core.kinds import SessionType
+from jamdesk.core.pomodoro import MINUTE_MS
 from jamdesk.core.room import RoomLog, RoomOpened
+from jamdesk.core.rules import Rejected, decide
 from jamdesk.core.timer import TimerAnchor
+from jamdesk.store.db import Database
 
 
 def room_log(
@@ -25,3 +33,37 @@ def room_log(
         host_name="Ana",
     )
     return RoomLog(opened, at_ms=at_ms)
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _run(log: RoomLog, cmd: Command, at: int) -> None:
+    bodies = decide(log.state, log.state.host_id, cmd, at)
+    assert not isinstance(bodies, Rejected), bodies
+    log.append(log.state.host_id, bodies, at)
+
+
+def stored_day(db: Database, day: date, blocks: int, tz: tzinfo = PARIS, hour: int = 9) -> int:
+    """Store a finished Pomodoro jam on ``day`` at ``hour`` with ``blocks`` completed 25-minute
+    blocks, its progress refreshed; returns the session id."""
+    t0 = int(datetime(day.year, day.month, day.day, hour, tzinfo=tz).timestamp() * 1000)
+    log = room_log(timer.pomodoro_timer(), at_ms=t0, host_id="a")
+    _run(log, StartTimer(), t0)
+    for i in range(blocks):
+        _run(log, AdvancePhase(), t0 + (25 + 30 * i) * MINUTE_MS)
+        _run(log, AdvancePhase(), t0 + (30 + 30 * i) * MINUTE_MS)
+    end = t0 + 30 * blocks * MINUTE_MS
+    _run(log, EndRoom(), end)
+    sid = db.start_session(
+        room_code="ALGO7X",
+        title="Study",
+        session_type="POMODORO",
+        role="host",
+        participant_id="a",
+        started_at_ms=t0,
+    )
+    db.append_events(sid, log.events)
+    db.finish_session(sid, "ended", end)
+    refresh_session(db, sid)
+    return sid

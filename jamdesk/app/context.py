@@ -12,6 +12,7 @@ from pathlib import Path
 
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.jam import HostSettings, Jam, host_jam, join_jam
+from jamdesk.app.progress import ProgressService
 from jamdesk.app.settings import SettingsError, parse_session_type, parse_timer
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.app.tasks import PersonalTasks, TaskError
@@ -53,6 +54,7 @@ class AppContext:
     db: AsyncDatabase
     profile: ProfileData
     tasks: PersonalTasks
+    progress: ProgressService
 
     @classmethod
     async def open(
@@ -74,13 +76,25 @@ class AppContext:
         except BaseException:
             await db.close()
             raise
-        return cls(clock=clock, mode=mode, db=db, profile=profile, tasks=PersonalTasks(db, clock))
+        return cls(
+            clock=clock,
+            mode=mode,
+            db=db,
+            profile=profile,
+            tasks=PersonalTasks(db, clock),
+            progress=ProgressService(db),
+        )
+
+    async def use_color(self, color: str) -> None:
+        """Remember ``color`` (``#RRGGBB``) as the avatar colour."""
+        await self.db.call(self.db.db.set_avatar_color, color)
+        self.profile = ProfileData(self.profile.participant_id, self.profile.display_name, color)
 
     async def use_name(self, name: str) -> None:
         """Remember ``name`` as the profile's display name."""
         if name and name != self.profile.display_name:
             await self.db.call(self.db.db.set_display_name, name)
-            self.profile = ProfileData(self.profile.participant_id, name)
+            self.profile = ProfileData(self.profile.participant_id, name, self.profile.avatar_color)
 
     async def host(
         self,

@@ -85,6 +85,7 @@ class StartScreen(QWidget):
 
     host_requested = Signal(object)  # HostForm
     join_requested = Signal(object)  # JoinForm
+    profile_requested = Signal()
 
     def __init__(self, name: str = "") -> None:
         super().__init__()
@@ -97,8 +98,16 @@ class StartScreen(QWidget):
         brand.setObjectName("Brand")
         tagline = QLabel("Focus together: one timer for your whole study group.")
         tagline.setObjectName("Tagline")
-        outer.addWidget(brand)
-        outer.addWidget(tagline)
+        self.profile_button = QPushButton("Your progress")
+        self.profile_button.setToolTip("Level, focus time, streaks and your data (Ctrl+P)")
+        self.profile_button.clicked.connect(self.profile_requested.emit)
+        heading = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.addWidget(brand)
+        titles.addWidget(tagline)
+        heading.addLayout(titles, 1)
+        heading.addWidget(self.profile_button, alignment=Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(heading)
 
         name_row = QHBoxLayout()
         name_label = QLabel("Your name")
@@ -124,6 +133,7 @@ class StartScreen(QWidget):
 
         QShortcut(QKeySequence("Ctrl+H"), self, self.host_button.click)
         QShortcut(QKeySequence("Ctrl+J"), self, self._focus_code)
+        QShortcut(QKeySequence("Ctrl+P"), self, self.profile_requested.emit)
 
     def _host_card(self) -> QFrame:
         frame, layout = card("Host a jam")

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
@@ -21,6 +22,7 @@ from jamdesk.ui.start_screen import HostForm, JoinForm, StartScreen
 if TYPE_CHECKING:
     from jamdesk.app.context import AppContext
     from jamdesk.app.jam import Jam, JamUpdate
+    from jamdesk.ui.profile_screen import ProfileScreen
     from jamdesk.ui.room_screen import RoomScreen
     from jamdesk.ui.summary_screen import SummaryScreen
 
@@ -31,6 +33,7 @@ class MainWindow(QMainWindow):
     """Jamdesk's window. ``room_entered`` fires when a room screen is shown."""
 
     room_entered = Signal()
+    profile_shown = Signal()
     room_left = Signal()
     summary_shown = Signal()
 
@@ -45,11 +48,13 @@ class MainWindow(QMainWindow):
         self._farewell: str | None = None
         self.room: RoomScreen | None = None
         self.summary: SummaryScreen | None = None
+        self.profile: ProfileScreen | None = None
         self._tasks: set[asyncio.Future[None]] = set()
         self.stack = QStackedWidget()
         self.start = StartScreen(args.name or default_name)
         self.start.host_requested.connect(lambda form: self._spawn(self._host(form)))
         self.start.join_requested.connect(lambda form: self._spawn(self._join(form)))
+        self.start.profile_requested.connect(lambda: self._spawn(self._show_profile()))
         self.stack.addWidget(self.start)
         self.setCentralWidget(self.stack)
 
@@ -134,6 +139,83 @@ class MainWindow(QMainWindow):
             self.start.show_error(_in_words(exc))
             return
         self._enter(jam)
+
+    # -- profile ------------------------------------------------------------------------------
+
+    async def _show_profile(self) -> None:
+        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
+        from jamdesk.ui.profile_screen import ProfileScreen  # noqa: PLC0415
+
+        self.start.show_progress("Checking your history...")
+        try:
+            app = await self._context()
+            repaired = await app.progress.verify()  # the tamper check: recompute from logs
+            overview = await app.progress.overview()
+        except USER_ERRORS as exc:
+            self.start.show_error(_in_words(exc))
+            return
+        self.start.clear_status()
+        screen = ProfileScreen(
+            overview, app.profile.display_name, app.profile.avatar_color, len(repaired)
+        )
+        screen.back.connect(self._close_profile)
+        screen.rename_requested.connect(lambda name: self._spawn(self._rename(name)))
+        screen.color_requested.connect(lambda color: self._spawn(self._recolor(color)))
+        screen.export_data_requested.connect(lambda path: self._spawn(self._export(path)))
+        screen.delete_requested.connect(lambda: self._spawn(self._delete_everything()))
+        self.profile = screen
+        self.stack.addWidget(screen)
+        self.stack.setCurrentWidget(screen)
+        self.profile_shown.emit()
+
+    def _close_profile(self, message: str | None = None) -> None:
+        screen, self.profile = self.profile, None
+        self.stack.setCurrentWidget(self.start)
+        if screen is not None:
+            self.stack.removeWidget(screen)
+            screen.deleteLater()
+        if message:
+            self.start.show_progress(message)
+            self.start.set_busy(False)
+
+    async def _rename(self, name: str) -> None:
+        from jamdesk.core.rules import valid_name  # noqa: PLC0415
+
+        clean = valid_name(name)
+        if self._app is None or self.profile is None:
+            return
+        if clean is None:
+            self.profile.show_message("Choose a name of 1 to 40 characters.")
+            return
+        await self._app.use_name(clean)
+        self.start.name_edit.setText(clean)
+        self.profile.set_avatar(clean, self._app.profile.avatar_color)
+        self.profile.show_message("Name saved.")
+
+    async def _recolor(self, color: str) -> None:
+        if self._app is None or self.profile is None:
+            return
+        await self._app.use_color(color)
+        self.profile.set_avatar(self._app.profile.display_name, color)
+
+    async def _export(self, path: Path) -> None:
+        if self._app is None or self.profile is None:
+            return
+        try:
+            await self._app.progress.export(path)
+        except OSError as exc:
+            self.profile.show_message(f"Could not write {path}: {exc.strerror or exc}.")
+            return
+        self.profile.show_message(f"Everything Jamdesk keeps about you is in {path}.")
+
+    async def _delete_everything(self) -> None:
+        app = self._app
+        if app is None:
+            return
+        await app.progress.delete_everything()
+        await app.close()
+        self._app = None  # a fresh profile is made the next time one is needed
+        self._close_profile("All your Jamdesk data was deleted from this computer.")
 
     # -- screens ----------------------------------------------------------------------------------
 

@@ -3,56 +3,22 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from jamdesk.app.progress import ProgressService, heatmap_days, refresh_session
+from jamdesk.app.progress import ProgressService, heatmap_days
 from jamdesk.app.storage import AsyncDatabase
-from jamdesk.core import timer
-from jamdesk.core.commands import AdvancePhase, Command, EndRoom, StartTimer
 from jamdesk.core.pomodoro import MINUTE_MS
-from jamdesk.core.room import RoomLog
-from jamdesk.core.rules import Rejected, decide
-from jamdesk.store.db import Database
-from tests.factories import room_log
+from tests.factories import stored_day
 
 TZ = ZoneInfo("Europe/Paris")
-
-
-def run(log: RoomLog, cmd: Command, at: int) -> None:
-    bodies = decide(log.state, "a", cmd, at)
-    assert not isinstance(bodies, Rejected), bodies
-    log.append("a", bodies, at)
-
-
-def store_day(db: Database, day: date, blocks: int) -> int:
-    """A finished Pomodoro session on ``day`` at 09:00 with ``blocks`` completed blocks."""
-    t0 = int(datetime(day.year, day.month, day.day, 9, tzinfo=TZ).timestamp() * 1000)
-    log = room_log(timer.pomodoro_timer(), at_ms=t0, host_id="a")
-    run(log, StartTimer(), t0)
-    for i in range(blocks):
-        run(log, AdvancePhase(), t0 + (25 + 30 * i) * MINUTE_MS)
-        run(log, AdvancePhase(), t0 + (30 + 30 * i) * MINUTE_MS)
-    run(log, EndRoom(), t0 + 30 * blocks * MINUTE_MS)
-    sid = db.start_session(
-        room_code="ALGO7X",
-        title="t",
-        session_type="POMODORO",
-        role="host",
-        participant_id="a",
-        started_at_ms=t0,
-    )
-    db.append_events(sid, log.events)
-    db.finish_session(sid, "ended", t0 + 30 * blocks * MINUTE_MS)
-    refresh_session(db, sid)
-    return sid
 
 
 async def test_overview_counts_exp_focus_and_streaks(tmp_path: Path) -> None:
     async_db = await AsyncDatabase.open(tmp_path)
     for day, blocks in ((date(2026, 2, 27), 2), (date(2026, 2, 28), 1), (date(2026, 3, 1), 4)):
-        store_day(async_db.db, day, blocks)
+        stored_day(async_db.db, day, blocks)
     service = ProgressService(async_db, TZ)
     view = await service.overview(today=date(2026, 3, 1))
     assert view.level.exp == 7 * 25
@@ -69,7 +35,7 @@ async def test_overview_counts_exp_focus_and_streaks(tmp_path: Path) -> None:
 
 async def test_editing_the_database_does_not_raise_exp(tmp_path: Path) -> None:
     async_db = await AsyncDatabase.open(tmp_path)
-    sid = store_day(async_db.db, date(2026, 3, 1), 2)
+    sid = stored_day(async_db.db, date(2026, 3, 1), 2)
     con = sqlite3.connect(tmp_path / "jamdesk.sqlite3")
     con.execute("update session_stats set exp = 99999 where session_id = ?", (sid,))
     con.commit()
@@ -86,7 +52,7 @@ async def test_export_and_delete_everything(tmp_path: Path) -> None:
     db = async_db.db
     db.profile("me", "Ana", 0)
     db.add_personal_task("Essay", 1)
-    store_day(db, date(2026, 3, 1), 1)
+    stored_day(db, date(2026, 3, 1), 1)
     service = ProgressService(async_db, TZ)
     await service.export(tmp_path / "all.json")
     text = (tmp_path / "all.json").read_text()
