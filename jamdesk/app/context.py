@@ -117,6 +117,7 @@ class AppContext:
             timer=anchor,
             bind_host=bind_host,
             advertise=advertise,
+            avatar_color=self.profile.avatar_color,
         )
         return await host_jam(
             settings,
@@ -137,6 +138,7 @@ class AppContext:
             db=self.db,
             mode=self.mode,
             client_id=self.profile.participant_id,
+            avatar_color=self.profile.avatar_color,
         )
 
     async def close(self) -> None:

@@ -35,7 +35,7 @@ from jamdesk.core import timer as timers
 from jamdesk.core.commands import Command, EndRoom, TakeOver, TransferHost
 from jamdesk.core.kinds import Lifecycle, Role, SessionType
 from jamdesk.core.room import Event, HostChanged, RoomEnded, RoomLog, RoomOpened, RoomState
-from jamdesk.core.rules import Rejected, decide
+from jamdesk.core.rules import Rejected, decide, valid_color
 from jamdesk.core.timer import TimerAnchor, TimerReading
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.net.discovery import Advertiser, RoomAd, RoomNotFoundError, find_room
@@ -84,6 +84,7 @@ class HostSettings:
     timer: TimerAnchor
     bind_host: str = "0.0.0.0"
     advertise: bool = True
+    avatar_color: str = ""
 
 
 class Jam:
@@ -109,8 +110,10 @@ class Jam:
         client_id: str = "",
         bind_host: str = "0.0.0.0",
         advertise: bool = True,
+        avatar_color: str = "",
     ) -> None:
         self.name = name
+        self._avatar_color = avatar_color
         self._clock = clock
         self._db = db
         self._mode = mode
@@ -342,7 +345,11 @@ class Jam:
             return
         self._emit(JamUpdate(host_changed=True, notice=notice))
         self.engine = MemberEngine(
-            self.name, participant_id=me, log=held, client_id=self._client_id
+            self.name,
+            participant_id=me,
+            log=held,
+            client_id=self._client_id,
+            avatar_color=self._avatar_color,
         )
         self.engine.state = RoomLog.from_events(held).state
         self._code = self._log.state.code
@@ -583,6 +590,7 @@ async def host_jam(
         client_id=client_id,
         bind_host=settings.bind_host,
         advertise=settings.advertise,
+        avatar_color=settings.avatar_color,
     )
     host_id = secrets.token_hex(8)
     opened = RoomOpened(
@@ -593,6 +601,7 @@ async def host_jam(
         host_id=host_id,
         host_name=settings.name,
         host_client_id=client_id,
+        host_color=settings.avatar_color if valid_color(settings.avatar_color) else "",
     )
     try:
         await jam._start_hosting(RoomLog(opened, at_ms=clock.now_ms()), host_id, probe=True)
@@ -613,6 +622,7 @@ async def join_jam(
     mode: NetworkMode,
     client_id: str = "",
     bind_host: str = "0.0.0.0",
+    avatar_color: str = "",
 ) -> Jam:
     """Join the room with ``code`` (found on the LAN) or at ``address`` (host, port).
 
@@ -620,9 +630,17 @@ async def join_jam(
     """
     if code is None and address is None:
         raise JoinError("Enter the jam's code.")
-    jam = Jam(name, clock=clock, db=db, mode=mode, client_id=client_id, bind_host=bind_host)
+    jam = Jam(
+        name,
+        clock=clock,
+        db=db,
+        mode=mode,
+        client_id=client_id,
+        bind_host=bind_host,
+        avatar_color=avatar_color,
+    )
     jam._code, jam._address = code, address
-    jam.engine = MemberEngine(name, client_id=client_id)
+    jam.engine = MemberEngine(name, client_id=client_id, avatar_color=avatar_color)
     jam.client = jam._new_client()
     await jam.client.join()
     if code is not None and jam.state.code != code:

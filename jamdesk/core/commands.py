@@ -152,10 +152,12 @@ class Leave(_Command, frozen=True, tag="leave"):
 
 
 class Join(_Command, frozen=True, tag="join"):
-    """A member (new or returning) enters under ``name``; ``client_id`` is their app's id."""
+    """A member (new or returning) enters under ``name``; ``client_id`` is their app's id and
+    ``avatar_color`` their chosen colour (``#RRGGBB``, or empty)."""
 
     name: str
     client_id: str = ""
+    avatar_color: str = ""
 
 
 class Disconnect(_Command, frozen=True, tag="disconnect"):

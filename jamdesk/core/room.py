@@ -32,6 +32,7 @@ class RoomOpened(_Body, frozen=True, tag="room_opened"):
     host_id: str
     host_name: str
     host_client_id: str = ""
+    host_color: str = ""
 
 
 class MemberJoined(_Body, frozen=True, tag="member_joined"):
@@ -40,6 +41,7 @@ class MemberJoined(_Body, frozen=True, tag="member_joined"):
     participant_id: str
     name: str
     client_id: str = ""
+    avatar_color: str = ""
 
 
 class MemberLeft(_Body, frozen=True, tag="member_left"):
@@ -236,6 +238,7 @@ class Participant(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     goal: str = ""
     progress: int = 0
     removed: bool = False
+    avatar_color: str = ""
 
 
 class RoomTask(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -309,6 +312,7 @@ def apply(state: RoomState | None, event: Event) -> RoomState:
             present=True,
             joined_seq=1,
             client_id=body.host_client_id,
+            avatar_color=body.host_color,
         )
         return RoomState(
             code=body.code,
@@ -335,7 +339,7 @@ def _apply_body(state: RoomState, body: EventBody, event: Event) -> RoomState:  
     match body:
         case RoomOpened():
             raise LogError("room_opened can only be the first event")
-        case MemberJoined(participant_id=pid, name=name, client_id=client):
+        case MemberJoined(participant_id=pid, name=name, client_id=client, avatar_color=color):
             if state.participant(pid) is None:
                 joined = Participant(
                     participant_id=pid,
@@ -345,9 +349,10 @@ def _apply_body(state: RoomState, body: EventBody, event: Event) -> RoomState:  
                     present=True,
                     joined_seq=event.seq,
                     client_id=client,
+                    avatar_color=color,
                 )
                 return replace(state, participants=(*state.participants, joined))
-            return _people(state, pid, present=True, name=name)
+            return _people(state, pid, present=True, name=name, avatar_color=color)
         case MemberLeft(participant_id=pid):
             return _people(state, pid, present=False)
         case MemberRemoved(participant_id=pid):

@@ -137,6 +137,15 @@ def clean_text(text: str, limit: int, *, multiline: bool = False) -> str | None:
     return text
 
 
+def valid_color(color: str) -> bool:
+    """Whether ``color`` is ``#RRGGBB`` (anything else is dropped, not refused)."""
+    return (
+        len(color) == 7
+        and color[0] == "#"
+        and all(c in "0123456789abcdefABCDEF" for c in color[1:])
+    )
+
+
 def valid_name(name: str) -> str | None:
     """A display name stripped, or ``None`` when empty, too long or holding controls."""
     return clean_text(name, MAX_NAME_CHARS)
@@ -190,7 +199,12 @@ def _join(state: RoomState, actor: str, command: Join) -> Decision:
     existing = state.participant(actor)
     if existing is not None and existing.present:
         return Rejected("already_here", "You are already in this jam.")
-    return [MemberJoined(participant_id=actor, name=name, client_id=command.client_id)]
+    color = command.avatar_color if valid_color(command.avatar_color) else ""
+    return [
+        MemberJoined(
+            participant_id=actor, name=name, client_id=command.client_id, avatar_color=color
+        )
+    ]
 
 
 def _take_over(state: RoomState, actor: str) -> Decision:

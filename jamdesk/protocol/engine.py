@@ -267,7 +267,10 @@ class HostEngine:
             outcome: list[EventBody] | Rejected = []
         else:
             outcome = decide(
-                self.state, pid, Join(name=hello.name, client_id=hello.client_id), now_ms
+                self.state,
+                pid,
+                Join(name=hello.name, client_id=hello.client_id, avatar_color=hello.avatar_color),
+                now_ms,
             )
         if isinstance(outcome, Rejected):
             self.refusals[outcome.code] += 1
@@ -410,9 +413,11 @@ class MemberEngine:
         participant_id: str | None = None,
         log: list[Event] | None = None,
         client_id: str = "",
+        avatar_color: str = "",
     ) -> None:
         self.name = name
         self.client_id = client_id
+        self.avatar_color = avatar_color
         self.participant_id = participant_id
         self.log: list[Event] = list(log or [])
         self.state: RoomState | None = None
@@ -436,6 +441,7 @@ class MemberEngine:
                 since_seq=since,
                 client_id=self.client_id,
                 last_digest=event_digest(self.log[-1]) if since else "",
+                avatar_color=self.avatar_color,
             )
         )
 

@@ -34,6 +34,7 @@ class Hello(_Message, frozen=True, tag="hello"):
     since_seq: int = 0
     client_id: str = ""
     last_digest: str = ""
+    avatar_color: str = ""
 
 
 class Welcome(_Message, frozen=True, tag="welcome"):

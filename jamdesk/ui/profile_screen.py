@@ -27,14 +27,7 @@ from PySide6.QtWidgets import (
 
 from jamdesk.app.progress import Overview, heatmap_days
 from jamdesk.ui.heatmap import HeatmapWidget
-from jamdesk.ui.theme import format_duration
-
-
-def initials(name: str) -> str:
-    """Up to two initials of a display name (``"Ana Lima"`` -> ``"AL"``)."""
-    parts = [p for p in name.split() if p]
-    letters = "".join(p[0] for p in parts[:2]) or "?"
-    return letters.upper()
+from jamdesk.ui.theme import format_duration, initials
 
 
 class ProfileScreen(QWidget):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -39,7 +39,7 @@ from jamdesk.core.kinds import Role
 from jamdesk.core.room import ChatPosted, Event, RoomState
 from jamdesk.core.rules import MAX_CHAT_CHARS, MAX_TASK_CHARS, REACTIONS
 from jamdesk.core.timeline import describe
-from jamdesk.ui.theme import clock_time, status_icon
+from jamdesk.ui.theme import avatar_icon, clock_time
 
 Send = Callable[[Command], None]
 AWAY = QColor("#9AA0B4")
@@ -62,6 +62,7 @@ class PeoplePanel(QListWidget):
         self._state: RoomState | None = None
         self._me = ""
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setIconSize(QSize(30, 30))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
 
@@ -78,7 +79,7 @@ class PeoplePanel(QListWidget):
             progress = f" · {p.progress}%" if p.progress else ""
             goal = f"\n      {p.goal}" if p.goal else ""
             item = QListWidgetItem(
-                status_icon(p.status.value, away=not p.present),
+                avatar_icon(p.name, p.avatar_color, p.status.value, away=not p.present),
                 f"{p.name}{role}{you}  ·  {p.status.value}{progress}{away}{goal}",
             )
             item.setData(Qt.ItemDataRole.UserRole, p.participant_id)

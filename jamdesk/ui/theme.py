@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 from importlib import resources
 
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,39 @@ def status_icon(status: str, away: bool = False) -> QIcon:
     painter.setPen(QPen(colour, 2))
     painter.setBrush(QColor(0, 0, 0, 0) if away else colour)
     painter.drawEllipse(2, 2, 10, 10)
+    painter.end()
+    return QIcon(pixmap)
+
+
+DEFAULT_AVATAR = "#4F5BD5"
+
+
+def initials(name: str) -> str:
+    """Up to two initials of a display name (``"Ana Lima"`` -> ``"AL"``)."""
+    parts = [p for p in name.split() if p]
+    return ("".join(p[0] for p in parts[:2]) or "?").upper()
+
+
+def avatar_icon(name: str, color: str, status: str, *, away: bool = False) -> QIcon:
+    """A person as others see them: initials on their chosen colour (grey while away), with
+    their status dot in the corner."""
+    size = 30
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#B9BDCC") if away else QColor(color or DEFAULT_AVATAR))
+    painter.drawEllipse(1, 1, size - 4, size - 4)
+    font = painter.font()
+    font.setPixelSize(11)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    painter.drawText(QRect(1, 1, size - 4, size - 4), Qt.AlignmentFlag.AlignCenter, initials(name))
+    painter.setPen(QPen(QColor("white"), 2))
+    painter.setBrush(QColor(0, 0, 0, 0) if away else QColor(STATUS_COLOURS.get(status, "#9AA0B4")))
+    painter.drawEllipse(size - 12, size - 12, 10, 10)
     painter.end()
     return QIcon(pixmap)
 
