@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, delete, event, func, select, updat
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from jamdesk.core.room import Event
+from jamdesk.core.room import Event, fold
 from jamdesk.store.models import (
     PersonalTaskRow,
     Profile,
@@ -95,6 +95,8 @@ class SessionInfo:
     ended_at_ms: int | None
     outcome: str
     event_count: int
+    imported: bool = False
+    replay_of: int | None = None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -119,6 +121,7 @@ class Database:
         event.listen(self._engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         try:
+            directory.mkdir(parents=True, exist_ok=True)
             self._migrate()
         except Exception as exc:
             self._engine.dispose()
@@ -283,8 +286,10 @@ class Database:
         role: str,
         participant_id: str,
         started_at_ms: int,
+        replay_of: int | None = None,
     ) -> int:
-        """Record a jam being hosted or joined; returns its id."""
+        """Record a jam being hosted or joined (or a solo run beside ``replay_of``); returns
+        its id."""
         with self._sessions.begin() as s:
             row = SessionRow(
                 room_code=room_code,
@@ -294,29 +299,43 @@ class Database:
                 participant_id=participant_id,
                 started_at_ms=started_at_ms,
                 outcome="live",
+                imported=False,
+                replay_of=replay_of,
             )
             s.add(row)
             s.flush()
             return row.id
 
-    def append_events(self, session_id: int, events: Sequence[Event]) -> int:
-        """Store ``events`` of a session; an event already stored (same seq) is skipped.
-        Returns how many rows were new."""
-        if not events:
-            return 0
-        rows = [
-            {
-                "session_id": session_id,
-                "seq": e.seq,
-                "at_ms": e.at_ms,
-                "kind": e.kind,
-                "data": _encoder.encode(e).decode(),
-            }
-            for e in events
-        ]
+    def import_session(self, events: list[Event]) -> int:
+        """Store a whole room log read from a replay file as one new, imported session (the
+        caller has checked it); returns its id. All or nothing."""
+        state = fold(events)
+        assert state is not None
         with self._sessions.begin() as s:
-            result = s.execute(insert(SessionEventRow).values(rows).on_conflict_do_nothing())
-            return int(getattr(result, "rowcount", 0) or 0)
+            row = SessionRow(
+                room_code=state.code,
+                title=state.title,
+                session_type=state.session_type.value,
+                role="imported",
+                participant_id="",
+                started_at_ms=events[0].at_ms,
+                ended_at_ms=events[-1].at_ms,
+                outcome="ended" if state.lifecycle.value == "ended" else "interrupted",
+                imported=True,
+            )
+            s.add(row)
+            s.flush()
+            s.execute(insert(SessionEventRow), [_event_row(row.id, e) for e in events])
+            return row.id
+
+    def append_events(self, session_id: int, events: Sequence[Event]) -> None:
+        """Store ``events`` of a session; an event already stored (same seq) is skipped, so a
+        resumed or repeated delivery is stored once."""
+        if not events:
+            return
+        rows = [_event_row(session_id, e) for e in events]
+        with self._sessions.begin() as s:
+            s.execute(insert(SessionEventRow).on_conflict_do_nothing(), rows)
 
     def drop_events_after(self, session_id: int, seq: int) -> int:
         """Forget a session's events after ``seq`` (a new host's log replaced them)."""
@@ -388,6 +407,8 @@ def _info(row: SessionRow, n: int) -> SessionInfo:
         ended_at_ms=row.ended_at_ms,
         outcome=row.outcome,
         event_count=int(n),
+        imported=row.imported,
+        replay_of=row.replay_of,
     )
 
 
@@ -406,3 +427,13 @@ def _task(row: PersonalTaskRow) -> PersonalTask:
         created_at_ms=row.created_at_ms,
         done_at_ms=row.done_at_ms,
     )
+
+
+def _event_row(session_id: int, event: Event) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "seq": event.seq,
+        "at_ms": event.at_ms,
+        "kind": event.kind,
+        "data": _encoder.encode(event).decode(),
+    }

@@ -49,6 +49,8 @@ class SessionRow(Base):
     started_at_ms: Mapped[int] = mapped_column(Integer)
     ended_at_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     outcome: Mapped[str] = mapped_column(String(16), default="live")
+    imported: Mapped[bool] = mapped_column(Boolean, default=False)
+    replay_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class SessionEventRow(Base):
