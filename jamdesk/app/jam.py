@@ -479,7 +479,7 @@ class Jam:
         people = [
             p
             for p in self.state.participants
-            if p.present and not p.removed and p.participant_id != exclude
+            if p.present and not p.removed and not p.ghost and p.participant_id != exclude
         ]
         return min(people, key=lambda p: p.joined_seq).participant_id if people else None
 

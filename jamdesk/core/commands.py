@@ -102,6 +102,14 @@ class React(_Command, frozen=True, tag="react"):
     to: str | None = None
 
 
+class AddGhost(_Command, frozen=True, tag="ghost.add"):
+    """Add a ghost: a past participant (``name``, from session ``source``) whose actions the
+    host replays into the room. Host or co-host."""
+
+    name: str
+    source: str = ""
+
+
 class Chat(_Command, frozen=True, tag="chat"):
     """Post a chat message to the room (plain text, never markup)."""
 
@@ -203,6 +211,7 @@ Command = (
     | CompleteTimer
     | AdvancePhase
     | TakeOver
+    | AddGhost
 )
 """Every command; decode with ``msgspec.json.decode(data, type=Command)``."""
 
@@ -228,5 +237,6 @@ PEER_COMMANDS: tuple[type[_Command], ...] = (
     DeleteTask,
     EndRoom,
     Leave,
+    AddGhost,
 )
 """Commands a member may send; the rest are issued by the host's own engine."""

@@ -58,6 +58,15 @@ class MemberRemoved(_Body, frozen=True, tag="member_removed"):
     by: str
 
 
+class GhostAdded(_Body, frozen=True, tag="ghost_added"):
+    """A ghost joined: ``name`` replayed from session ``source``; its actions follow as the
+    usual events with ``participant_id`` set to the ghost's id."""
+
+    participant_id: str
+    name: str
+    source: str = ""
+
+
 class RoleChanged(_Body, frozen=True, tag="role_changed"):
     """A member's role changed (promote, demote, or the old host after a transfer)."""
 
@@ -182,6 +191,7 @@ EventBody = (
     | MemberJoined
     | MemberLeft
     | MemberRemoved
+    | GhostAdded
     | RoleChanged
     | HostChanged
     | TimerConfigured
@@ -239,6 +249,7 @@ class Participant(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     progress: int = 0
     removed: bool = False
     avatar_color: str = ""
+    ghost: bool = False
 
 
 class RoomTask(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -281,8 +292,8 @@ class RoomState(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     @property
     def present_count(self) -> int:
-        """How many members are in the room now."""
-        return sum(1 for p in self.participants if p.present)
+        """How many people (not ghosts) are in the room now."""
+        return sum(1 for p in self.participants if p.present and not p.ghost)
 
     def name_of(self, participant_id: str | None) -> str:
         """A participant's display name, or ``"someone"``."""
@@ -353,6 +364,17 @@ def _apply_body(state: RoomState, body: EventBody, event: Event) -> RoomState:  
                 )
                 return replace(state, participants=(*state.participants, joined))
             return _people(state, pid, present=True, name=name, avatar_color=color)
+        case GhostAdded(participant_id=pid, name=name):
+            ghost = Participant(
+                participant_id=pid,
+                name=name,
+                role=Role.PARTICIPANT,
+                status=Status.ACTIVE,
+                present=True,
+                joined_seq=event.seq,
+                ghost=True,
+            )
+            return replace(state, participants=(*state.participants, ghost))
         case MemberLeft(participant_id=pid):
             return _people(state, pid, present=False)
         case MemberRemoved(participant_id=pid):

@@ -16,6 +16,7 @@ import msgspec
 from jamdesk.core import pomodoro
 from jamdesk.core import timer as timers
 from jamdesk.core.commands import (
+    AddGhost,
     AddTask,
     AdvancePhase,
     Chat,
@@ -48,6 +49,7 @@ from jamdesk.core.kinds import Lifecycle, Phase, Role, TimerMode
 from jamdesk.core.room import (
     ChatPosted,
     EventBody,
+    GhostAdded,
     GoalSet,
     HostChanged,
     MemberJoined,
@@ -80,6 +82,11 @@ MAX_GOAL_CHARS = 200
 MAX_CHAT_CHARS = 2_000
 MAX_TASK_CHARS = 200
 MAX_ROOM_TASKS = 200
+MAX_GHOSTS = 8
+GHOST = "👻"
+"""Marks a ghost's name wherever it shows."""
+GHOST_ACTIONS: tuple[type[Command], ...] = (SetStatus, SetGoal, SetProgress, React, Chat)
+"""What a ghost does when its past actions are replayed."""
 REACTIONS = ("👏", "🔥", "💪", "🎉", "❤️", "😂", "☕", "👍")
 """The reactions a room accepts."""
 
@@ -122,6 +129,7 @@ _ALLOWED: dict[type[Command], frozenset[Role]] = {
     Leave: _ANYONE,
     Disconnect: _ANYONE,
     TakeOver: _ANYONE,
+    AddGhost: _RUNNERS,
 }
 
 
@@ -173,7 +181,9 @@ def decide(state: RoomState, actor: str, command: Command, now_ms: int) -> Decis
         case EndRoom():
             return [RoomEnded()]
         case TakeOver():
-            return _take_over(state, actor)
+            return _take_over(state, member)
+        case AddGhost():
+            return _add_ghost(state, command)
         case Promote() | Demote() | TransferHost() | Remove():
             return _people(state, member, command)
         case SetStatus() | SetGoal() | SetProgress() | React() | Chat():
@@ -207,7 +217,25 @@ def _join(state: RoomState, actor: str, command: Join) -> Decision:
     ]
 
 
-def _take_over(state: RoomState, actor: str) -> Decision:
+def _add_ghost(state: RoomState, command: AddGhost) -> Decision:
+    clean = valid_name(command.name)
+    if clean is None:
+        return Rejected("bad_name", f"A ghost needs a name of 1 to {MAX_NAME_CHARS} characters.")
+    if sum(1 for p in state.participants if p.ghost and p.present) >= MAX_GHOSTS:
+        return Rejected("too_many_ghosts", f"A room holds at most {MAX_GHOSTS} ghosts.")
+    return [
+        GhostAdded(
+            participant_id=f"g{state.head_seq + 1}",
+            name=f"{GHOST} {clean}",
+            source=command.source[:64],
+        )
+    ]
+
+
+def _take_over(state: RoomState, member: Participant) -> Decision:
+    actor = member.participant_id
+    if member.ghost:
+        return Rejected("ghost", "A ghost cannot become the host.")
     if actor == state.host_id:
         return Rejected("already_host", "You are already the host.")
     bodies: list[EventBody] = [
@@ -227,6 +255,8 @@ def _people(
         return Rejected("no_such_member", "There is no such member in this jam.")
     if target.participant_id == member.participant_id:
         return Rejected("self", "You cannot do that to yourself.")
+    if target.ghost and not isinstance(command, Remove):
+        return Rejected("ghost", "A ghost cannot be given a role.")
     match command:
         case Promote():
             if target.role is not Role.PARTICIPANT:

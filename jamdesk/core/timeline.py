@@ -14,6 +14,7 @@ from jamdesk.core.kinds import Lifecycle, Phase, Role, Status, TimerMode
 from jamdesk.core.room import (
     ChatPosted,
     Event,
+    GhostAdded,
     GoalSet,
     HostChanged,
     MemberJoined,
@@ -87,6 +88,8 @@ def describe(before: RoomState | None, event: Event) -> str:  # noqa: PLR0911, P
             return f"{joined} came back" if before.participant(pid) else f"{joined} joined"
         case MemberLeft(participant_id=pid, reason=reason):
             return f"{name(pid)} left" if reason == "left" else f"{name(pid)} lost connection"
+        case GhostAdded(name=ghost):
+            return f"{ghost} joined (a replay of a past session)"
         case MemberRemoved(participant_id=pid, by=by):
             return f"{name(by)} removed {name(pid)}"
         case RoleChanged(participant_id=pid, role=role):

@@ -35,7 +35,7 @@ from jamdesk.core.room import (
     RoomState,
     apply,
 )
-from jamdesk.core.rules import Rejected, decide
+from jamdesk.core.rules import GHOST_ACTIONS, Rejected, decide
 from jamdesk.protocol.clock import ClockEstimator, ClockSample
 from jamdesk.protocol.codec import DecodeError, batch_events, decode, encode, event_digest
 from jamdesk.protocol.messages import (
@@ -175,6 +175,17 @@ class HostEngine:
         out = HostOutcome()
         rejected = self._run(self.state.host_id, cmd, now_ms, out)
         out.refused = rejected
+        return out
+
+    def act_as(self, ghost_id: str, cmd: Command, now_ms: int) -> HostOutcome:
+        """Replay a ghost's action (status, goal, progress, reaction, chat) into the room.
+        Anything else, or a participant who is not a ghost, is refused."""
+        out = HostOutcome()
+        ghost = self.state.participant(ghost_id)
+        if ghost is None or not ghost.ghost or not isinstance(cmd, GHOST_ACTIONS):
+            out.refused = Rejected("not_ghost", "Only a ghost's own actions can be replayed.")
+            return out
+        out.refused = self._run(ghost_id, cmd, now_ms, out)
         return out
 
     def tick(self, now_ms: int) -> HostOutcome:
