@@ -93,6 +93,27 @@ def build_parser() -> argparse.ArgumentParser:
     join.add_argument(
         "--address", metavar="HOST:PORT", help="the host's address, skipping LAN discovery"
     )
+    history = sub.add_parser("history", parents=[common], help="your past jams")
+    history.add_argument("--json", action="store_true", help="a JSON list instead of text")
+    replay = sub.add_parser("replay", parents=[common], help="replay a past jam (Ghost Replay)")
+    replay.add_argument("session", type=int, help="the jam's number (see jamdesk history)")
+    replay.add_argument(
+        "--participant",
+        action="append",
+        metavar="NAME",
+        help="whose actions to replay (repeatable; default: everyone)",
+    )
+    replay.add_argument(
+        "--speed", type=float, default=1.0, choices=[1.0, 2.0, 4.0], help="1, 2 or 4 times as fast"
+    )
+    replay.add_argument(
+        "--headless", action="store_true", help="print the replayed moments as JSON lines"
+    )
+    export = sub.add_parser("export", parents=[common], help="save a jam as a replay file")
+    export.add_argument("session", type=int, help="the jam's number")
+    export.add_argument("file", help="where to write it")
+    imported = sub.add_parser("import", parents=[common], help="add a friend's replay file")
+    imported.add_argument("file", help="the replay file")
     stats = sub.add_parser("stats", parents=[common], help="your level, EXP, focus and streaks")
     stats.add_argument("--json", action="store_true", help="one JSON object instead of text")
     return parser
@@ -108,6 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.network:
         os.environ["JAMDESK_NETWORK"] = args.network
+    if args.command in ("history", "export", "import") or (
+        args.command == "replay" and args.headless
+    ):
+        from jamdesk.history_cli import run_history_command  # noqa: PLC0415 - no window
+
+        return run_history_command(args)
     if args.command == "stats":
         from jamdesk.stats_cli import run_stats  # noqa: PLC0415 - only the database is needed
 

@@ -240,6 +240,16 @@ class Jam:
                 JamUpdate(notice="Not connected to the host right now; try again in a moment.")
             )
 
+    def act_as_ghost(self, ghost_id: str, cmd: Command) -> None:
+        """Replay a ghost's action into the room (only while hosting); a refusal is logged."""
+        if self.service is None:
+            log.warning("only the host can replay ghosts")
+            return
+        out = self.service.engine.act_as(ghost_id, cmd, self.room_now_ms())
+        self.service.carry_out(out)
+        if out.refused is not None:
+            log.info("ghost action refused: %s", out.refused.reason)
+
     async def end(self) -> None:
         """End the jam for everyone (host), give members a moment to hear it, then close."""
         if self.service is None:

@@ -33,6 +33,7 @@ from jamdesk.core.room import (
     TimerStarted,
     apply,
 )
+from jamdesk.core.timeline import describe
 
 SPEEDS = (1.0, 2.0, 4.0)
 
@@ -50,6 +51,7 @@ class Cue(msgspec.Struct, frozen=True):
     who: str
     who_name: str
     body: EventBody
+    text: str = ""
 
 
 class Ghost(msgspec.Struct, frozen=True):
@@ -105,7 +107,16 @@ def script(
         if state is not None:
             if isinstance(body, _PERSONAL) and _who(body, event.actor) in wanted:
                 who = _who(body, event.actor)
-                cues.append(Cue(event.at_ms - start, event.seq, who, state.name_of(who), body))
+                cues.append(
+                    Cue(
+                        event.at_ms - start,
+                        event.seq,
+                        who,
+                        state.name_of(who),
+                        body,
+                        describe(state, event),
+                    )
+                )
             elif isinstance(body, TaskToggled) and event.actor in wanted:
                 cues.append(
                     Cue(
@@ -114,10 +125,13 @@ def script(
                         event.actor,
                         state.name_of(event.actor),
                         body,
+                        describe(state, event),
                     )
                 )
             elif isinstance(body, _ROOM_TIMER):
-                cues.append(Cue(event.at_ms - start, event.seq, "", "", body))
+                cues.append(
+                    Cue(event.at_ms - start, event.seq, "", "", body, describe(state, event))
+                )
         state = apply(state, event)
     ghosts = [Ghost(pid, final.name_of(pid)) for pid in chosen]
     return Script(

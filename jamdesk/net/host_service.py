@@ -159,6 +159,10 @@ class HostService:
 
     # -- carrying out the engine's decisions ----------------------------------------------------
 
+    def carry_out(self, out: HostOutcome) -> None:
+        """Carry out what the engine decided (sends, closes, events) for an outside input."""
+        self._carry_out(out)
+
     def _carry_out(self, out: HostOutcome) -> None:
         for send in out.sends:
             peer = self._peers.get(send.link)

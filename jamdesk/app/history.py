@@ -1,0 +1,311 @@
+"""History and Ghost Replay use-cases: list past jams, show one, share it, replay it.
+
+Everything touching the database runs on the :class:`AsyncDatabase` worker. A replay runs on
+the caller's clock (:class:`GhostRunner` drives a hosted room on the room clock, so every
+member sees a ghost act at the same moment).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+
+import msgspec
+
+from jamdesk.app.jam import Jam
+from jamdesk.app.storage import AsyncDatabase
+from jamdesk.core.commands import (
+    AddGhost,
+    Chat,
+    Command,
+    PauseTimer,
+    React,
+    SetGoal,
+    SetProgress,
+    SetStatus,
+    SkipPhase,
+    StartTimer,
+)
+from jamdesk.core.replay import Cue, Playhead, Script, script
+from jamdesk.core.room import (
+    ChatPosted,
+    Event,
+    GhostAdded,
+    GoalSet,
+    PhaseSkipped,
+    ProgressReported,
+    Reacted,
+    RoomState,
+    StatusChanged,
+    TimerPaused,
+    TimerStarted,
+    fold,
+)
+from jamdesk.core.summary import RoomSummary, summarize
+from jamdesk.core.timeline import TimelineEntry, timeline
+from jamdesk.store.db import SessionInfo
+from jamdesk.store.replay_file import read_replay, write_replay
+
+log = logging.getLogger(__name__)
+
+
+class HistoryEntry(msgspec.Struct, frozen=True):
+    """One past jam as the history list shows it. Times in ms; ``my_focus_ms`` is yours."""
+
+    session_id: int
+    title: str
+    session_type: str
+    started_at_ms: int
+    duration_ms: int
+    participants: list[str]
+    my_focus_ms: int
+    outcome: str
+    imported: bool
+    replay_of: int | None
+
+
+def matches(
+    entry: HistoryEntry,
+    *,
+    text: str = "",
+    session_type: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    tz: tzinfo | None = None,
+) -> bool:
+    """Whether ``entry`` passes the history screen's search and filters."""
+    day = datetime.fromtimestamp(entry.started_at_ms / 1000, tz).date()
+    needle = text.strip().casefold()
+    return (
+        (
+            not needle
+            or needle in entry.title.casefold()
+            or any(needle in name.casefold() for name in entry.participants)
+        )
+        and (session_type is None or entry.session_type == session_type)
+        and (since is None or day >= since)
+        and (until is None or day <= until)
+    )
+
+
+class HistoryService:
+    """Past jams from the local database."""
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._db = db
+
+    async def entries(self) -> list[HistoryEntry]:
+        """Every stored jam, newest first."""
+
+        def load() -> list[HistoryEntry]:
+            db = self._db.db
+            stats = {s.session_id: s for s in db.all_session_stats()}
+            out = []
+            for info in db.sessions():
+                events = db.events(info.id)
+                state = fold(events) if events else None
+                names = [p.name for p in state.participants] if state else []
+                end = info.ended_at_ms or (events[-1].at_ms if events else info.started_at_ms)
+                mine = stats.get(info.id)
+                out.append(
+                    HistoryEntry(
+                        session_id=info.id,
+                        title=info.title,
+                        session_type=info.session_type,
+                        started_at_ms=info.started_at_ms,
+                        duration_ms=end - info.started_at_ms,
+                        participants=names,
+                        my_focus_ms=sum(b - a for a, b in mine.spans) if mine else 0,
+                        outcome=info.outcome,
+                        imported=info.imported,
+                        replay_of=info.replay_of,
+                    )
+                )
+            return out
+
+        return await self._db.call(load)
+
+    async def events(self, session_id: int) -> list[Event]:
+        """A jam's whole log."""
+        return await self._db.call(self._db.db.events, session_id)
+
+    async def info(self, session_id: int) -> SessionInfo | None:
+        """A jam's stored record."""
+        return await self._db.call(self._db.db.session, session_id)
+
+    async def detail(self, session_id: int) -> tuple[RoomSummary, list[TimelineEntry]]:
+        """A jam's summary and full timeline. Raises ``LookupError`` if it has no events."""
+        events = await self.events(session_id)
+        if not events:
+            raise LookupError("This jam has no events.")
+        return summarize(events), timeline(events)
+
+    async def export(self, session_id: int, path: Path) -> None:
+        """Write a jam as a replay file. Raises ``LookupError`` or ``OSError``."""
+        info = await self.info(session_id)
+        events = await self.events(session_id)
+        if info is None or not events:
+            raise LookupError("There is no such jam to export.")
+        await self._db.call(write_replay, path, info.title, events)
+
+    async def import_file(self, path: Path) -> int:
+        """Check and import a replay file as a new jam; returns its id. Raises
+        :class:`~jamdesk.store.replay_file.ReplayFileError` (nothing imported) or ``OSError``."""
+        payload = await self._db.call(read_replay, path)
+        return await self._db.call(self._db.db.import_session, payload.events)
+
+    async def script(self, session_id: int, names: Sequence[str] = ()) -> Script:
+        """The replay script of ``names`` (all participants when empty) from a stored jam.
+        Raises :class:`~jamdesk.core.replay.ReplayError` with a plain reason."""
+        from jamdesk.core.replay import ReplayError  # noqa: PLC0415 - names the error below
+
+        info = await self.info(session_id)
+        events = await self.events(session_id)
+        if info is None:
+            raise ReplayError(f"There is no jam number {session_id}.")
+        if not events:  # an empty jam replays as nothing, and says so
+            return Script(
+                title=info.title,
+                session_type=info.session_type,
+                length_ms=0,
+                ghosts=[],
+                cues=[],
+                interrupted=info.outcome != "ended",
+            )
+        state = fold(events)
+        ids = []
+        for name in names:
+            found = (
+                [
+                    p.participant_id
+                    for p in state.participants
+                    if p.name.casefold() == name.casefold()
+                ]
+                if state
+                else []
+            )
+            if not found:
+                raise ReplayError(f"Nobody called {name!r} was in this jam.")
+            ids.extend(found[:1])
+        return script(events, ids or None, ended=info.outcome == "ended")
+
+
+def _action(body: object, ghost_of: dict[str, str]) -> Command | None:
+    """The command that re-enacts a past action, for the ghost standing in for its author."""
+    match body:
+        case StatusChanged(status=status):
+            return SetStatus(value=status)
+        case GoalSet(text=text):
+            return SetGoal(text=text)
+        case ProgressReported(percent=percent):
+            return SetProgress(percent=percent)
+        case Reacted(emoji=emoji, to=to):
+            return React(emoji=emoji, to=ghost_of.get(to) if to else None)
+        case ChatPosted(text=text):
+            return Chat(text=text)
+    return None
+
+
+_TIMER_COMMANDS: dict[type, Command] = {
+    TimerStarted: StartTimer(),
+    TimerPaused: PauseTimer(),
+    PhaseSkipped: SkipPhase(),
+}
+
+
+class GhostRunner:
+    """Replays a :class:`Script` into a room this computer hosts, on the room clock.
+
+    Args:
+        jam: a hosted jam.
+        script: what to replay.
+        follow_timer: also re-enact the replayed room's timer starts, pauses and skips (a solo
+            run beside the ghosts); off when ghosts join a live room with its own timer.
+        on_cue: called with each cue as it is re-enacted (for a progress display).
+    """
+
+    def __init__(
+        self,
+        jam: Jam,
+        script: Script,
+        *,
+        follow_timer: bool,
+        on_cue: Callable[[Cue], None] | None = None,
+    ) -> None:
+        self.jam = jam
+        self.script = script
+        self._follow = follow_timer
+        self._on_cue = on_cue
+        self.playhead = Playhead(script.cues)
+        self.ghost_of: dict[str, str] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    async def start(self) -> None:
+        """Add the ghosts to the room and start replaying now."""
+        for ghost in self.script.ghosts:
+            head = self.jam.state.head_seq
+            await self.jam.send(AddGhost(name=ghost.name, source=self.script.title))
+            added = [e for e in self.jam.events if e.seq > head and isinstance(e.body, GhostAdded)]
+            if added:
+                self.ghost_of[ghost.participant_id] = added[0].body.participant_id  # type: ignore[union-attr]
+        self.playhead.play(self.jam.room_now_ms())
+        self._task = asyncio.create_task(self._run(), name="jamdesk-ghosts")
+
+    def pause(self) -> None:
+        """Hold the ghosts still."""
+        self.playhead.pause(self.jam.room_now_ms())
+        self._wake.set()
+
+    def resume(self) -> None:
+        """Let the ghosts go on."""
+        self.playhead.play(self.jam.room_now_ms())
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Stop replaying (the ghosts stay as they are)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    @property
+    def done(self) -> bool:
+        """Every cue has been re-enacted."""
+        return self.playhead.finished
+
+    async def _run(self) -> None:
+        while not self.playhead.finished and not self.jam.closed:
+            now = self.jam.room_now_ms()
+            for cue in self.playhead.due(now):
+                await self._enact(cue)
+            wake = self.playhead.next_due_at(self.jam.room_now_ms())
+            delay = None if wake is None else max(0.0, (wake - self.jam.room_now_ms()) / 1000)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+    async def _enact(self, cue: Cue) -> None:
+        if not cue.who:
+            command = _TIMER_COMMANDS.get(type(cue.body))
+            if self._follow and command is not None:
+                await self.jam.send(command)
+        else:
+            ghost = self.ghost_of.get(cue.who)
+            action = _action(cue.body, self.ghost_of)
+            if ghost is not None and action is not None:
+                self.jam.act_as_ghost(ghost, action)
+        if self._on_cue is not None:
+            self._on_cue(cue)
+
+
+def state_at(events: Sequence[Event], position_ms: int) -> RoomState | None:
+    """The replayed room as it was ``position_ms`` after it opened (for the replay viewer)."""
+    if not events:
+        return None
+    start = events[0].at_ms
+    return fold(e for e in events if e.at_ms - start <= position_ms)
