@@ -7,10 +7,12 @@ jam. The GUI and the headless mode both go through here, so neither touches ``ne
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from jamdesk.app.clock import LocalClock
+from jamdesk.app.history import GhostRunner, HistoryService
 from jamdesk.app.jam import HostSettings, Jam, host_jam, join_jam
 from jamdesk.app.progress import ProgressService
 from jamdesk.app.settings import SettingsError, parse_session_type, parse_timer
@@ -18,6 +20,9 @@ from jamdesk.app.storage import AsyncDatabase
 from jamdesk.app.tasks import PersonalTasks, TaskError
 from jamdesk.core.codes import BadCodeError, normalize
 from jamdesk.core.defaults import default_timer
+from jamdesk.core.replay import ReplayError
+from jamdesk.core.room import fold
+from jamdesk.core.timer import reset
 from jamdesk.net import addresses
 from jamdesk.net.member_client import JoinError
 from jamdesk.store.db import ProfileData, StoreError
@@ -29,7 +34,9 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     SettingsError,
     BadCodeError,
     TaskError,
+    ReplayError,
     ValueError,
+    LookupError,
     OSError,
 )
 """Errors whose message is written for the student: show it, do not crash."""
@@ -55,6 +62,7 @@ class AppContext:
     profile: ProfileData
     tasks: PersonalTasks
     progress: ProgressService
+    history: HistoryService
 
     @classmethod
     async def open(
@@ -83,6 +91,7 @@ class AppContext:
             profile=profile,
             tasks=PersonalTasks(db, clock),
             progress=ProgressService(db),
+            history=HistoryService(db),
         )
 
     async def use_color(self, color: str) -> None:
@@ -140,6 +149,41 @@ class AppContext:
             client_id=self.profile.participant_id,
             avatar_color=self.profile.avatar_color,
         )
+
+    async def replay_beside(
+        self, session_id: int, names: Sequence[str] = ()
+    ) -> tuple[Jam, GhostRunner]:
+        """Work beside the ghosts of a past jam: a private room (not advertised, loopback only)
+        with the past jam's type and timer, recorded as a new jam that refers to it; its
+        ghosts re-enact their actions and the timer follows the past one, at 1x.
+
+        Raises :class:`~jamdesk.core.replay.ReplayError` in plain words.
+        """
+        script = await self.history.script(session_id, names)
+        events = await self.history.events(session_id)
+        past = fold(events) if events else None
+        kind = parse_session_type(script.session_type)
+        anchor = reset(past.timer) if past is not None else default_timer(kind)
+        settings = HostSettings(
+            name=self.profile.display_name,
+            title=f"Beside: {script.title}",
+            session_type=kind,
+            timer=anchor,
+            bind_host="127.0.0.1",
+            advertise=False,
+            avatar_color=self.profile.avatar_color,
+        )
+        jam = await host_jam(
+            settings,
+            clock=self.clock,
+            db=self.db,
+            mode=self.mode,
+            client_id=self.profile.participant_id,
+            replay_of=session_id,
+        )
+        runner = GhostRunner(jam, script, follow_timer=True)
+        await runner.start()
+        return jam, runner
 
     async def close(self) -> None:
         """Finish queued database work and close it."""

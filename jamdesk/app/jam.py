@@ -519,7 +519,7 @@ class Jam:
 
     # -- storage ------------------------------------------------------------------------------
 
-    def _start_session(self) -> None:
+    def _start_session(self, replay_of: int | None = None) -> None:
         db = self._db
         if db is None:
             return
@@ -535,6 +535,7 @@ class Jam:
                 role=role.value,
                 participant_id=me,
                 started_at_ms=started,
+                replay_of=replay_of,
             )
             db.db.append_events(self.session_id, held)
 
@@ -590,8 +591,10 @@ async def host_jam(
     db: AsyncDatabase | None,
     mode: NetworkMode,
     client_id: str = "",
+    replay_of: int | None = None,
 ) -> Jam:
-    """Open a room and start serving it; returns once it is advertised."""
+    """Open a room and start serving it; returns once it is advertised. ``replay_of`` marks
+    a solo run beside the ghosts of that stored jam."""
     jam = Jam(
         settings.name,
         clock=clock,
@@ -618,7 +621,7 @@ async def host_jam(
     except BaseException:
         await jam.close()
         raise
-    jam._start_session()
+    jam._start_session(replay_of=replay_of)
     return jam
 
 
