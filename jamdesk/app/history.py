@@ -303,9 +303,35 @@ class GhostRunner:
             self._on_cue(cue)
 
 
-def state_at(events: Sequence[Event], position_ms: int) -> RoomState | None:
-    """The replayed room as it was ``position_ms`` after it opened (for the replay viewer)."""
-    if not events:
-        return None
-    start = events[0].at_ms
-    return fold(e for e in events if e.at_ms - start <= position_ms)
+class ReplayView:
+    """The replayed room as it was at a position (ms after it opened), for the replay viewer.
+
+    Moving forward folds only the new events; moving back folds again from the start.
+    """
+
+    def __init__(self, events: Sequence[Event]) -> None:
+        self.events = list(events)
+        self._start = events[0].at_ms if events else 0
+        self._next = 0
+        self.state: RoomState | None = None
+
+    @property
+    def length_ms(self) -> int:
+        """How long the replayed jam lasted."""
+        return self.events[-1].at_ms - self._start if self.events else 0
+
+    def move_to(self, position_ms: int) -> RoomState | None:
+        """The state at ``position_ms``."""
+        if self._next and self.events[self._next - 1].at_ms - self._start > position_ms:
+            self._next, self.state = 0, None
+        while (
+            self._next < len(self.events)
+            and self.events[self._next].at_ms - self._start <= position_ms
+        ):
+            self.state = fold([self.events[self._next]], self.state)
+            self._next += 1
+        return self.state
+
+    def room_time(self, position_ms: int) -> int:
+        """The replayed room's clock at ``position_ms`` (to read its timer then)."""
+        return self._start + position_ms

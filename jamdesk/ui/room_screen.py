@@ -75,6 +75,7 @@ class RoomScreen(QWidget):
 
     leave_requested = Signal()
     summary_requested = Signal()
+    ghost_requested = Signal()
 
     def __init__(self, jam: Jam, personal: PersonalTasks | None = None) -> None:
         super().__init__()
@@ -179,6 +180,9 @@ class RoomScreen(QWidget):
         self.end_button.setObjectName("Danger")
         self.end_button.setToolTip("End the jam for everyone")
         self.end_button.clicked.connect(lambda: self._send(EndRoom()))
+        self.ghost_button = QPushButton("Add a ghost…")
+        self.ghost_button.setToolTip("Bring someone from a past jam into this room as a ghost")
+        self.ghost_button.clicked.connect(self.ghost_requested.emit)
         self.summary_button = QPushButton("See summary")
         self.summary_button.setObjectName("Primary")
         self.summary_button.clicked.connect(self.summary_requested.emit)
@@ -187,6 +191,7 @@ class RoomScreen(QWidget):
             self.skip_button,
             self.reset_button,
             self.end_button,
+            self.ghost_button,
             self.summary_button,
         ):
             controls.addWidget(button)
@@ -283,6 +288,7 @@ class RoomScreen(QWidget):
         self.reset_button.setVisible(runner and not ended)
         self.skip_button.setVisible(runner and not ended and state.timer.plan is not None)
         self.end_button.setVisible(role is Role.HOST and not ended)
+        self.ghost_button.setVisible(self.jam.hosting and not ended)
         self.summary_button.setVisible(ended)
         self.start_button.setText(
             "Pause"

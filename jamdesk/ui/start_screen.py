@@ -86,6 +86,7 @@ class StartScreen(QWidget):
     host_requested = Signal(object)  # HostForm
     join_requested = Signal(object)  # JoinForm
     profile_requested = Signal()
+    history_requested = Signal()
 
     def __init__(self, name: str = "") -> None:
         super().__init__()
@@ -106,6 +107,12 @@ class StartScreen(QWidget):
         titles.addWidget(brand)
         titles.addWidget(tagline)
         heading.addLayout(titles, 1)
+        self.history_button = QPushButton("Your jams")
+        self.history_button.setToolTip(
+            "Past jams, their summaries, and Ghost Replay (Ctrl+Shift+H)"
+        )
+        self.history_button.clicked.connect(self.history_requested.emit)
+        heading.addWidget(self.history_button, alignment=Qt.AlignmentFlag.AlignTop)
         heading.addWidget(self.profile_button, alignment=Qt.AlignmentFlag.AlignTop)
         outer.addLayout(heading)
 
@@ -134,6 +141,7 @@ class StartScreen(QWidget):
         QShortcut(QKeySequence("Ctrl+H"), self, self.host_button.click)
         QShortcut(QKeySequence("Ctrl+J"), self, self._focus_code)
         QShortcut(QKeySequence("Ctrl+P"), self, self.profile_requested.emit)
+        QShortcut(QKeySequence("Ctrl+Shift+H"), self, self.history_requested.emit)
 
     def _host_card(self) -> QFrame:
         frame, layout = card("Host a jam")

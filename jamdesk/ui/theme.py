@@ -46,9 +46,10 @@ DEFAULT_AVATAR = "#4F5BD5"
 
 
 def initials(name: str) -> str:
-    """Up to two initials of a display name (``"Ana Lima"`` -> ``"AL"``)."""
-    parts = [p for p in name.split() if p]
-    return ("".join(p[0] for p in parts[:2]) or "?").upper()
+    """Up to two initials of a display name (``"Ana Lima"`` -> ``"AL"``; marks such as a
+    ghost's 👻 are skipped)."""
+    firsts = [next((c for c in word if c.isalnum()), "") for word in name.split()]
+    return ("".join(c for c in firsts if c)[:2] or "?").upper()
 
 
 def avatar_icon(name: str, color: str, status: str, *, away: bool = False) -> QIcon:

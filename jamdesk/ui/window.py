@@ -14,15 +14,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QMainWindow, QStackedWidget
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QStackedWidget, QWidget
 
 from jamdesk.core.kinds import Lifecycle
 from jamdesk.ui.start_screen import HostForm, JoinForm, StartScreen
 
 if TYPE_CHECKING:
     from jamdesk.app.context import AppContext
+    from jamdesk.app.history import GhostRunner
     from jamdesk.app.jam import Jam, JamUpdate
+    from jamdesk.ui.history_screen import HistoryScreen
     from jamdesk.ui.profile_screen import ProfileScreen
+    from jamdesk.ui.replay_screen import ReplayScreen
     from jamdesk.ui.room_screen import RoomScreen
     from jamdesk.ui.summary_screen import SummaryScreen
 
@@ -34,6 +37,8 @@ class MainWindow(QMainWindow):
 
     room_entered = Signal()
     profile_shown = Signal()
+    history_shown = Signal()
+    replay_shown = Signal()
     room_left = Signal()
     summary_shown = Signal()
 
@@ -49,12 +54,16 @@ class MainWindow(QMainWindow):
         self.room: RoomScreen | None = None
         self.summary: SummaryScreen | None = None
         self.profile: ProfileScreen | None = None
+        self.history: HistoryScreen | None = None
+        self.replay: ReplayScreen | None = None
+        self.ghosts: list[GhostRunner] = []
         self._tasks: set[asyncio.Future[None]] = set()
         self.stack = QStackedWidget()
         self.start = StartScreen(args.name or default_name)
         self.start.host_requested.connect(lambda form: self._spawn(self._host(form)))
         self.start.join_requested.connect(lambda form: self._spawn(self._join(form)))
         self.start.profile_requested.connect(lambda: self._spawn(self._show_profile()))
+        self.start.history_requested.connect(lambda: self._spawn(self._show_history()))
         self.stack.addWidget(self.start)
         self.setCentralWidget(self.stack)
 
@@ -139,6 +148,151 @@ class MainWindow(QMainWindow):
             self.start.show_error(_in_words(exc))
             return
         self._enter(jam)
+
+    # -- history and Ghost Replay --------------------------------------------------------------
+
+    def _swap_in(self, widget: QWidget) -> None:
+        self.stack.addWidget(widget)
+        self.stack.setCurrentWidget(widget)
+
+    def _swap_out(self, widget: QWidget | None, back_to: QWidget) -> None:
+        self.stack.setCurrentWidget(back_to)
+        if widget is not None:
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
+
+    async def _show_history(self) -> None:
+        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
+        from jamdesk.ui.history_screen import HistoryScreen  # noqa: PLC0415
+
+        self.start.show_progress("Opening your jams...")
+        try:
+            app = await self._context()
+            entries = await app.history.entries()
+        except USER_ERRORS as exc:
+            self.start.show_error(_in_words(exc))
+            return
+        self.start.clear_status()
+        screen = HistoryScreen(entries)
+        screen.back.connect(self._close_history)
+        screen.details_requested.connect(lambda sid: self._spawn(self._history_detail(sid)))
+        screen.watch_requested.connect(lambda sid: self._spawn(self._watch(sid)))
+        screen.beside_requested.connect(lambda sid: self._spawn(self._beside(sid)))
+        screen.export_requested.connect(lambda sid, path: self._spawn(self._export_jam(sid, path)))
+        screen.import_requested.connect(lambda path: self._spawn(self._import_jam(path)))
+        self.history = screen
+        self._swap_in(screen)
+        if entries:
+            await self._history_detail(entries[0].session_id)
+        self.history_shown.emit()
+
+    def _close_history(self) -> None:
+        screen, self.history = self.history, None
+        self._swap_out(screen, self.start)
+
+    async def _history_detail(self, session_id: int) -> None:
+        if self._app is None or self.history is None:
+            return
+        try:
+            summary, lines = await self._app.history.detail(session_id)
+        except LookupError:
+            self.history.show_message("This jam has no events yet.")
+            return
+        if self.history is not None:
+            self.history.show_detail(summary, lines)
+
+    async def _watch(self, session_id: int) -> None:
+        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
+        from jamdesk.app.history import ReplayView  # noqa: PLC0415
+        from jamdesk.ui.replay_screen import ReplayScreen  # noqa: PLC0415
+
+        if self._app is None or self.history is None:
+            return
+        try:
+            script = await self._app.history.script(session_id)
+            events = await self._app.history.events(session_id)
+        except USER_ERRORS as exc:
+            self.history.show_message(_in_words(exc))
+            return
+        screen = ReplayScreen(script, ReplayView(events))
+        screen.back.connect(self._close_replay)
+        self.replay = screen
+        self._swap_in(screen)
+        self.replay_shown.emit()
+
+    def _close_replay(self) -> None:
+        screen, self.replay = self.replay, None
+        self._swap_out(screen, self.history or self.start)
+
+    async def _beside(self, session_id: int) -> None:
+        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
+
+        if self._app is None or self.history is None:
+            return
+        self.history.show_message("Starting your jam beside the ghosts...")
+        try:
+            jam, runner = await self._app.replay_beside(session_id)
+        except USER_ERRORS as exc:
+            self.history.show_message(_in_words(exc))
+            return
+        self.ghosts.append(runner)
+        self._close_history()
+        self._enter(jam)
+
+    async def _export_jam(self, session_id: int, path: Path) -> None:
+        if self._app is None or self.history is None:
+            return
+        try:
+            await self._app.history.export(session_id, path)
+        except (LookupError, OSError) as exc:
+            self.history.show_message(f"Could not export: {exc}")
+            return
+        self.history.show_message(f"Saved to {path}. Send it to a friend to replay.")
+
+    async def _import_jam(self, path: Path) -> None:
+        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
+
+        if self._app is None or self.history is None:
+            return
+        try:
+            await self._app.history.import_file(path)
+            entries = await self._app.history.entries()
+        except USER_ERRORS as exc:
+            self.history.show_message(_in_words(exc))
+            return
+        self.history.entries = entries
+        self.history.apply_filters()
+        self.history.show_message(f"Imported {path.name}.")
+
+    async def _add_ghost(self) -> None:
+        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
+        from jamdesk.app.history import GhostRunner  # noqa: PLC0415
+
+        jam, app = self.jam, self._app
+        if jam is None or app is None or self.room is None:
+            return
+        entries = [e for e in await app.history.entries() if e.participants]
+        if not entries:
+            self.room.show_notice("No past jams yet to bring a ghost from.")
+            return
+        labels = [f"{e.title} · {', '.join(e.participants)}" for e in entries]
+        choice, ok = QInputDialog.getItem(self, "Add a ghost", "From which jam?", labels, 0, False)
+        if not ok:
+            return
+        entry = entries[labels.index(choice)]
+        name, ok = QInputDialog.getItem(
+            self, "Add a ghost", "Whose ghost?", entry.participants, 0, False
+        )
+        if not ok:
+            return
+        try:
+            script = await app.history.script(entry.session_id, [name])
+        except USER_ERRORS as exc:
+            self.room.show_notice(_in_words(exc))
+            return
+        runner = GhostRunner(jam, script, follow_timer=False)
+        await runner.start()
+        self.ghosts.append(runner)
 
     # -- profile ------------------------------------------------------------------------------
 
@@ -228,6 +382,7 @@ class MainWindow(QMainWindow):
         self.room = RoomScreen(jam, self._app.tasks if self._app is not None else None)
         self.room.leave_requested.connect(lambda: self._spawn(self._leave()))
         self.room.summary_requested.connect(self._show_summary)
+        self.room.ghost_requested.connect(lambda: self._spawn(self._add_ghost()))
         jam.subscribe(self._on_update)
         self.stack.addWidget(self.room)
         self.stack.setCurrentWidget(self.room)
@@ -286,6 +441,9 @@ class MainWindow(QMainWindow):
         self._back_to_start(self._farewell)
 
     def _back_to_start(self, message: str | None) -> None:
+        runners, self.ghosts = self.ghosts, []
+        for runner in runners:
+            self._spawn(runner.stop())
         room, self.room, self.jam = self.room, None, None
         if room is None:
             return
@@ -303,6 +461,8 @@ class MainWindow(QMainWindow):
 
     async def shutdown(self) -> None:
         """Close the jam (interrupted, not ended) and the database."""
+        for runner in self.ghosts:
+            await runner.stop()
         if self.jam is not None:
             await self.jam.close()
         if self._app is not None:

@@ -41,3 +41,12 @@ def test_room_task_rows_name_their_owner() -> None:
     log.append("p", [TaskAdded(task_id="t3", owner_id="p", title="Problem 2")], 2)
     (row,) = room_task_items(log.state)
     assert (row.task_id, row.title, row.done, row.detail) == ("t3", "Problem 2", False, "Pia")
+
+
+def test_initials_skip_marks() -> None:
+    from jamdesk.ui.theme import initials
+
+    assert initials("Ana Lima") == "AL"
+    assert initials("👻 Bo") == "B"
+    assert initials("👻 Bo Chen Diaz") == "BC"
+    assert initials("  ") == "?"
