@@ -30,15 +30,17 @@ from jamdesk.core.commands import (
     SkipPhase,
     StartTimer,
 )
-from jamdesk.core.replay import Cue, Playhead, Script, script
+from jamdesk.core.replay import Cue, Playhead, ReplayError, Script, ScriptBuilder
 from jamdesk.core.room import (
     ChatPosted,
     Event,
     GhostAdded,
     GoalSet,
+    MemberJoined,
     PhaseSkipped,
     ProgressReported,
     Reacted,
+    RoomOpened,
     RoomState,
     StatusChanged,
     TimerPaused,
@@ -51,6 +53,10 @@ from jamdesk.store.db import SessionInfo
 from jamdesk.store.replay_file import read_replay, write_replay
 
 log = logging.getLogger(__name__)
+
+FIRST_CHUNK = 2_000
+"""Events read before a replay starts; the rest is read while it plays."""
+CHUNK = 10_000
 
 
 class HistoryEntry(msgspec.Struct, frozen=True):
@@ -99,17 +105,15 @@ class HistoryService:
         self._db = db
 
     async def entries(self) -> list[HistoryEntry]:
-        """Every stored jam, newest first."""
+        """Every stored jam, newest first (names come from each jam's joins alone)."""
 
         def load() -> list[HistoryEntry]:
             db = self._db.db
             stats = {s.session_id: s for s in db.all_session_stats()}
             out = []
             for info in db.sessions():
-                events = db.events(info.id)
-                state = fold(events) if events else None
-                names = [p.name for p in state.participants] if state else []
-                end = info.ended_at_ms or (events[-1].at_ms if events else info.started_at_ms)
+                names = roster_names(db.roster(info.id))
+                end = info.ended_at_ms or db.last_event_at(info.id) or info.started_at_ms
                 mine = stats.get(info.id)
                 out.append(
                     HistoryEntry(
@@ -158,40 +162,94 @@ class HistoryService:
         payload = await self._db.call(read_replay, path)
         return await self._db.call(self._db.db.import_session, payload.events)
 
-    async def script(self, session_id: int, names: Sequence[str] = ()) -> Script:
-        """The replay script of ``names`` (all participants when empty) from a stored jam.
-        Raises :class:`~jamdesk.core.replay.ReplayError` with a plain reason."""
-        from jamdesk.core.replay import ReplayError  # noqa: PLC0415 - names the error below
+    async def _wanted(self, session_id: int, names: Sequence[str]) -> list[str]:
+        roster = await self._db.call(self._db.db.roster, session_id)
+        ids = []
+        for name in names:
+            found = [pid for pid, who in roster_people(roster) if who.casefold() == name.casefold()]
+            if not found:
+                raise ReplayError(f"Nobody called {name!r} was in this jam.")
+            ids.append(found[0])
+        return ids
 
+    async def script(self, session_id: int, names: Sequence[str] = ()) -> Script:
+        """The whole replay script of ``names`` (all participants when empty) from a stored
+        jam. Raises :class:`~jamdesk.core.replay.ReplayError` with a plain reason."""
+        stream = await self.open_replay(session_id, names)
+        await stream.fill()
+        return stream.script()
+
+    async def open_replay(
+        self, session_id: int, names: Sequence[str] = (), first_chunk: int = FIRST_CHUNK
+    ) -> ReplayStream:
+        """Start a replay after reading only the first ``first_chunk`` events; the caller runs
+        :meth:`ReplayStream.fill` to read the rest while it plays."""
         info = await self.info(session_id)
-        events = await self.events(session_id)
         if info is None:
             raise ReplayError(f"There is no jam number {session_id}.")
-        if not events:  # an empty jam replays as nothing, and says so
+        wanted = await self._wanted(session_id, names)
+        stream = ReplayStream(self._db, info, wanted)
+        await stream.read_chunk(first_chunk)
+        return stream
+
+
+def roster_people(roster: Sequence[Event]) -> list[tuple[str, str]]:
+    """``(participant id, name)`` for everyone who opened, joined or haunted a jam, in order."""
+    people: dict[str, str] = {}
+    for event in roster:
+        body = event.body
+        if isinstance(body, RoomOpened):
+            people[body.host_id] = body.host_name
+        elif isinstance(body, MemberJoined | GhostAdded):
+            people[body.participant_id] = body.name
+    return list(people.items())
+
+
+def roster_names(roster: Sequence[Event]) -> list[str]:
+    """The names of everyone in a jam, in the order they came."""
+    return [name for _, name in roster_people(roster)]
+
+
+class ReplayStream:
+    """A replay being read in chunks: the cues so far (the playhead's list grows as more of
+    the log is read) and the log so far (for the viewer)."""
+
+    def __init__(self, db: AsyncDatabase, info: SessionInfo, wanted: Sequence[str]) -> None:
+        self._db = db
+        self.info = info
+        self.builder = ScriptBuilder(wanted or None)
+        self.events: list[Event] = []
+        self.playhead = Playhead(self.builder.cues)
+        self.complete = False
+
+    async def read_chunk(self, limit: int = CHUNK) -> int:
+        """Read and add the next ``limit`` events; returns how many there were."""
+        after = self.events[-1].seq if self.events else 0
+        page = await self._db.call(self._db.db.events_page, self.info.id, after, limit)
+        self.builder.feed(page)
+        self.events.extend(page)
+        if len(page) < limit:
+            self.complete = True
+        return len(page)
+
+    async def fill(self) -> None:
+        """Read the rest of the log."""
+        while not self.complete:
+            await self.read_chunk()
+
+    def script(self) -> Script:
+        """What has been read so far, as a script (an empty jam replays as nothing)."""
+        ended = self.info.outcome == "ended"
+        if self.builder.state is None:
             return Script(
-                title=info.title,
-                session_type=info.session_type,
+                title=self.info.title,
+                session_type=self.info.session_type,
                 length_ms=0,
                 ghosts=[],
                 cues=[],
-                interrupted=info.outcome != "ended",
+                interrupted=not ended,
             )
-        state = fold(events)
-        ids = []
-        for name in names:
-            found = (
-                [
-                    p.participant_id
-                    for p in state.participants
-                    if p.name.casefold() == name.casefold()
-                ]
-                if state
-                else []
-            )
-            if not found:
-                raise ReplayError(f"Nobody called {name!r} was in this jam.")
-            ids.extend(found[:1])
-        return script(events, ids or None, ended=info.outcome == "ended")
+        return self.builder.script(ended=ended)
 
 
 def _action(body: object, ghost_of: dict[str, str]) -> Command | None:
@@ -309,9 +367,9 @@ class ReplayView:
     Moving forward folds only the new events; moving back folds again from the start.
     """
 
-    def __init__(self, events: Sequence[Event]) -> None:
-        self.events = list(events)
-        self._start = events[0].at_ms if events else 0
+    def __init__(self, events: list[Event]) -> None:
+        self.events = events  # kept, not copied: a replay being read keeps adding to it
+        self._start = events[0].at_ms if events else 0  # the opening is read first
         self._next = 0
         self.state: RoomState | None = None
 

@@ -80,68 +80,93 @@ def _who(body: EventBody, actor: str) -> str:
     return str(getattr(body, "participant_id", actor))
 
 
+class ScriptBuilder:
+    """Builds a :class:`Script` from a log fed in order, in one pass and in chunks, so a long
+    session can start replaying before all of it is read.
+
+    Args:
+        wanted: participant ids whose actions to keep (``None``: everyone's).
+    """
+
+    def __init__(self, wanted: Sequence[str] | None = None) -> None:
+        self.wanted = set(wanted) if wanted else None
+        self.state: RoomState | None = None
+        self.start = 0
+        self.last_at = 0
+        self.cues: list[Cue] = []
+
+    def feed(self, events: Sequence[Event]) -> list[Cue]:
+        """Take the next events of the log; returns the cues they add."""
+        added: list[Cue] = []
+        for event in events:
+            body = event.body
+            state = self.state
+            if state is None:
+                if not isinstance(body, RoomOpened):
+                    raise ReplayError("This session's log does not start where a room opens.")
+                self.start = event.at_ms
+            else:
+                who = _who(body, event.actor) if isinstance(body, _PERSONAL) else event.actor
+                personal = isinstance(body, (*_PERSONAL, TaskToggled))
+                if personal and (self.wanted is None or who in self.wanted):
+                    added.append(
+                        Cue(
+                            event.at_ms - self.start,
+                            event.seq,
+                            who,
+                            state.name_of(who),
+                            body,
+                            describe(state, event),
+                        )
+                    )
+                elif isinstance(body, _ROOM_TIMER):
+                    added.append(
+                        Cue(
+                            event.at_ms - self.start,
+                            event.seq,
+                            "",
+                            "",
+                            body,
+                            describe(state, event),
+                        )
+                    )
+            self.state = apply(state, event)
+            self.last_at = event.at_ms
+        self.cues.extend(added)
+        return added
+
+    def script(self, *, ended: bool = True) -> Script:
+        """The script of what has been fed so far. Raises :class:`ReplayError` for an empty log
+        or a wanted participant who was not there."""
+        final = self.state
+        if final is None:
+            raise ReplayError("This session has no events to replay.")
+        chosen = (
+            list(self.wanted) if self.wanted else [p.participant_id for p in final.participants]
+        )
+        for pid in chosen:
+            if final.participant(pid) is None:
+                raise ReplayError(f"Nobody with id {pid!r} was in this session.")
+        return Script(
+            title=final.title,
+            session_type=final.session_type.value,
+            length_ms=self.last_at - self.start,
+            ghosts=[Ghost(pid, final.name_of(pid)) for pid in chosen],
+            cues=self.cues,
+            interrupted=not ended,
+        )
+
+
 def script(
     events: Sequence[Event], participant_ids: Sequence[str] | None = None, *, ended: bool = True
 ) -> Script:
-    """The replay of ``participant_ids`` (default: everyone but the one replaying, i.e. all)
-    from a stored log. Raises :class:`ReplayError` for an empty log or an unknown participant.
-    """
-    if not events or not isinstance(events[0].body, RoomOpened):
+    """The replay of ``participant_ids`` (default: everyone) from a whole stored log.
+    Raises :class:`ReplayError` for an empty log or an unknown participant."""
+    if not events:
         raise ReplayError("This session has no events to replay.")
-    start = events[0].at_ms
-    final: RoomState | None = None
-    for event in events:
-        final = apply(final, event)
-    assert final is not None
-    chosen = (
-        list(participant_ids) if participant_ids else [p.participant_id for p in final.participants]
-    )
-    for pid in chosen:
-        if final.participant(pid) is None:
-            raise ReplayError(f"Nobody with id {pid!r} was in this session.")
-    wanted = set(chosen)
-    cues: list[Cue] = []
-    state: RoomState | None = None
-    for event in events:
-        body = event.body
-        if state is not None:
-            if isinstance(body, _PERSONAL) and _who(body, event.actor) in wanted:
-                who = _who(body, event.actor)
-                cues.append(
-                    Cue(
-                        event.at_ms - start,
-                        event.seq,
-                        who,
-                        state.name_of(who),
-                        body,
-                        describe(state, event),
-                    )
-                )
-            elif isinstance(body, TaskToggled) and event.actor in wanted:
-                cues.append(
-                    Cue(
-                        event.at_ms - start,
-                        event.seq,
-                        event.actor,
-                        state.name_of(event.actor),
-                        body,
-                        describe(state, event),
-                    )
-                )
-            elif isinstance(body, _ROOM_TIMER):
-                cues.append(
-                    Cue(event.at_ms - start, event.seq, "", "", body, describe(state, event))
-                )
-        state = apply(state, event)
-    ghosts = [Ghost(pid, final.name_of(pid)) for pid in chosen]
-    return Script(
-        title=final.title,
-        session_type=final.session_type.value,
-        length_ms=events[-1].at_ms - start,
-        ghosts=ghosts,
-        cues=cues,
-        interrupted=not ended,
-    )
+    builder = ScriptBuilder(participant_ids)
+    builder.feed(events)
+    return builder.script(ended=ended)
 
 
 class Playhead:
@@ -152,10 +177,10 @@ class Playhead:
     seeking forward skips the ones passed over without handing them out.
     """
 
-    def __init__(self, cues: Sequence[Cue], speed: float = 1.0) -> None:
+    def __init__(self, cues: list[Cue], speed: float = 1.0) -> None:
         if speed <= 0:
             raise ReplayError("A replay speed is above 0.")
-        self.cues = list(cues)
+        self.cues = cues  # kept, not copied: it may still grow while a long log is read
         self.speed = speed
         self._banked = 0.0
         self._started: int | None = None

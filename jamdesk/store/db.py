@@ -375,6 +375,39 @@ class Database:
             ).all()
         return [_event_decoder.decode(d) for d in data]
 
+    def events_page(self, session_id: int, after_seq: int, limit: int) -> list[Event]:
+        """Up to ``limit`` events of a session after ``after_seq``, in order (to read a long
+        log in chunks)."""
+        with self._sessions() as s:
+            data = s.scalars(
+                select(SessionEventRow.data)
+                .where(SessionEventRow.session_id == session_id, SessionEventRow.seq > after_seq)
+                .order_by(SessionEventRow.seq)
+                .limit(limit)
+            ).all()
+        return [_event_decoder.decode(d) for d in data]
+
+    def roster(self, session_id: int) -> list[Event]:
+        """Only the events that bring people into a session (opening, joins, ghosts), read
+        through the ``(session_id, kind)`` index: names without reading the whole log."""
+        kinds = ("room_opened", "member_joined", "ghost_added")
+        with self._sessions() as s:
+            data = s.scalars(
+                select(SessionEventRow.data)
+                .where(SessionEventRow.session_id == session_id, SessionEventRow.kind.in_(kinds))
+                .order_by(SessionEventRow.seq)
+            ).all()
+        return [_event_decoder.decode(d) for d in data]
+
+    def last_event_at(self, session_id: int) -> int | None:
+        """The room-clock time of a session's last event."""
+        with self._sessions() as s:
+            return s.scalar(
+                select(func.max(SessionEventRow.at_ms)).where(
+                    SessionEventRow.session_id == session_id
+                )
+            )
+
     def sessions(self) -> list[SessionInfo]:
         """Every stored session, newest first."""
         counts = (

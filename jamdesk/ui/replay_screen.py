@@ -40,12 +40,19 @@ class ReplayScreen(QWidget):
 
     back = Signal()
 
-    def __init__(self, script: Script, view: ReplayView) -> None:
+    def __init__(
+        self,
+        script: Script,
+        view: ReplayView,
+        playhead: Playhead | None = None,
+        everyone: bool = True,
+    ) -> None:
         super().__init__()
         self.setObjectName("Screen")
         self.script = script
         self.view = view
-        self.playhead = Playhead(script.cues)
+        self.playhead = playhead or Playhead(script.cues)
+        self._everyone = everyone
         self._wake = asyncio.Event()
         self._task: asyncio.Future[None] | None = None
         outer = QVBoxLayout(self)
@@ -147,6 +154,12 @@ class ReplayScreen(QWidget):
         self.playhead.set_speed(speed, _now())
         self._wake.set()
 
+    def more_arrived(self) -> None:
+        """More of a long jam has been read: carry on if the replay had caught up."""
+        if self.playhead.playing and (self._task is None or self._task.done()):
+            self._task = asyncio.ensure_future(self._run())
+        self._wake.set()
+
     def seek(self, position_ms: int) -> None:
         """Move to ``position_ms``; the list of moments is rebuilt up to there."""
         self.playhead.seek(position_ms, _now())
@@ -182,6 +195,7 @@ class ReplayScreen(QWidget):
             self._refresh.stop()
         self.play_button.setText("Pause" if self.playhead.playing else "Play")
         if not self.scrubber.isSliderDown():
+            self.scrubber.setMaximum(max(1, self.view.length_ms))  # grows while it is read
             self.scrubber.setValue(position)
         self.position_label.setText(
             f"{format_ms(position, round_up=False)} / "
@@ -199,7 +213,7 @@ class ReplayScreen(QWidget):
         wanted = {g.participant_id for g in self.script.ghosts}
         self.ghosts.clear()
         for p in state.participants:
-            if p.participant_id in wanted:
+            if self._everyone or p.participant_id in wanted:
                 goal = f"\n      {p.goal}" if p.goal else ""
                 self.ghosts.addItem(f"{GHOST} {p.name}  ·  {p.status.value}{goal}")
                 item = self.ghosts.item(self.ghosts.count() - 1)

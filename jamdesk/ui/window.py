@@ -209,12 +209,17 @@ class MainWindow(QMainWindow):
         if self._app is None or self.history is None:
             return
         try:
-            script = await self._app.history.script(session_id)
-            events = await self._app.history.events(session_id)
+            stream = await self._app.history.open_replay(session_id)
         except USER_ERRORS as exc:
             self.history.show_message(_in_words(exc))
             return
-        screen = ReplayScreen(script, ReplayView(events))
+        screen = ReplayScreen(stream.script(), ReplayView(stream.events), stream.playhead)
+
+        async def read_the_rest() -> None:  # a long jam is read while it already plays
+            await stream.fill()
+            screen.more_arrived()
+
+        self._spawn(read_the_rest())
         screen.back.connect(self._close_replay)
         self.replay = screen
         self._swap_in(screen)

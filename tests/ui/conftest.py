@@ -71,15 +71,25 @@ def styled(qapp: QApplication) -> None:
     qapp.setStyleSheet(style_sheet())
 
 
-@pytest.fixture
-def qloop(qapp: QApplication) -> Iterator[QLoop]:
-    """A fresh qasync loop for one test."""
+@pytest.fixture(scope="session")
+def _session_loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
+    """One qasync loop for every widget test. A qasync loop that is closed leaves Qt timers
+    behind that can still fire while a later test processes events (seen as a segfault in
+    pytest-qt's event processing), so the loop is made once and closed once, at the end."""
     loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    yield QLoop(loop)
-    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    yield loop
+    loop.close()
+
+
+@pytest.fixture
+def qloop(_session_loop: qasync.QEventLoop) -> Iterator[QLoop]:
+    """The shared qasync loop, current for this test; the test's leftover tasks are finished
+    when it ends."""
+    asyncio.set_event_loop(_session_loop)
+    before = set(asyncio.all_tasks(_session_loop))
+    yield QLoop(_session_loop)
+    pending = [t for t in asyncio.all_tasks(_session_loop) if not t.done() and t not in before]
     for task in pending:
         task.cancel()
-    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    loop.close()
+    _session_loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     asyncio.set_event_loop(None)
