@@ -6,6 +6,7 @@ jam. The GUI and the headless mode both go through here, so neither touches ``ne
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from jamdesk.core.defaults import default_timer
 from jamdesk.core.replay import ReplayError
 from jamdesk.core.room import fold
 from jamdesk.core.timer import reset
-from jamdesk.net import addresses
+from jamdesk.net import addresses, rtc
 from jamdesk.net.member_client import JoinError
 from jamdesk.store.db import ProfileData, StoreError
 from jamdesk.store.paths import data_dir
@@ -74,6 +75,7 @@ class AppContext:
         """
         mode = addresses.mode_from_env()
         addresses.install(mode)
+        rtc.quiet_shutdown_races(asyncio.get_running_loop())
         clock = LocalClock(skew_ms=clock_skew_ms)
         db = await AsyncDatabase.open(data_dir(data_dir_override))
         try:

@@ -17,3 +17,47 @@ def test_offer_checks_what_a_data_channel_session_needs() -> None:
     assert offer_problem(GOOD.replace("a=fingerprint:sha-256 AB\r\n", "")) == "no DTLS fingerprint"
     assert offer_problem(GOOD.replace("a=ice-pwd:y\r\n", "")) == "no ICE credentials"
     assert offer_problem("v=0\r\nm=audio 9 RTP 0") == "no data channel section"
+
+
+class RTCSctpTransport:
+    """A stand-in with aiortc's class name, for the exception filter's pure logic."""
+
+    async def _transmit(self) -> None:
+        raise ConnectionError("Cannot send encrypted data, not connected")
+
+
+async def test_aiortc_shutdown_races_are_quiet_and_others_are_not(caplog) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import logging
+
+    from jamdesk.net.rtc import quiet_shutdown_races
+
+    loop = asyncio.get_running_loop()
+    quiet_shutdown_races(loop)
+    race = loop.create_task(RTCSctpTransport()._transmit())
+    other = loop.create_task(asyncio.sleep(0))
+    await asyncio.gather(race, other, return_exceptions=True)
+    handler = loop.get_exception_handler()
+    assert handler is not None
+    with caplog.at_level(logging.INFO):
+        handler(
+            loop,
+            {
+                "message": "Task exception was never retrieved",
+                "future": race,
+                "exception": race.exception(),
+            },
+        )
+        handler(
+            loop,
+            {
+                "message": "Task exception was never retrieved",
+                "future": other,
+                "exception": ValueError("a real bug"),
+            },
+        )
+    assert any(
+        r.levelno == logging.INFO and "closed mid-send" in r.getMessage() for r in caplog.records
+    )
+    assert any(r.levelno == logging.ERROR and r.name == "asyncio" for r in caplog.records)
+    loop.set_exception_handler(None)
