@@ -38,32 +38,43 @@ def room_log(
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def _run(log: RoomLog, cmd: Command, at: int) -> None:
-    bodies = decide(log.state, log.state.host_id, cmd, at)
+def run(log: RoomLog, actor: str, cmd: Command, at: int) -> None:
+    """Decide ``cmd`` from ``actor`` at ``at`` and append its events; fails on a refusal."""
+    bodies = decide(log.state, actor, cmd, at)
     assert not isinstance(bodies, Rejected), bodies
-    log.append(log.state.host_id, bodies, at)
+    log.append(actor, bodies, at)
+
+
+def _run(log: RoomLog, cmd: Command, at: int) -> None:
+    run(log, log.state.host_id, cmd, at)
+
+
+def store_log(db: Database, log: RoomLog, outcome: str = "ended") -> int:
+    """Store ``log`` as a finished session of its host; returns the session id."""
+    state = log.state
+    sid = db.start_session(
+        room_code=state.code,
+        title=state.title,
+        session_type=state.session_type.value,
+        role="host",
+        participant_id=state.host_id,
+        started_at_ms=log.events[0].at_ms,
+    )
+    db.append_events(sid, log.events)
+    db.finish_session(sid, outcome, log.events[-1].at_ms)
+    return sid
 
 
 def stored_day(db: Database, day: date, blocks: int, tz: tzinfo = PARIS, hour: int = 9) -> int:
     """Store a finished Pomodoro jam on ``day`` at ``hour`` with ``blocks`` completed 25-minute
     blocks, its progress refreshed; returns the session id."""
     t0 = int(datetime(day.year, day.month, day.day, hour, tzinfo=tz).timestamp() * 1000)
-    log = room_log(timer.pomodoro_timer(), at_ms=t0, host_id="a")
+    log = room_log(timer.pomodoro_timer(), at_ms=t0, host_id="a", session_type=SessionType.POMODORO)
     _run(log, StartTimer(), t0)
     for i in range(blocks):
         _run(log, AdvancePhase(), t0 + (25 + 30 * i) * MINUTE_MS)
         _run(log, AdvancePhase(), t0 + (30 + 30 * i) * MINUTE_MS)
-    end = t0 + 30 * blocks * MINUTE_MS
-    _run(log, EndRoom(), end)
-    sid = db.start_session(
-        room_code="ALGO7X",
-        title="Study",
-        session_type="POMODORO",
-        role="host",
-        participant_id="a",
-        started_at_ms=t0,
-    )
-    db.append_events(sid, log.events)
-    db.finish_session(sid, "ended", end)
+    _run(log, EndRoom(), t0 + 30 * blocks * MINUTE_MS)
+    sid = store_log(db, log)
     refresh_session(db, sid)
     return sid

@@ -10,21 +10,13 @@ from jamdesk.app.context import AppContext
 from jamdesk.app.history import GhostRunner, HistoryService
 from jamdesk.app.jam import HostSettings, host_jam, join_jam
 from jamdesk.app.storage import AsyncDatabase
-from jamdesk.core.commands import Chat, Command, EndRoom, Join, Promote, SetStatus, StartTimer
+from jamdesk.core.commands import Chat, EndRoom, Join, Promote, SetStatus, StartTimer
 from jamdesk.core.defaults import default_timer
 from jamdesk.core.kinds import SessionType, Status
-from jamdesk.core.room import RoomLog
-from jamdesk.core.rules import Rejected, decide
 from jamdesk.net.addresses import NetworkMode, install
-from tests.factories import room_log
+from tests.factories import room_log, run, store_log
 
 install(NetworkMode.LOOPBACK)
-
-
-def run(log: RoomLog, actor: str, cmd: Command, at: int) -> None:
-    bodies = decide(log.state, actor, cmd, at)
-    assert not isinstance(bodies, Rejected), bodies
-    log.append(actor, bodies, at)
 
 
 def past_jam(db: AsyncDatabase) -> int:
@@ -35,17 +27,7 @@ def past_jam(db: AsyncDatabase) -> int:
     run(log, "b", SetStatus(value=Status.PAUSED), 5_300)
     run(log, "b", Chat(text="back in a minute"), 5_600)
     run(log, "a", EndRoom(), 5_700)
-    sid = db.db.start_session(
-        room_code="ALGO7X",
-        title="Old jam",
-        session_type="STUDY",
-        role="host",
-        participant_id="a",
-        started_at_ms=5_000,
-    )
-    db.db.append_events(sid, log.events)
-    db.db.finish_session(sid, "ended", 5_700)
-    return sid
+    return store_log(db.db, log)
 
 
 async def until(predicate: object, timeout_s: float = 10.0) -> None:

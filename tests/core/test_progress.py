@@ -11,7 +11,6 @@ import pytest
 from jamdesk.core import timer
 from jamdesk.core.commands import (
     AdvancePhase,
-    Command,
     CompleteTimer,
     Join,
     SetStatus,
@@ -28,9 +27,7 @@ from jamdesk.core.progress import (
     minutes_by_day,
     streaks,
 )
-from jamdesk.core.room import RoomLog
-from jamdesk.core.rules import Rejected, decide
-from tests.factories import room_log
+from tests.factories import room_log, run
 
 
 @pytest.mark.parametrize(
@@ -61,12 +58,6 @@ def test_level_for(exp: int, level: int, into: int, to_next: int) -> None:
 def test_each_level_takes_about_twice_the_one_before() -> None:
     steps = [exp_for_level(n + 1) - exp_for_level(n) for n in range(1, 12)]
     assert all(1.9 < b / a <= 2.2 for a, b in itertools.pairwise(steps))
-
-
-def run(log: RoomLog, actor: str, cmd: Command, at: int) -> None:
-    bodies = decide(log.state, actor, cmd, at)
-    assert not isinstance(bodies, Rejected), bodies
-    log.append(actor, bodies, at)
 
 
 def test_awards_for_completed_blocks_only() -> None:

@@ -6,18 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jamdesk.core.commands import Chat, Command, EndRoom, Join, SetStatus, StartTimer
+from jamdesk.core.commands import Chat, EndRoom, Join, SetStatus, StartTimer
 from jamdesk.core.kinds import Status
 from jamdesk.core.replay import Cue, Playhead, ReplayError, script
 from jamdesk.core.room import ChatPosted, RoomLog, StatusChanged
-from jamdesk.core.rules import Rejected, decide
-from tests.factories import room_log
-
-
-def run(log: RoomLog, actor: str, cmd: Command, at: int) -> None:
-    bodies = decide(log.state, actor, cmd, at)
-    assert not isinstance(bodies, Rejected), bodies
-    log.append(actor, bodies, at)
+from tests.factories import room_log, run
 
 
 def past_session() -> RoomLog:

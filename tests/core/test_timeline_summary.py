@@ -7,7 +7,6 @@ from jamdesk.core.commands import (
     AddTask,
     AdvancePhase,
     Chat,
-    Command,
     EndRoom,
     Join,
     React,
@@ -20,16 +19,9 @@ from jamdesk.core.commands import (
 from jamdesk.core.kinds import Status
 from jamdesk.core.pomodoro import MINUTE_MS
 from jamdesk.core.room import RoomLog
-from jamdesk.core.rules import Rejected, decide
 from jamdesk.core.summary import summarize, to_markdown
 from jamdesk.core.timeline import timeline
-from tests.factories import room_log
-
-
-def run(log: RoomLog, actor: str, cmd: Command, at: int) -> None:
-    bodies = decide(log.state, actor, cmd, at)
-    assert not isinstance(bodies, Rejected), bodies
-    log.append(actor, bodies, at)
+from tests.factories import room_log, run
 
 
 def scripted() -> RoomLog:

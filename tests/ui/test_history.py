@@ -9,22 +9,14 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from jamdesk.core.commands import Chat, Command, EndRoom, Join, SetGoal, SetStatus, StartTimer
+from jamdesk.core.commands import Chat, EndRoom, Join, SetGoal, SetStatus, StartTimer
 from jamdesk.core.kinds import SessionType, Status
-from jamdesk.core.room import RoomLog
-from jamdesk.core.rules import Rejected, decide
 from jamdesk.store.db import Database
 from jamdesk.ui.window import MainWindow
-from tests.factories import room_log, stored_day
+from tests.factories import room_log, run, store_log, stored_day
 from tests.ui.conftest import QLoop, expect, until
 
 SHOTS = Path(__file__).parents[2] / "shots"
-
-
-def run(log: RoomLog, actor: str, cmd: Command, at: int) -> None:
-    bodies = decide(log.state, actor, cmd, at)
-    assert not isinstance(bodies, Rejected), bodies
-    log.append(actor, bodies, at)
 
 
 def group_jam(db: Database, at: int) -> int:
@@ -37,17 +29,7 @@ def group_jam(db: Database, at: int) -> int:
     run(log, "c", Chat(text="hi all"), at + 400)
     run(log, "b", SetStatus(value=Status.DONE), at + 800)
     run(log, "a", EndRoom(), at + 1_000)
-    sid = db.start_session(
-        room_code="ALGO7X",
-        title="Algorithms",
-        session_type="READING",
-        role="host",
-        participant_id="a",
-        started_at_ms=at,
-    )
-    db.append_events(sid, log.events)
-    db.finish_session(sid, "ended", at + 1_000)
-    return sid
+    return store_log(db, log)
 
 
 def test_history_replay_and_beside(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -> None:
