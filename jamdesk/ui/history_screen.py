@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -107,8 +108,15 @@ class HistoryScreen(QWidget):
         self.detail_summary.setTextFormat(Qt.TextFormat.PlainText)
         self.detail_timeline = QListWidget()
         self.detail_timeline.setWordWrap(True)
+        who = QLabel("Replay whom?")
+        who.setObjectName("Hint")
+        self.people = QListWidget()
+        self.people.setMaximumHeight(96)
+        self.people.setToolTip("Tick the people to bring back as ghosts")
         side_layout.addWidget(self.detail_title)
         side_layout.addWidget(self.detail_summary)
+        side_layout.addWidget(who)
+        side_layout.addWidget(self.people)
         side_layout.addWidget(self.detail_timeline, 1)
         split.addWidget(side)
         split.setSizes([640, 260])
@@ -198,9 +206,21 @@ class HistoryScreen(QWidget):
             for p in summary.participants
         )
         self.detail_summary.setText(f"{summary.timer}\n{people}")
+        self.people.clear()
+        for p in summary.participants:
+            item = QListWidgetItem(p.name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.people.addItem(item)
         self.detail_timeline.clear()
         for line in lines:
             self.detail_timeline.addItem(f"{clock_time(line.at_ms)}  {line.text}")
+
+    def chosen_people(self) -> list[str]:
+        """The names ticked for a replay (all of them when none is)."""
+        items = [self.people.item(i) for i in range(self.people.count())]
+        ticked = [i.text() for i in items if i.checkState() == Qt.CheckState.Checked]
+        return ticked or [i.text() for i in items]
 
     def show_message(self, text: str) -> None:
         """A line of news at the bottom."""

@@ -209,11 +209,14 @@ class MainWindow(QMainWindow):
         if self._app is None or self.history is None:
             return
         try:
-            stream = await self._app.history.open_replay(session_id)
+            chosen = self.history.chosen_people()
+            stream = await self._app.history.open_replay(session_id, chosen)
         except USER_ERRORS as exc:
             self.history.show_message(_in_words(exc))
             return
-        screen = ReplayScreen(stream.script(), ReplayView(stream.events), stream.playhead)
+        screen = ReplayScreen(
+            stream.script(), ReplayView(stream.events), stream.playhead, everyone=False
+        )
 
         async def read_the_rest() -> None:  # a long jam is read while it already plays
             await stream.fill()
@@ -236,7 +239,7 @@ class MainWindow(QMainWindow):
             return
         self.history.show_message("Starting your jam beside the ghosts...")
         try:
-            jam, runner = await self._app.replay_beside(session_id)
+            jam, runner = await self._app.replay_beside(session_id, self.history.chosen_people())
         except USER_ERRORS as exc:
             self.history.show_message(_in_words(exc))
             return

@@ -68,6 +68,7 @@ def test_history_replay_and_beside(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -
         SHOTS.mkdir(exist_ok=True)
         w.grab().save(str(SHOTS / "test_history.png"))
 
+        assert screen.chosen_people() == ["Ana", "Bo", "Cy"]
         opened = expect(w.replay_shown)
         screen.watch_button.click()
         await asyncio.wait_for(opened, 10)
