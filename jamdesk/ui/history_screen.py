@@ -30,6 +30,7 @@ from jamdesk.app.history import HistoryEntry, matches
 from jamdesk.core.kinds import SessionType
 from jamdesk.core.summary import RoomSummary
 from jamdesk.core.timeline import TimelineEntry
+from jamdesk.ui.room_panels import wrap_lines
 from jamdesk.ui.theme import clock_time, format_duration
 
 PERIODS = {"Any time": None, "Last 7 days": 7, "Last 30 days": 30, "Last 365 days": 365}
@@ -107,7 +108,7 @@ class HistoryScreen(QWidget):
         self.detail_summary.setWordWrap(True)
         self.detail_summary.setTextFormat(Qt.TextFormat.PlainText)
         self.detail_timeline = QListWidget()
-        self.detail_timeline.setWordWrap(True)
+        wrap_lines(self.detail_timeline)
         who = QLabel("Replay whom?")
         who.setObjectName("Hint")
         self.people = QListWidget()
