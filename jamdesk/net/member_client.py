@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+from aiortc.exceptions import InvalidStateError
 
 from jamdesk.core.commands import Command
 from jamdesk.net import rtc
@@ -81,6 +82,7 @@ class MemberClient:
         self._last_heard_ms = 0
         self._closing = False
         self._welcomed: asyncio.Future[None] | None = None
+        self._reconnecting = False
         self.link_state = LinkState.CONNECTING
 
     # -- public ---------------------------------------------------------------------------------
@@ -135,11 +137,18 @@ class MemberClient:
     # -- connecting -----------------------------------------------------------------------------
 
     async def _connect(self, address: Address) -> None:
+        """Offer, open the data channel, say hello, and wait for the Welcome.
+
+        The channel becomes :attr:`_channel` (the link that commands, pings and the silence
+        check use) only once the host has welcomed us: a half-open link is never judged
+        silent, so a slow host cannot make the ping loop start a second reconnect that tears
+        down this one after the host admitted it. Raises ``ConnectionError`` (the channel
+        closed or the peer connection was closed under us) or ``SignallingError``.
+        """
         await self._teardown()
         pc = rtc.new_peer_connection(self._ice_servers)
         self._pc = pc
         channel = pc.createDataChannel(rtc.CHANNEL_LABEL, ordered=True)
-        self._channel = channel
         loop = asyncio.get_running_loop()
         welcomed: asyncio.Future[None] = loop.create_future()
         self._welcomed = welcomed
@@ -150,20 +159,28 @@ class MemberClient:
 
         @channel.on("close")
         def on_close() -> None:
+            _fail(welcomed, ConnectionError("the host closed the connection"))
             self._lost(channel)
 
-        await pc.setLocalDescription(await pc.createOffer())
-        offer = rtc.sdp_dict(pc)
-        answer = await post_offer(address, SessionDescription(sdp=offer["sdp"], type="offer"))
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))
+        try:
+            await pc.setLocalDescription(await pc.createOffer())
+            offer = rtc.sdp_dict(pc)
+            answer = await post_offer(address, SessionDescription(sdp=offer["sdp"], type="offer"))
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))
+        except InvalidStateError as exc:  # the peer connection was closed while we waited
+            raise ConnectionError("the connection was closed while connecting") from exc
         await rtc.wait_open(channel, CONNECT_TIMEOUT_S)
-        self._last_heard_ms = self._clock()
         rtc.send(channel, self.engine.hello())
         rtc.send(channel, self.engine.ping(self._clock()))
         await welcomed
+        self._last_heard_ms = self._clock()
+        self._channel = channel
 
     async def _teardown(self) -> None:
         pc, self._pc, self._channel = self._pc, None, None
+        welcomed, self._welcomed = self._welcomed, None
+        if welcomed is not None:
+            _fail(welcomed, ConnectionError("the connection was closed while connecting"))
         if pc is not None:
             await pc.close()
 
@@ -199,12 +216,19 @@ class MemberClient:
                 self._lost(self._channel)
 
     def _lost(self, channel: RTCDataChannel) -> None:
-        if self._closing or channel is not self._channel:
+        if self._closing or channel is not self._channel or self._reconnecting:
             return
         self._channel = None
         self._spawn(self._reconnect())
 
     async def _reconnect(self) -> None:
+        self._reconnecting = True
+        try:
+            await self._reconnect_until_back()
+        finally:
+            self._reconnecting = False
+
+    async def _reconnect_until_back(self) -> None:
         self._set_link(LinkState.RECONNECTING)
         deadline = self._clock() + RESUME_WINDOW_MS
         delay_s = 0.2
@@ -233,3 +257,11 @@ class MemberClient:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _fail(future: asyncio.Future[None], exc: Exception) -> None:
+    """Fail ``future`` unless it is done; marked retrieved, since nobody may await it any more
+    (asyncio logs "exception was never retrieved" otherwise)."""
+    if not future.done():
+        future.set_exception(exc)
+        future.exception()

@@ -121,9 +121,20 @@ class Network:
             subprocess.run(["ip", "netns", "del", self.namespace], check=False)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the item, so fixtures can tell that the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def jamdesk(tmp_path: Path) -> Iterator[Callable[..., JamProcess]]:
-    """Start ``jamdesk`` processes: ``jamdesk("host", "--headless", ..., data="a")``."""
+def jamdesk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., JamProcess]]:
+    """Start ``jamdesk`` processes: ``jamdesk("host", "--headless", ..., data="a")``.
+
+    When the test fails, every process's stdout lines and stderr log are printed, so a failure
+    on CI can be read without running it again."""
     net = Network()
     started: list[JamProcess] = []
 
@@ -138,5 +149,11 @@ def jamdesk(tmp_path: Path) -> Iterator[Callable[..., JamProcess]]:
     for proc in started:
         proc.kill()
     net.close()
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        for proc in started:
+            print(f"----- jamdesk {' '.join(proc.args)}")
+            print("stdout:", *(json.dumps(line) for line in proc.lines[-60:]), sep="\n  ")
+            print("stderr:", "".join(proc.stderr)[-6000:], sep="\n")
     for proc in started:
         assert not any("Traceback" in line for line in proc.stderr), "".join(proc.stderr)

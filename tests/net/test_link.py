@@ -130,3 +130,35 @@ async def test_garbage_from_one_member_does_not_disturb_the_room(room: Room) -> 
     assert good.engine.state.participant(good.engine.participant_id).status is Status.PAUSED
     await bad.close()
     await good.close()
+
+
+async def test_a_slow_reconnect_makes_one_link_not_two(room: Room) -> None:
+    """The ping loop must not judge a half-open link silent and start a second reconnect
+    (that reconnect tore down the first, admitted link: a spurious leave and re-join)."""
+    gate = asyncio.Event()
+    gate.set()
+    skew = [0]
+    client, rec = room.member("Bo", clock=lambda: wall_ms() + skew[0], gate=gate)
+    await client.join()
+    signalling = room.service._signalling
+    answer = signalling._on_offer
+
+    async def slow_answer(offer):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(1.5)  # a slow host: longer than the member's 1 s ping interval
+        return await answer(offer)
+
+    signalling._on_offer = slow_answer
+    gate.clear()
+    assert client._pc is not None
+    await client._pc.close()  # the link drops
+    await room.host.wait_for(lambda: room.events[-1].kind == "member_left")
+    skew[0] = 10_000  # the host has been silent for longer than the link timeout
+    gate.set()
+    await rec.wait_for(lambda: rec.links[-1] is LinkState.CONNECTED)
+    client.send(SetStatus(value=Status.DONE))
+    await room.host.wait_for(lambda: room.events[-1].kind == "status_changed")
+    kinds = [e.kind for e in room.events]
+    assert kinds[kinds.index("member_left") :] == ["member_left", "member_joined", "status_changed"]
+    assert rec.links.count(LinkState.CONNECTED) == 2
+    assert len(room.service.engine.linked_participants()) == 1
+    await client.close()
