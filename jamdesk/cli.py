@@ -84,6 +84,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not announce the room on the LAN (join with --address)",
     )
+    host.add_argument(
+        "--discipline",
+        default="",
+        metavar="SUBJECT",
+        help="the subject, e.g. Mathematics (shown in the lobby)",
+    )
+    host.add_argument(
+        "--private",
+        action="store_true",
+        help="a private room: its code is a password, never shown in the lobby",
+    )
+    host.add_argument(
+        "--show-title",
+        action="store_true",
+        help="with --private: still show the title, host and subject in the lobby",
+    )
 
     join = sub.add_parser("join", parents=[common], help="join a jam by its code")
     join.add_argument("code", help="the jam's code, like ALGO7X")
@@ -92,6 +108,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     join.add_argument(
         "--address", metavar="HOST:PORT", help="the host's address, skipping LAN discovery"
+    )
+    rooms = sub.add_parser("rooms", parents=[common], help="list the jams on your network")
+    rooms.add_argument("--json", action="store_true", help="a JSON list instead of text")
+    rooms.add_argument(
+        "--wait",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="how long to listen for rooms (default 2)",
+    )
+    lobby = sub.add_parser("lobby", parents=[common], help="the lobby: rooms nearby and chat")
+    lobby.add_argument(
+        "--headless", action="store_true", help="no window: JSON lines on stdout, commands on stdin"
+    )
+    lobby.add_argument(
+        "--bind",
+        default="0.0.0.0",
+        metavar="ADDRESS",
+        help="address to listen on if this computer hosts the lobby chat (default: all)",
     )
     history = sub.add_parser("history", parents=[common], help="your past jams")
     history.add_argument("--json", action="store_true", help="a JSON list instead of text")
@@ -139,6 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from jamdesk.stats_cli import run_stats  # noqa: PLC0415 - only the database is needed
 
         return run_stats(args)
+    if args.command == "rooms" or (args.command == "lobby" and args.headless):
+        from jamdesk.lobby_cli import run_lobby_command  # noqa: PLC0415 - no window
+
+        return run_lobby_command(args)
     if args.command in ("host", "join") and args.headless:
         from jamdesk.headless import run_headless  # noqa: PLC0415 - headless never loads Qt
 

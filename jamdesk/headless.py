@@ -15,6 +15,7 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -140,6 +141,9 @@ async def _main(args: argparse.Namespace) -> int:
                     timer=args.timer,
                     bind_host=args.bind,
                     advertise=not args.no_advertise,
+                    discipline=args.discipline,
+                    private=args.private,
+                    show_title=args.show_title,
                 )
                 emit(
                     {
@@ -149,6 +153,8 @@ async def _main(args: argparse.Namespace) -> int:
                         "participant_id": jam.me,
                         "title": jam.state.title,
                         "type": jam.state.session_type.value,
+                        "discipline": jam.state.discipline,
+                        "private": jam.state.private,
                     }
                 )
             else:
@@ -241,7 +247,9 @@ async def _ticks(jam: Jam) -> None:
         await asyncio.sleep(TICK_INTERVAL_S)
 
 
-async def _stdin(app: AppContext, jam: Jam) -> None:
+async def read_lines(on_line: Callable[[bytes], Awaitable[None]]) -> None:
+    """Read stdin line by line (64 KiB at most a line) and await ``on_line`` for each
+    non-blank one; an over-long line prints a ``too_large`` error. Returns at end of input."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=64 * 1024)
     try:
@@ -258,7 +266,11 @@ async def _stdin(app: AppContext, jam: Jam) -> None:
         if not line:
             return  # EOF: keep running without commands
         if line.strip():
-            await _command(app, jam, line)
+            await on_line(line)
+
+
+async def _stdin(app: AppContext, jam: Jam) -> None:
+    await read_lines(lambda line: _command(app, jam, line))
 
 
 async def _command(app: AppContext, jam: Jam, line: bytes) -> None:

@@ -22,6 +22,7 @@ def room_log(
     at_ms: int = 0,
     host_id: str = "host",
     session_type: SessionType = SessionType.STUDY,
+    private: bool = False,
 ) -> RoomLog:
     """A freshly opened room ``ALGO7X`` "Algorithms" hosted by Ana (25-minute countdown)."""
     opened = RoomOpened(
@@ -31,6 +32,8 @@ def room_log(
         timer=anchor or timer.countdown(25 * 60_000),
         host_id=host_id,
         host_name="Ana",
+        discipline="Computer Science",
+        private=private,
     )
     return RoomLog(opened, at_ms=at_ms)
 

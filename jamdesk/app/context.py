@@ -15,8 +15,14 @@ from pathlib import Path
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.history import GhostRunner, HistoryService
 from jamdesk.app.jam import HostSettings, Jam, host_jam, join_jam
+from jamdesk.app.lobby import Lobby
 from jamdesk.app.progress import ProgressService
-from jamdesk.app.settings import SettingsError, parse_session_type, parse_timer
+from jamdesk.app.settings import (
+    SettingsError,
+    parse_discipline,
+    parse_session_type,
+    parse_timer,
+)
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.app.tasks import PersonalTasks, TaskError
 from jamdesk.core.codes import BadCodeError, normalize
@@ -116,9 +122,14 @@ class AppContext:
         timer: str | None,
         bind_host: str = "0.0.0.0",
         advertise: bool = True,
+        discipline: str = "",
+        private: bool = False,
+        show_title: bool = False,
     ) -> Jam:
         """Host a jam. ``timer`` is a spec (``countdown:25m``, ``pomodoro:25/5/15x4``...) or
-        ``None`` for the type's default. Raises one of :data:`USER_ERRORS`."""
+        ``None`` for the type's default; ``discipline`` the subject shown in the lobby; a
+        ``private`` room's code is a password that is never advertised (its title neither,
+        unless ``show_title``). Raises one of :data:`USER_ERRORS`."""
         kind = parse_session_type(session_type)
         anchor = parse_timer(timer) if timer else default_timer(kind)
         settings = HostSettings(
@@ -129,6 +140,9 @@ class AppContext:
             bind_host=bind_host,
             advertise=advertise,
             avatar_color=self.profile.avatar_color,
+            discipline=parse_discipline(discipline),
+            private=private,
+            show_title=show_title,
         )
         return await host_jam(
             settings,
@@ -150,6 +164,19 @@ class AppContext:
             mode=self.mode,
             client_id=self.profile.participant_id,
             avatar_color=self.profile.avatar_color,
+        )
+
+    def lobby(self, *, name: str, chat: bool = True, bind_host: str = "0.0.0.0") -> Lobby:
+        """The LAN lobby as ``name`` (not started: call ``start()``); ``chat=False`` lists
+        rooms only."""
+        return Lobby(
+            name,
+            clock=self.clock,
+            mode=self.mode,
+            client_id=self.profile.participant_id,
+            avatar_color=self.profile.avatar_color,
+            chat=chat,
+            bind_host=bind_host,
         )
 
     async def replay_beside(

@@ -27,6 +27,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.progress import credit_events, refresh_session
 from jamdesk.app.storage import AsyncDatabase
@@ -38,7 +40,7 @@ from jamdesk.core.room import Event, HostChanged, RoomEnded, RoomLog, RoomOpened
 from jamdesk.core.rules import Rejected, decide, valid_color
 from jamdesk.core.timer import TimerAnchor, TimerReading
 from jamdesk.net.addresses import NetworkMode
-from jamdesk.net.discovery import Advertiser, RoomAd, RoomNotFoundError, find_room
+from jamdesk.net.discovery import Advertiser, RoomAd, RoomNotFoundError, find_rooms
 from jamdesk.net.host_service import HostService
 from jamdesk.net.member_client import JoinError, LinkState, MemberClient
 from jamdesk.protocol.engine import HostEngine, MemberEngine, MemberOutcome
@@ -85,6 +87,10 @@ class HostSettings:
     bind_host: str = "0.0.0.0"
     advertise: bool = True
     avatar_color: str = ""
+    discipline: str = ""
+    private: bool = False
+    show_title: bool = False
+    lobby: bool = False
 
 
 class Jam:
@@ -138,6 +144,7 @@ class Jam:
         self._advert_task: asyncio.Future[None] | None = None
         self._offset_ms = 0  # room clock minus our clock, frozen when we became host
         self._me = ""
+        self._linked_host = ""  # the host our member link was made to
         self._leaving = False
         self._handed_over = asyncio.Event()
 
@@ -271,7 +278,7 @@ class Jam:
                 await self.end()
                 return
             self._leaving = True
-            await self.service.command(TransferHost(participant_id=successor))
+            await self.service.command(TransferHost(participant_id=successor, leaving=True))
             await self._handed_over.wait()  # set once members have moved to the new host
             return
         self.closed = True
@@ -360,6 +367,7 @@ class Jam:
             log=held,
             client_id=self._client_id,
             avatar_color=self._avatar_color,
+            code=self._log.state.code,
         )
         self.engine.state = RoomLog.from_events(held).state
         self._code = self._log.state.code
@@ -373,17 +381,28 @@ class Jam:
         self._emit(JamUpdate(link=LinkState.CONNECTED))
 
     def _ad(self) -> RoomAd:
+        """The room as the LAN sees it: a private room without its code (and without its
+        title, host and discipline unless shown); the timer on this computer's clock."""
         s = self.state
         host = s.participant(s.host_id)
+        shown = not s.private or s.show_title
+        anchor = s.timer
+        if anchor.started_at_ms is not None:
+            anchor = msgspec.structs.replace(
+                anchor, started_at_ms=anchor.started_at_ms - self._offset_ms
+            )
         return RoomAd(
-            title=s.title,
+            title=s.title if shown else "",
             session_type=s.session_type.value,
-            host_name=host.name if host else "",
+            host_name=host.name if host and shown else "",
             count=s.present_count,
             lifecycle=s.lifecycle.value,
-            code=s.code,
+            code=None if s.private else s.code,
             port=self.port,
             host_id=s.host_id,
+            discipline=s.discipline if shown else "",
+            lobby=s.lobby,
+            timer=anchor,
         )
 
     def _refresh_advert(self) -> None:
@@ -415,22 +434,64 @@ class Jam:
         )
 
     async def _find_host(self) -> tuple[str, int]:
+        """Where the host is: the address given or being tried, else found on the LAN by the
+        room's code. Once in the room, only an advert by the current host (or, if it was
+        lost, the member who takes over) is used: an old host's record may linger, and a
+        private room's code is never offered to another room's host."""
         if self._address is not None:
             return self._address
         assert self._code is not None
+        hosts: set[str] = set()
+        lobby = self._member_side and self.state.lobby
+        if self._member_side:
+            hosts = {self.state.host_id}
+            successor = self._successor(exclude=self.state.host_id)
+            if successor is not None:
+                hosts.add(successor)
         try:
-            ad = await find_room(self._code, self._mode, 5.0)
+            ads = await find_rooms(self._code, self._mode, 5.0, lobby=lobby)
         except RoomNotFoundError as exc:
             raise JoinError(str(exc)) from exc
-        if ad.protocol != PROTOCOL_VERSION:
+        if hosts:
+            ads = [ad for ad in ads if ad.host_id in hosts]
+            if not ads:
+                raise JoinError(f"The host of jam {self._code} is not on the network right now.")
+        return address_of(ads[0])
+
+    async def _join_first(self) -> None:
+        """The first join: by the address given, else try each room that may have the code
+        (the public one advertising it, or each private room) until one lets us in."""
+        assert self.client is not None
+        if self._address is not None or self._code is None:
+            await self.client.join()
+            return
+        try:
+            ads = await find_rooms(self._code, self._mode, 5.0)
+        except RoomNotFoundError as exc:
+            raise JoinError(str(exc)) from exc
+        last: JoinError | None = None
+        for ad in ads:
+            try:
+                self._address = address_of(ad)
+                await self.client.join()
+                return
+            except JoinError as exc:
+                last = exc
+                self.engine = MemberEngine(
+                    self.name,
+                    client_id=self._client_id,
+                    avatar_color=self._avatar_color,
+                    code=self._code,
+                )
+                self.client = self._new_client()
+            finally:
+                self._address = None
+        assert last is not None
+        if all(ad.private for ad in ads):
             raise JoinError(
-                f"That jam runs a different version of Jamdesk (protocol "
-                f"{ad.protocol}, yours {PROTOCOL_VERSION}). Update both to match."
-            )
-        ipv4 = [a for a in ad.addresses if ":" not in a]
-        if not (ipv4 or ad.addresses):
-            raise JoinError("The jam was found but gave no address to connect to.")
-        return ((ipv4 or ad.addresses)[0], ad.port)
+                f"No jam on this network opened with code {self._code}. Check the code."
+            ) from last
+        raise last
 
     def _on_outcome(self, out: MemberOutcome) -> None:
         db = self._db
@@ -470,7 +531,8 @@ class Jam:
             and not self.closed
         ):
             lost = self.state.host_id
-            if self._successor(exclude=lost) == self.me and self._address is None:
+            moved = self._linked_host not in ("", lost)  # handed over: the new host is known
+            if not moved and self._successor(exclude=lost) == self.me and self._address is None:
                 log.info("the host is lost and we joined earliest: taking over")
                 self._spawn(self._become_host(take_over=True))
                 return
@@ -478,6 +540,8 @@ class Jam:
             LinkState.RECONNECTING: "Lost the connection to the host; reconnecting...",
             LinkState.GONE: "The host has gone, and the jam cannot continue.",
         }.get(state)
+        if state is LinkState.CONNECTED and self._member_side:
+            self._linked_host = self.state.host_id
         if state is LinkState.CONNECTED and self._recording:
             notice = "Reconnected."
         if state is LinkState.GONE and not self.closed and self._recording:
@@ -579,6 +643,20 @@ class Jam:
         return task
 
 
+def address_of(ad: RoomAd) -> tuple[str, int]:
+    """Where to reach an advertised room: an IPv4 address first. Raises :class:`JoinError`
+    when it gave none (or speaks another protocol)."""
+    if ad.protocol != PROTOCOL_VERSION:
+        raise JoinError(
+            f"That jam runs a different version of Jamdesk (protocol "
+            f"{ad.protocol}, yours {PROTOCOL_VERSION}). Update both to match."
+        )
+    ipv4 = [a for a in ad.addresses if ":" not in a]
+    if not (ipv4 or ad.addresses):
+        raise JoinError("The jam was found but gave no address to connect to.")
+    return ((ipv4 or ad.addresses)[0], ad.port)
+
+
 def _log_failure(task: asyncio.Future[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("a jam task failed", exc_info=task.exception())
@@ -615,6 +693,10 @@ async def host_jam(
         host_name=settings.name,
         host_client_id=client_id,
         host_color=settings.avatar_color if valid_color(settings.avatar_color) else "",
+        discipline=settings.discipline,
+        private=settings.private,
+        show_title=settings.show_title,
+        lobby=settings.lobby,
     )
     try:
         await jam._start_hosting(RoomLog(opened, at_ms=clock.now_ms()), host_id, probe=True)
@@ -636,8 +718,11 @@ async def join_jam(
     client_id: str = "",
     bind_host: str = "0.0.0.0",
     avatar_color: str = "",
+    rediscover: bool = False,
 ) -> Jam:
     """Join the room with ``code`` (found on the LAN) or at ``address`` (host, port).
+    With ``rediscover``, ``address`` serves the first join only (it came from the LAN) and
+    reconnects find the room by its code, like a join by code.
 
     Raises :class:`~jamdesk.net.member_client.JoinError` with a reason fit for a student.
     """
@@ -653,12 +738,15 @@ async def join_jam(
         avatar_color=avatar_color,
     )
     jam._code, jam._address = code, address
-    jam.engine = MemberEngine(name, client_id=client_id, avatar_color=avatar_color)
+    jam.engine = MemberEngine(name, client_id=client_id, avatar_color=avatar_color, code=code or "")
     jam.client = jam._new_client()
-    await jam.client.join()
+    await jam._join_first()
+    assert jam.client is not None
     if code is not None and jam.state.code != code:
         await jam.client.close()
         raise JoinError(f"The host at that address is running jam {jam.state.code}, not {code}.")
     jam._code = jam.state.code
+    if rediscover:
+        jam._address = None
     jam._start_session()
     return jam

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from jamdesk.core import timer as timers
-from jamdesk.core.kinds import SessionType
+from jamdesk.core.kinds import DISCIPLINE_MAX, DISCIPLINES, SessionType
 from jamdesk.core.pomodoro import MINUTE_MS, PlanError, PomodoroPlan
 from jamdesk.core.timer import TimerAnchor, TimerError
 
@@ -77,3 +77,16 @@ def parse_session_type(text: str) -> SessionType:
     except ValueError:
         names = ", ".join(t.value for t in SessionType)
         raise SettingsError(f"'{text}' is not a session type; choose one of {names}.") from None
+
+
+def parse_discipline(text: str) -> str:
+    """The subject a host chose or typed, tidied (spaces folded; a listed one in its listed
+    spelling); ``""`` for none. Raises :class:`SettingsError` when too long or holding
+    control characters."""
+    clean = " ".join(text.split())
+    if len(clean) > DISCIPLINE_MAX or any(not c.isprintable() for c in clean):
+        raise SettingsError(
+            f"The subject must be plain text of at most {DISCIPLINE_MAX} characters."
+        )
+    listed = {d.casefold(): d for d in DISCIPLINES}
+    return listed.get(clean.casefold(), clean)

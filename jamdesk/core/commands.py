@@ -84,9 +84,11 @@ class Demote(_Command, frozen=True, tag="demote"):
 
 
 class TransferHost(_Command, frozen=True, tag="transfer"):
-    """Hand the host role to another member, who then serves the room. Host only."""
+    """Hand the host role to another member, who then serves the room. Host only.
+    ``leaving``: the old host leaves with it (recorded as ``member_left``, reason ``left``)."""
 
     participant_id: str
+    leaving: bool = False
 
 
 class Remove(_Command, frozen=True, tag="remove"):

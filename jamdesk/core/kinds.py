@@ -76,3 +76,28 @@ class Phase(StrEnum):
     def label(self) -> str:
         """``"Focus"``, ``"Short break"``, ``"Long break"``."""
         return self.value.replace("_", " ").capitalize()
+
+
+DISCIPLINES: tuple[str, ...] = (
+    "Mathematics",
+    "Computer Science",
+    "Physics",
+    "Chemistry",
+    "Biology",
+    "Medicine",
+    "Engineering",
+    "Economics",
+    "Law",
+    "History",
+    "Literature",
+    "Languages",
+    "Psychology",
+    "Philosophy",
+    "Art & Design",
+    "Music",
+    "Sport",
+)
+"""Subjects a host picks from for the lobby (any other can be typed, up to
+:data:`DISCIPLINE_MAX` characters)."""
+
+DISCIPLINE_MAX = 40

@@ -23,7 +23,13 @@ class _Body(msgspec.Struct, frozen=True, tag_field="kind", forbid_unknown_fields
 
 
 class RoomOpened(_Body, frozen=True, tag="room_opened"):
-    """The first event of every room: its identity, the timer and the host."""
+    """The first event of every room: its identity, the timer and the host.
+
+    How the room is listed on the LAN (issue 4): ``discipline`` is the subject ("Mathematics",
+    or anything the host typed); a ``private`` room's code is a password that is never
+    advertised, and its title is listed only with ``show_title``; ``lobby`` marks the LAN's
+    lobby room (its chat), which is never listed as a jam.
+    """
 
     code: str
     title: str
@@ -33,6 +39,10 @@ class RoomOpened(_Body, frozen=True, tag="room_opened"):
     host_name: str
     host_client_id: str = ""
     host_color: str = ""
+    discipline: str = ""
+    private: bool = False
+    show_title: bool = False
+    lobby: bool = False
 
 
 class MemberJoined(_Body, frozen=True, tag="member_joined"):
@@ -278,6 +288,10 @@ class RoomState(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     head_seq: int
     phase_index: int = 0
     tasks: tuple[RoomTask, ...] = ()
+    discipline: str = ""
+    private: bool = False
+    show_title: bool = False
+    lobby: bool = False
 
     def participant(self, participant_id: str | None) -> Participant | None:
         """The participant with that id, or ``None``."""
@@ -334,6 +348,10 @@ def apply(state: RoomState | None, event: Event) -> RoomState:
             host_id=body.host_id,
             participants=(host,),
             head_seq=1,
+            discipline=body.discipline,
+            private=body.private,
+            show_title=body.show_title,
+            lobby=body.lobby,
         )
     if event.seq != state.head_seq + 1:
         raise LogError(f"expected seq {state.head_seq + 1}, got {event.seq}")

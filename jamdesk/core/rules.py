@@ -269,13 +269,16 @@ def _people(
         case TransferHost():
             if not target.present:
                 return Rejected("away", f"{target.name} is not in the jam right now.")
-            return [
+            changed: list[EventBody] = [
                 HostChanged(
                     participant_id=target.participant_id,
                     previous_host_id=member.participant_id,
                     reason="transfer",
                 )
             ]
+            if command.leaving:
+                changed.append(MemberLeft(participant_id=member.participant_id, reason="left"))
+            return changed
         case Remove():
             if member.role is Role.COHOST and target.role is not Role.PARTICIPANT:
                 return Rejected("forbidden", "A co-host can remove participants only.")

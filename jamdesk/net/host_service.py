@@ -109,7 +109,7 @@ class HostService:
 
     # -- signalling ---------------------------------------------------------------------------
 
-    async def _answer(self, offer: SessionDescription) -> SessionDescription:
+    async def _answer(self, offer: SessionDescription, remote: str = "") -> SessionDescription:
         problem = rtc.offer_problem(offer.sdp)
         if problem is not None:
             raise ValueError(problem)
@@ -124,7 +124,7 @@ class HostService:
                 log.warning("%s opened a second data channel; ignoring it", link)
                 return
             peer.channel = channel
-            self.engine.link_opened(link, self._clock())
+            self.engine.link_opened(link, self._clock(), source=remote)
 
             @channel.on("message")
             def on_message(data: bytes | str) -> None:

@@ -30,7 +30,8 @@ class SessionDescription(msgspec.Struct, frozen=True):
     protocol: int = PROTOCOL_VERSION
 
 
-OfferHandler = Callable[[SessionDescription], Awaitable[SessionDescription]]
+OfferHandler = Callable[[SessionDescription, str], Awaitable[SessionDescription]]
+"""Answers an offer; the second argument is the joiner's address (for rate limits)."""
 
 
 class SignallingError(ConnectionError):
@@ -84,7 +85,7 @@ class LanSignallingServer:
         if offer.type != "offer":
             return web.json_response({"error": "Expected an SDP offer."}, status=400)
         try:
-            answer = await self._on_offer(offer)
+            answer = await self._on_offer(offer, request.remote or "")
         except ValueError as exc:
             log.warning("unusable offer from %s: %s", request.remote, exc)
             return web.json_response({"error": "The offer could not be used."}, status=400)

@@ -8,6 +8,7 @@ the engines directly and compare the exact lists they return.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -92,6 +93,7 @@ class _Link:
     last_seen_ms: int
     participant_id: str | None = None
     bad_messages: int = 0
+    source: str = ""
 
 
 @dataclass
@@ -101,6 +103,11 @@ class RateLimit:
     burst: int
     per_ms: int
     _buckets: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+    def exhausted(self, who: str, now_ms: int) -> bool:
+        """Whether ``who`` has no token left at ``now_ms`` (takes none)."""
+        tokens, last = self._buckets.get(who, (float(self.burst), now_ms))
+        return min(float(self.burst), tokens + (now_ms - last) / self.per_ms) < 1
 
     def allow(self, who: str, now_ms: int) -> bool:
         """Take one token for ``who`` at ``now_ms``; ``False`` when none is left."""
@@ -117,6 +124,8 @@ CHAT_LIMIT = (10, 1_000)
 """Chat: 10 messages at once, then one a second per person."""
 REACTION_LIMIT = (5, 2_000)
 """Reactions: 5 at once, then one every 2 s per person."""
+CODE_TRY_LIMIT = (5, 10_000)
+"""Private-room codes: 5 tries at once, then one every 10 s per source address."""
 
 
 class HostEngine:
@@ -141,6 +150,7 @@ class HostEngine:
         self.refusals: Counter[str] = Counter()
         self._chat = RateLimit(*CHAT_LIMIT)
         self._reactions = RateLimit(*REACTION_LIMIT)
+        self._code_tries = RateLimit(*CODE_TRY_LIMIT)
         self._expected = {
             p.participant_id: now_ms + RETURN_GRACE_MS
             for p in log.state.participants
@@ -158,9 +168,10 @@ class HostEngine:
 
     # -- inputs ---------------------------------------------------------------------------
 
-    def link_opened(self, link: str, now_ms: int) -> None:
-        """A data channel to a prospective member opened."""
-        self._links[link] = _Link(last_seen_ms=now_ms)
+    def link_opened(self, link: str, now_ms: int, source: str = "") -> None:
+        """A data channel to a prospective member opened; ``source`` names where it came
+        from (the remote address), for rate-limiting tries at a private room's code."""
+        self._links[link] = _Link(last_seen_ms=now_ms, source=source)
 
     def link_closed(self, link: str, now_ms: int) -> HostOutcome:
         """A link went away; its member, if still present, is recorded as lost."""
@@ -259,6 +270,13 @@ class HostEngine:
         if st.participant_id is not None:
             self._bad(link, st, "already_joined", "You have already joined.", out)
             return
+        refusal = self._code_refusal(st, hello, now_ms)
+        if refusal is not None:
+            self.refusals[refusal.code] += 1
+            log.info("refused a hello from %s: %s", st.source or link, refusal.code)
+            _send(out, link, Error(code=refusal.code, message=refusal.reason, fatal=True))
+            out.close.append(link)
+            return
         pid = hello.participant_id
         known = self.state.participant(pid) if pid else None
         if pid is None or known is None or pid == self.state.host_id:
@@ -302,6 +320,21 @@ class HostEngine:
         )
         for batch in batch_events(self.log.since(since)):
             _send(out, link, Events(events=batch))
+
+    def _code_refusal(self, st: _Link, hello: Hello, now_ms: int) -> Rejected | None:
+        """A private room admits only a hello with its code (compared in constant time),
+        and each source gets :data:`CODE_TRY_LIMIT` wrong tries. Public rooms admit everyone:
+        their code is advertised anyway."""
+        if not self.state.private:
+            return None
+        if self._code_tries.exhausted(st.source, now_ms):
+            return Rejected(
+                "locked_out", "Too many wrong codes from your computer. Wait a minute, then try."
+            )
+        if not hmac.compare_digest(hello.code.encode(), self.state.code.encode()):
+            self._code_tries.allow(st.source, now_ms)
+            return Rejected("wrong_code", "That code does not open this private jam.")
+        return None
 
     def _peer_command(
         self, link: str, pid: str, msg: CommandMessage, now_ms: int, out: HostOutcome
@@ -416,6 +449,7 @@ class MemberEngine:
         name: display name to join under.
         participant_id: the id of an earlier stay to resume, if any.
         log: events already held from that stay (resumed from ``log[-1].seq``).
+        code: the join code, sent in the hello (a private room checks it).
     """
 
     def __init__(
@@ -423,10 +457,13 @@ class MemberEngine:
         name: str,
         participant_id: str | None = None,
         log: list[Event] | None = None,
+        *,
         client_id: str = "",
         avatar_color: str = "",
+        code: str = "",
     ) -> None:
         self.name = name
+        self.code = code
         self.client_id = client_id
         self.avatar_color = avatar_color
         self.participant_id = participant_id
@@ -453,6 +490,7 @@ class MemberEngine:
                 client_id=self.client_id,
                 last_digest=event_digest(self.log[-1]) if since else "",
                 avatar_color=self.avatar_color,
+                code=self.code,
             )
         )
 

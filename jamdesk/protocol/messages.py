@@ -12,7 +12,7 @@ import msgspec
 from jamdesk.core.commands import Command
 from jamdesk.core.room import Event, RoomState
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 """Bumped on any change a peer of the previous version could not read."""
 
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -26,7 +26,9 @@ class _Message(msgspec.Struct, frozen=True, tag_field="type"):
 class Hello(_Message, frozen=True, tag="hello"):
     """A member asks to join. ``participant_id``, ``since_seq`` and ``last_digest`` (of the
     event at ``since_seq``, see :func:`jamdesk.protocol.codec.event_digest`) resume an earlier
-    stay; ``client_id`` is the app's own stable id (a removed member is refused by it)."""
+    stay; ``client_id`` is the app's own stable id (a removed member is refused by it);
+    ``code`` is the join code the student typed, which a private room checks (its code is a
+    password and is never advertised)."""
 
     protocol: int
     name: str
@@ -35,6 +37,7 @@ class Hello(_Message, frozen=True, tag="hello"):
     client_id: str = ""
     last_digest: str = ""
     avatar_color: str = ""
+    code: str = ""
 
 
 class Welcome(_Message, frozen=True, tag="welcome"):

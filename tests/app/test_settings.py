@@ -40,3 +40,21 @@ def test_session_types_any_case_and_listed_when_wrong() -> None:
     assert parse_session_type("hiit") is SessionType.HIIT
     with pytest.raises(SettingsError, match="WEIGHTLIFTING"):
         parse_session_type("napping")
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [("", ""), ("  computer   science ", "Computer Science"), ("Astronomy", "Astronomy")],
+)
+def test_a_subject_is_tidied_and_matched_to_the_list(typed: str, kept: str) -> None:
+    from jamdesk.app.settings import parse_discipline
+
+    assert parse_discipline(typed) == kept
+
+
+@pytest.mark.parametrize("typed", ["x" * 41, "Maths\x00"])
+def test_a_bad_subject_is_refused_in_words(typed: str) -> None:
+    from jamdesk.app.settings import SettingsError, parse_discipline
+
+    with pytest.raises(SettingsError, match="plain text of at most 40 characters"):
+        parse_discipline(typed)

@@ -39,6 +39,7 @@ from jamdesk.core.pomodoro import MINUTE_MS
 from jamdesk.core.room import (
     HostChanged,
     MemberJoined,
+    MemberLeft,
     MemberRemoved,
     RoleChanged,
     RoomLog,
@@ -201,6 +202,18 @@ def test_transfer_and_takeover_change_the_host() -> None:
     bodies = ok(decide(log.state, COHOST, TakeOver(), 9))
     assert bodies[0] == HostChanged(participant_id=COHOST, previous_host_id=OTHER, reason="lost")
     assert [type(b).__name__ for b in bodies] == ["HostChanged", "MemberLeft"]
+
+
+def test_a_host_who_leaves_hands_over_and_is_recorded_as_left() -> None:
+    log = room()
+    bodies = ok(decide(log.state, HOST, TransferHost(participant_id=OTHER, leaving=True), 5))
+    assert bodies == [
+        HostChanged(participant_id=OTHER, previous_host_id=HOST, reason="transfer"),
+        MemberLeft(participant_id=HOST, reason="left"),
+    ]
+    log.append(HOST, bodies, 5)
+    assert log.state.host_id == OTHER
+    assert log.state.participant(HOST).present is False  # type: ignore[union-attr]
 
 
 def test_chat_is_kept_as_plain_text() -> None:

@@ -29,6 +29,7 @@ class JamProcess:
 
     def __init__(self, args: list[str], prefix: list[str], env: dict[str, str]) -> None:
         self.args = args
+        self.env = env
         self.lines: list[Line] = []
         self._queue: queue.Queue[Line | None] = queue.Queue()
         self.proc = subprocess.Popen(
@@ -121,6 +122,92 @@ class Network:
             subprocess.run(["ip", "netns", "del", self.namespace], check=False)
 
 
+class Lan:
+    """Several computers on one LAN: a network namespace per host, each with a veth link to a
+    bridge in a namespace of its own (so nothing touches this machine's own network). Hosts get
+    addresses 10.77.0.1, .2, ... that exist only inside these namespaces."""
+
+    def __init__(self, hosts: int) -> None:
+        tag = uuid.uuid4().hex[:6]
+        self.switch = f"jd-sw-{tag}"
+        self.hosts = [f"jd-h{i}-{tag}" for i in range(1, hosts + 1)]
+        self._made: list[str] = []
+        self.env = dict(os.environ)
+        self.env.pop("JAMDESK_NETWORK", None)
+        try:
+            self._build()
+        except subprocess.CalledProcessError:
+            self.close()
+            raise
+
+    def _ip(self, *args: str) -> None:
+        subprocess.run(["ip", *args], check=True, capture_output=True)
+
+    def _build(self) -> None:
+        for ns in (self.switch, *self.hosts):
+            self._ip("netns", "add", ns)
+            self._made.append(ns)
+            self._ip("-n", ns, "link", "set", "lo", "up")
+        self._ip("-n", self.switch, "link", "add", "br0", "type", "bridge")
+        self._ip("-n", self.switch, "link", "set", "br0", "up")
+        for i, ns in enumerate(self.hosts, start=1):
+            self._ip("-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", f"port{i}")
+            self._ip("-n", ns, "link", "set", f"port{i}", "netns", self.switch)
+            self._ip("-n", self.switch, "link", "set", f"port{i}", "master", "br0", "up")
+            self._ip("-n", ns, "addr", "add", f"10.77.0.{i}/24", "dev", "eth0")
+            self._ip("-n", ns, "link", "set", "eth0", "up")
+            self._ip("-n", ns, "route", "add", "224.0.0.0/4", "dev", "eth0")
+
+    def prefix(self, host: int) -> list[str]:
+        """Run a command on host number ``host`` (from 1)."""
+        return ["ip", "netns", "exec", self.hosts[host - 1]]
+
+    def close(self) -> None:
+        for ns in reversed(self._made):
+            subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True)
+
+
+@pytest.fixture
+def lan(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., JamProcess]]:
+    """Start ``jamdesk`` on one of three LAN hosts: ``lan(1, "lobby", "--headless", data="a")``.
+
+    Skipped, saying why, where namespaces cannot be made (not root, or no ``ip``)."""
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        pytest.skip("LAN tests make network namespaces: run them as root with iproute2")
+    try:
+        net = Lan(3)
+    except subprocess.CalledProcessError as exc:
+        pytest.skip(f"could not make network namespaces here: {exc.stderr!r}")
+    started: list[JamProcess] = []
+
+    def start(host: int, *args: str, data: str) -> JamProcess:
+        proc = JamProcess(
+            [*args, "--data-dir", str(tmp_path / data), "--log-level", "INFO"],
+            net.prefix(host),
+            net.env,
+        )
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.kill()
+    net.close()
+    _report(request, started)
+
+
+def _report(request: pytest.FixtureRequest, started: list[JamProcess]) -> None:
+    """When the test failed, print each process's last lines and log."""
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        for proc in started:
+            print(f"----- jamdesk {' '.join(proc.args)}")
+            print("stdout:", *(json.dumps(line) for line in proc.lines[-60:]), sep="\n  ")
+            print("stderr:", "".join(proc.stderr)[-6000:], sep="\n")
+    for proc in started:
+        assert not any("Traceback" in line for line in proc.stderr), "".join(proc.stderr)
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """Keep each phase's report on the item, so fixtures can tell that the test failed."""
@@ -149,11 +236,4 @@ def jamdesk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable
     for proc in started:
         proc.kill()
     net.close()
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        for proc in started:
-            print(f"----- jamdesk {' '.join(proc.args)}")
-            print("stdout:", *(json.dumps(line) for line in proc.lines[-60:]), sep="\n  ")
-            print("stderr:", "".join(proc.stderr)[-6000:], sep="\n")
-    for proc in started:
-        assert not any("Traceback" in line for line in proc.stderr), "".join(proc.stderr)
+    _report(request, started)

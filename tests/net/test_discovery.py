@@ -62,3 +62,78 @@ def test_private_room_never_carries_its_code() -> None:
         code="ALGO7X",
     ).txt()
     assert len(long["title"].encode()) <= 200
+
+
+def test_timer_anchors_fit_a_txt_string_and_come_back_the_same() -> None:
+    from jamdesk.core import timer
+    from jamdesk.core.pomodoro import PomodoroPlan
+    from jamdesk.net.discovery import anchor_from_txt, anchor_to_txt
+
+    anchors = [
+        timer.countdown(25 * 60_000),
+        timer.start(timer.countdown(50 * 60_000), 1_764_000_000_000),
+        timer.stopwatch(),
+        timer.pomodoro_timer(PomodoroPlan(focus_ms=50 * 60_000, long_every=3)),
+    ]
+    for anchor in anchors:
+        text = anchor_to_txt(anchor)
+        assert len(text) < 80
+        assert anchor_from_txt(text) == anchor
+
+
+@pytest.mark.parametrize(
+    "text", ["", "x,1,2,3", "c,1,-,0", "c,0,-,0,0", "s,2,-,0", "p,0,-,0,1,2,3,4", "c,0,-,-5,9"]
+)
+def test_a_bad_timer_in_an_advert_is_refused(text: str) -> None:
+    from jamdesk.net.discovery import anchor_from_txt
+
+    with pytest.raises(ValueError):  # noqa: PT011 - the message varies with the fault
+        anchor_from_txt(text)
+
+
+def test_a_private_room_advertises_only_what_its_host_shows() -> None:
+    hidden = RoomAd(
+        title="", session_type="STUDY", host_name="", count=2, lifecycle="active", code=None
+    )
+    assert set(hidden.txt()) == {"v", "type", "n", "st", "priv", "hid"}
+
+
+async def test_the_browser_sees_rooms_come_change_and_go() -> None:
+    from jamdesk.net.discovery import RoomBrowser
+
+    seen: list[tuple[RoomAd, ...]] = []
+    browser = RoomBrowser(NetworkMode.LOOPBACK, seen.append)
+    await browser.start()
+    a, b = Advertiser(NetworkMode.LOOPBACK), Advertiser(NetworkMode.LOOPBACK)
+    try:
+        await a.start(ad("ALGO7X"), probe=False)
+        await b.start(ad(None), probe=False)
+        assert await browser.wait_for(lambda rooms: len(rooms) == 2, 5)
+        codes = sorted(str(r.code) for r in browser.rooms)
+        assert codes == ["ALGO7X", "None"]
+        await a.update(ad("ALGO7X", count=4))
+        assert await browser.wait_for(
+            lambda rooms: any(r.code == "ALGO7X" and r.count == 4 for r in rooms), 5
+        )
+        await a.close()
+        assert await browser.wait_for(lambda rooms: [r.code for r in rooms] == [None], 5)
+        assert seen[-1] == browser.rooms
+    finally:
+        await a.close()
+        await b.close()
+        await browser.close()
+
+
+async def test_a_private_code_finds_every_private_room_to_try() -> None:
+    from jamdesk.net.discovery import find_rooms
+
+    a, b = Advertiser(NetworkMode.LOOPBACK), Advertiser(NetworkMode.LOOPBACK)
+    try:
+        await a.start(ad(None), probe=False)
+        await b.start(ad(None), probe=False)
+        found = await find_rooms("SECR3T", NetworkMode.LOOPBACK, timeout_s=5)
+        assert len(found) == 2
+        assert all(r.private for r in found)
+    finally:
+        await a.close()
+        await b.close()

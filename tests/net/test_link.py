@@ -143,9 +143,9 @@ async def test_a_slow_reconnect_makes_one_link_not_two(room: Room) -> None:
     signalling = room.service._signalling
     answer = signalling._on_offer
 
-    async def slow_answer(offer):  # type: ignore[no-untyped-def]
+    async def slow_answer(offer, remote):  # type: ignore[no-untyped-def]
         await asyncio.sleep(1.5)  # a slow host: longer than the member's 1 s ping interval
-        return await answer(offer)
+        return await answer(offer, remote)
 
     signalling._on_offer = slow_answer
     gate.clear()

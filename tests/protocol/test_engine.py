@@ -223,3 +223,52 @@ def test_member_snapshot_equals_folded_backlog() -> None:
         decode(encode(Welcome(protocol=1, participant_id="p", snapshot=host.state))), Welcome
     )
     assert isinstance(decode(encode(Events(events=host.log.events))), Events)
+
+
+def private_host() -> HostEngine:
+    counter = itertools.count(1)
+    return HostEngine(room_log(private=True), lambda: f"p{next(counter)}")
+
+
+def hello_outcome(host: HostEngine, link: str, code: str, source: str, now: int) -> Error | None:
+    """Open ``link`` from ``source`` and say hello with ``code``; the fatal error, if any."""
+    host.link_opened(link, now, source=source)
+    out = host.receive(link, MemberEngine("Eve", code=code).hello(), now)
+    first = decode(next(s.data for s in out.sends if s.link == link))
+    if isinstance(first, Error):
+        assert first.fatal
+        assert out.close == [link]
+        return first
+    assert isinstance(first, Welcome)
+    return None
+
+
+def test_a_private_room_admits_only_its_code() -> None:
+    host = private_host()
+    before = (host.state, list(host.log.events))
+    err = hello_outcome(host, "L1", "ALGO7Y", "10.0.0.5", 0)
+    assert err is not None
+    assert err.code == "wrong_code"
+    assert err.message == "That code does not open this private jam."
+    assert (host.state, host.log.events) == before
+    assert hello_outcome(host, "L2", "ALGO7X", "10.0.0.5", 0) is None
+    assert [p.name for p in host.state.participants] == ["Ana", "Eve"]
+
+
+def test_a_public_room_needs_no_code_in_the_hello() -> None:
+    host = new_host()
+    assert hello_outcome(host, "L1", "", "10.0.0.5", 0) is None
+
+
+def test_wrong_codes_lock_out_one_source_and_not_the_others() -> None:
+    host = private_host()
+    outcomes = [hello_outcome(host, f"L{i}", "WRONG2", "10.0.0.66", 0) for i in range(6)]
+    codes = [e.code if e else None for e in outcomes]
+    assert codes == ["wrong_code"] * 5 + ["locked_out"]
+    locked = hello_outcome(host, "L9", "ALGO7X", "10.0.0.66", 1_000)  # even the right code
+    assert locked is not None
+    assert locked.code == "locked_out"
+    assert hello_outcome(host, "L10", "ALGO7X", "10.0.0.7", 1_000) is None  # someone else
+    assert hello_outcome(host, "L11", "ALGO7X", "10.0.0.66", 11_000) is None  # one try back
+    assert host.refusals == {"wrong_code": 5, "locked_out": 2}
+    assert host.state.present_count == 3

@@ -1,0 +1,190 @@
+"""``jamdesk rooms [--json]`` and ``jamdesk lobby --headless``: the LAN lobby without a window.
+
+``rooms`` listens for ``--wait`` seconds and prints the jams found (a table, or a JSON list).
+``lobby --headless`` follows the room contract of the headless mode (README): JSON lines on
+stdout (``lobby`` once in the lobby chat, then ``room_event`` for its events, ``rooms`` whenever
+the list changes, ``host``, ``error``, ``notice``, ``closed``) and JSON commands on stdin
+(``chat`` and ``leave``). Logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from typing import Any
+
+import msgspec
+
+from jamdesk.app.context import AppContext, StoreError
+from jamdesk.app.lobby import Lobby, LobbyUpdate
+from jamdesk.cli import EXIT_STORAGE, EXIT_USAGE, default_name
+from jamdesk.core.commands import Chat, Leave
+from jamdesk.headless import Narrator, emit, read_lines
+from jamdesk.net.discovery import DiscoveryError, RoomAd
+from jamdesk.protocol.messages import PROTOCOL_VERSION
+
+EXIT_NO_NETWORK = 5
+
+_lobby_commands: msgspec.json.Decoder[Chat | Leave] = msgspec.json.Decoder(Chat | Leave)
+
+
+def room_json(lobby: Lobby, ad: RoomAd) -> dict[str, Any]:
+    """One listed room as JSON: what the advert says, with the timer read now on this
+    computer's clock (``remaining_ms`` null for a stopwatch, ``phase`` null unless Pomodoro)."""
+    reading = lobby.reading(ad)
+    return {
+        "title": ad.title,
+        "discipline": ad.discipline,
+        "type": ad.session_type,
+        "host": ad.host_name,
+        "count": ad.count,
+        "lifecycle": ad.lifecycle,
+        "private": ad.private,
+        "code": ad.code,
+        "running": reading.running if reading else None,
+        "phase": reading.phase.value if reading and reading.phase else None,
+        "remaining_ms": reading.remaining_ms if reading else None,
+        "elapsed_ms": reading.elapsed_ms if reading else None,
+        "compatible": ad.protocol == PROTOCOL_VERSION,
+    }
+
+
+def _text_line(room: dict[str, Any]) -> str:
+    title = room["title"] or "(private room)"
+    code = room["code"] or "private"
+    left = room["remaining_ms"]
+    clock = "" if left is None else f" {left // 60_000:02d}:{left // 1000 % 60:02d} left"
+    phase = f" {room['phase']}" if room["phase"] else ""
+    subject = f" · {room['discipline']}" if room["discipline"] else ""
+    host = f" · host {room['host']}" if room["host"] else ""
+    return (
+        f"{code:8} {title}{subject} · {room['type'].lower()}{host} · "
+        f"{room['count']} in · {room['lifecycle']}{phase}{clock}"
+    )
+
+
+def run_lobby_command(args: argparse.Namespace) -> int:
+    """Run ``rooms`` or ``lobby --headless``; returns the exit code (5: no network for
+    discovery)."""
+    try:
+        return asyncio.run(_main(args))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _main(args: argparse.Namespace) -> int:
+    try:
+        app = await AppContext.open(
+            args.data_dir,
+            default_name=args.name or default_name(),
+            clock_skew_ms=args.clock_skew_ms,
+        )
+    except (StoreError, OSError) as exc:
+        emit({"event": "error", "code": "storage", "reason": str(exc)})
+        return EXIT_STORAGE
+    except ValueError as exc:
+        emit({"event": "error", "code": "bad_setting", "reason": str(exc)})
+        return EXIT_USAGE
+    try:
+        await app.use_name(args.name or "")
+        if args.command == "rooms":
+            return await _rooms(app, args)
+        return await _lobby(app, args)
+    except DiscoveryError as exc:
+        emit({"event": "error", "code": "no_network", "reason": str(exc)})
+        return EXIT_NO_NETWORK
+    finally:
+        await app.close()
+
+
+async def _rooms(app: AppContext, args: argparse.Namespace) -> int:
+    lobby = app.lobby(name=app.profile.display_name, chat=False)
+    await lobby.start()
+    try:
+        await lobby.wait_for_rooms(lambda _rooms: False, max(0.0, args.wait))
+        rooms = [room_json(lobby, ad) for ad in lobby.rooms]
+    finally:
+        await lobby.close()
+    if args.json:
+        sys.stdout.write(msgspec.json.encode(rooms).decode() + "\n")
+    elif not rooms:
+        print("No jams found on this network.")
+    else:
+        for room in rooms:
+            print(_text_line(room))
+    return 0
+
+
+async def _lobby(app: AppContext, args: argparse.Namespace) -> int:
+    lobby = app.lobby(name=app.profile.display_name, bind_host=args.bind)
+    done = asyncio.Event()
+    narrator = Narrator()
+
+    def on_update(update: LobbyUpdate) -> None:
+        nonlocal narrator
+        if update.joined is not None:
+            jam = update.joined
+            narrator = Narrator()
+            emit(
+                {
+                    "event": "lobby",
+                    "code": jam.code,
+                    "participant_id": jam.me,
+                    "hosting": jam.hosting,
+                    "people": jam.state.present_count,
+                }
+            )
+            for event in jam.events:
+                emit(narrator.line(event))
+        if update.rooms is not None:
+            emit({"event": "rooms", "rooms": [room_json(lobby, ad) for ad in update.rooms]})
+        if update.notice is not None:
+            emit({"event": "notice", "message": update.notice})
+        jam_update = update.jam_update
+        if jam_update is None:
+            return
+        for event in jam_update.events:
+            emit(narrator.line(event))
+        if jam_update.host_changed and lobby.jam is not None:
+            state = lobby.jam.state
+            emit(
+                {
+                    "event": "host",
+                    "host_id": state.host_id,
+                    "name": state.name_of(state.host_id),
+                    "me": lobby.jam.hosting,
+                }
+            )
+        if jam_update.link is not None:
+            emit({"event": "link", "state": jam_update.link.value})
+        if jam_update.notice is not None:
+            emit({"event": "notice", "message": jam_update.notice})
+        if jam_update.refused is not None:
+            refused = jam_update.refused
+            emit({"event": "error", "code": refused.code, "reason": refused.reason})
+
+    lobby.subscribe(on_update)
+    await lobby.start()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, done.set)
+
+    async def on_line(line: bytes) -> None:
+        try:
+            cmd = _lobby_commands.decode(line)
+        except msgspec.DecodeError as exc:
+            emit({"event": "error", "code": "bad_command", "reason": f"Could not read: {exc}"})
+            return
+        if isinstance(cmd, Leave):
+            done.set()
+        else:
+            await lobby.say(cmd.text)
+
+    reader = asyncio.create_task(read_lines(on_line))
+    await done.wait()
+    reader.cancel()
+    await lobby.close()
+    emit({"event": "closed"})
+    return 0

@@ -1,0 +1,191 @@
+"""The LAN lobby in one process: real zeroconf on 127.0.0.1 and real data channels.
+
+Every wait is on a condition signalled by the lobby's own updates (no sleeps).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import pytest
+
+from jamdesk.app.clock import LocalClock
+from jamdesk.app.jam import HostSettings, host_jam
+from jamdesk.app.lobby import Lobby, LobbyUpdate
+from jamdesk.core import timer
+from jamdesk.core.commands import StartTimer
+from jamdesk.core.kinds import Phase, SessionType
+from jamdesk.net.addresses import NetworkMode, install
+from jamdesk.net.member_client import LinkState
+
+install(NetworkMode.LOOPBACK)
+CLOCK = LocalClock()
+
+
+class Watcher:
+    """Wakes waiters on every update of any watched lobby (a condition may read several)."""
+
+    waiting: list[asyncio.Event] = []  # noqa: RUF012 - shared by every watcher on purpose
+
+    def __init__(self, lobby: Lobby) -> None:
+        self.lobby = lobby
+        self.updates: list[LobbyUpdate] = []
+        lobby.subscribe(self._on_update)
+
+    def _on_update(self, update: LobbyUpdate) -> None:
+        self.updates.append(update)
+        for event in Watcher.waiting:
+            event.set()
+
+    async def until(self, predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
+        changed = asyncio.Event()
+        Watcher.waiting.append(changed)
+
+        async def loop() -> None:
+            while not predicate():
+                changed.clear()
+                await changed.wait()
+
+        try:
+            await asyncio.wait_for(loop(), timeout_s)
+        finally:
+            Watcher.waiting.remove(changed)
+
+
+@asynccontextmanager
+async def lobby(name: str, *, chat: bool = True) -> AsyncIterator[Watcher]:
+    instance = Lobby(name, clock=CLOCK, mode=NetworkMode.LOOPBACK, chat=chat, bind_host="127.0.0.1")
+    watcher = Watcher(instance)
+    await instance.start()
+    try:
+        yield watcher
+    finally:
+        await instance.close()
+
+
+def settings(title: str, *, private: bool = False, show_title: bool = False) -> HostSettings:
+    return HostSettings(
+        name="Ana",
+        title=title,
+        session_type=SessionType.POMODORO,
+        timer=timer.pomodoro_timer(),
+        bind_host="127.0.0.1",
+        discipline="Mathematics",
+        private=private,
+        show_title=show_title,
+    )
+
+
+async def test_rooms_are_listed_live_with_their_timer_and_private_ones_hide_their_details() -> None:
+    async with lobby("Bo", chat=False) as bo:
+        maths = await host_jam(
+            settings("Calculus"), clock=CLOCK, db=None, mode=NetworkMode.LOOPBACK
+        )
+        secret = await host_jam(
+            settings("Secret plans", private=True), clock=CLOCK, db=None, mode=NetworkMode.LOOPBACK
+        )
+        try:
+            await bo.until(lambda: len(bo.lobby.rooms) == 2)
+            listed = {r.code: r for r in bo.lobby.rooms}
+            public = listed[maths.code]
+            assert (public.title, public.discipline, public.host_name) == (
+                "Calculus",
+                "Mathematics",
+                "Ana",
+            )
+            (hidden,) = [r for r in bo.lobby.rooms if r.private]
+            assert (hidden.code, hidden.title, hidden.host_name) == (None, "", "")
+            assert secret.code not in str(hidden)
+
+            await maths.send(StartTimer())
+            await bo.until(
+                lambda: any(
+                    r.code == maths.code and r.timer is not None and r.timer.running
+                    for r in bo.lobby.rooms
+                )
+            )
+            ad = next(r for r in bo.lobby.rooms if r.code == maths.code)
+            reading = bo.lobby.reading(ad)
+            assert reading is not None
+            assert reading.phase is Phase.FOCUS
+            assert abs(reading.remaining_ms - maths.reading().remaining_ms) < 1_000  # type: ignore[operator]
+
+            await maths.end()
+            await bo.until(lambda: [r.private for r in bo.lobby.rooms] == [True])
+        finally:
+            await maths.close()
+            await secret.close()
+
+
+async def test_a_private_room_is_joined_by_its_code_and_nothing_else() -> None:
+    from jamdesk.app.jam import join_jam
+    from jamdesk.net.member_client import JoinError
+
+    other = await host_jam(
+        settings("Other", private=True), clock=CLOCK, db=None, mode=NetworkMode.LOOPBACK
+    )
+    mine = await host_jam(
+        settings("Mine", private=True), clock=CLOCK, db=None, mode=NetworkMode.LOOPBACK
+    )
+    try:
+        bo = await join_jam("Bo", code=mine.code, clock=CLOCK, db=None, mode=NetworkMode.LOOPBACK)
+        assert bo.state.title == "Mine"
+        assert other.state.present_count == 1
+        await bo.leave()
+        with pytest.raises(JoinError, match="No jam on this network opened with code ZZZZZZ"):
+            await join_jam("Cy", code="ZZZZZZ", clock=CLOCK, db=None, mode=NetworkMode.LOOPBACK)
+        assert other.state.present_count == mine.state.present_count == 1
+    finally:
+        await other.close()
+        await mine.close()
+
+
+async def test_lobby_chat_reaches_everyone_and_survives_its_host_leaving() -> None:
+    async with lobby("Ana") as ana:
+        await ana.until(lambda: ana.lobby.hosting)  # the first on the network opens it
+        async with lobby("Bo") as bo:
+            await bo.until(lambda: bo.lobby.jam is not None and ana.lobby.people == 2)
+            assert not bo.lobby.hosting
+            await bo.lobby.say("anyone doing linear algebra?")
+            for who in (ana, bo):
+                await who.until(lambda w=who: len(w.lobby.chat) == 1)  # type: ignore[misc]
+            assert ana.lobby.chat[0].text == "anyone doing linear algebra?"
+            assert (ana.lobby.chat[0].name, ana.lobby.chat[0].mine) == ("Bo", False)
+            assert bo.lobby.chat[0].mine
+
+            async with lobby("Cy") as cy:
+                await cy.until(lambda: cy.lobby.people == 3)
+                assert [c.text for c in cy.lobby.chat] == ["anyone doing linear algebra?"]
+                await ana.lobby.close()  # the instance hosting the lobby quits
+                await bo.until(lambda: bo.lobby.hosting)  # Bo joined earliest: takes it over
+                assert bo.lobby.jam is not None
+
+                def cy_on_bo() -> bool:
+                    jam = cy.lobby.jam
+                    return (
+                        jam is not None
+                        and jam.state.host_id == bo.lobby.jam.me  # type: ignore[union-attr]
+                        and jam.link_state is LinkState.CONNECTED
+                    )
+
+                await cy.until(cy_on_bo)
+                assert cy.lobby.people == 2
+                await cy.lobby.say("still here")
+                await bo.until(lambda: bo.lobby.chat[-1].text == "still here")
+
+
+async def test_two_lobbies_opened_at_once_become_one() -> None:
+    async with lobby("Ana") as ana, lobby("Bo") as bo:
+        await ana.until(lambda: ana.lobby.jam is not None)
+        await bo.until(lambda: bo.lobby.jam is not None)
+
+        def one_lobby() -> bool:
+            a, b = ana.lobby.jam, bo.lobby.jam
+            return (
+                a is not None and b is not None and a.code == b.code and a.state.present_count == 2
+            )
+
+        await ana.until(one_lobby, 20)
+        await bo.until(one_lobby, 20)
