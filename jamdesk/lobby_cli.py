@@ -18,19 +18,17 @@ from typing import Any
 import msgspec
 
 from jamdesk.app.context import AppContext, StoreError
-from jamdesk.app.lobby import Lobby, LobbyUpdate
+from jamdesk.app.lobby import DiscoveryError, ListedRoom, Lobby, LobbyUpdate
 from jamdesk.cli import EXIT_STORAGE, EXIT_USAGE, default_name
 from jamdesk.core.commands import Chat, Leave
 from jamdesk.headless import Narrator, emit, read_lines
-from jamdesk.net.discovery import DiscoveryError, RoomAd
-from jamdesk.protocol.messages import PROTOCOL_VERSION
 
 EXIT_NO_NETWORK = 5
 
 _lobby_commands: msgspec.json.Decoder[Chat | Leave] = msgspec.json.Decoder(Chat | Leave)
 
 
-def room_json(lobby: Lobby, ad: RoomAd) -> dict[str, Any]:
+def room_json(lobby: Lobby, ad: ListedRoom) -> dict[str, Any]:
     """One listed room as JSON: what the advert says, with the timer read now on this
     computer's clock (``remaining_ms`` null for a stopwatch, ``phase`` null unless Pomodoro)."""
     reading = lobby.reading(ad)
@@ -47,7 +45,7 @@ def room_json(lobby: Lobby, ad: RoomAd) -> dict[str, Any]:
         "phase": reading.phase.value if reading and reading.phase else None,
         "remaining_ms": reading.remaining_ms if reading else None,
         "elapsed_ms": reading.elapsed_ms if reading else None,
-        "compatible": ad.protocol == PROTOCOL_VERSION,
+        "compatible": ad.compatible,
     }
 
 

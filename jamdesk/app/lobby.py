@@ -32,12 +32,15 @@ from jamdesk.core import timer as timers
 from jamdesk.core.commands import Chat
 from jamdesk.core.kinds import SessionType
 from jamdesk.core.room import ChatPosted, Event
-from jamdesk.core.timer import TimerReading
+from jamdesk.core.timer import TimerAnchor, TimerReading
 from jamdesk.net.addresses import NetworkMode
-from jamdesk.net.discovery import RoomAd, RoomBrowser
+from jamdesk.net.discovery import DiscoveryError, RoomAd, RoomBrowser
 from jamdesk.net.member_client import JoinError, LinkState
+from jamdesk.protocol.messages import PROTOCOL_VERSION
 
 log = logging.getLogger(__name__)
+
+__all__ = ["ChatLine", "DiscoveryError", "ListedRoom", "Lobby", "LobbyUpdate"]
 
 LOBBY_FIND_S = 1.5
 """How long to look for an existing lobby before opening one (discovery takes 0.1-0.2 s)."""
@@ -45,6 +48,49 @@ RETRY_S = 1.0
 """Pause before looking again after a lobby could not be joined."""
 CHAT_KEEP = 200
 """Lobby chat lines kept on screen."""
+
+
+@dataclass(frozen=True)
+class ListedRoom:
+    """One jam as the lobby lists it (what its LAN advert says).
+
+    ``code`` is ``None`` for a private room, whose ``title``, ``host_name`` and
+    ``discipline`` are empty unless its host shows them. ``timer`` is the room's timer anchor
+    on its host's clock; read it with :meth:`Lobby.reading`. ``compatible`` is false for a
+    room of another Jamdesk protocol version. ``key`` identifies the advert.
+    """
+
+    key: str
+    title: str
+    discipline: str
+    session_type: str
+    host_name: str
+    count: int
+    lifecycle: str
+    code: str | None
+    timer: TimerAnchor | None
+    compatible: bool
+
+    @property
+    def private(self) -> bool:
+        """Its code is a password: ask for it."""
+        return self.code is None
+
+    @classmethod
+    def of(cls, ad: RoomAd) -> ListedRoom:
+        """The listing of an advert."""
+        return cls(
+            key=ad.name,
+            title=ad.title,
+            discipline=ad.discipline,
+            session_type=ad.session_type,
+            host_name=ad.host_name,
+            count=ad.count,
+            lifecycle=ad.lifecycle,
+            code=ad.code,
+            timer=ad.timer,
+            compatible=ad.protocol == PROTOCOL_VERSION,
+        )
 
 
 @dataclass(frozen=True)
@@ -65,7 +111,7 @@ class LobbyUpdate:
     (the lobby room's own update, for the headless mode) and ``joined`` (the lobby room we
     just entered, hosting it or not)."""
 
-    rooms: tuple[RoomAd, ...] | None = None
+    rooms: tuple[ListedRoom, ...] | None = None
     chat: tuple[ChatLine, ...] | None = None
     people: int | None = None
     notice: str | None = None
@@ -119,9 +165,9 @@ class Lobby:
     # -- what observers read --------------------------------------------------------------------
 
     @property
-    def rooms(self) -> tuple[RoomAd, ...]:
+    def rooms(self) -> tuple[ListedRoom, ...]:
         """Every jam advertised on the LAN now (lobby rooms left out), in the order seen."""
-        return tuple(r for r in self._browser.rooms if not r.lobby)
+        return tuple(ListedRoom.of(r) for r in self._browser.rooms if not r.lobby)
 
     @property
     def people(self) -> int:
@@ -133,12 +179,12 @@ class Lobby:
         """Whether this computer serves the lobby chat now."""
         return self.jam is not None and self.jam.hosting
 
-    def reading(self, ad: RoomAd) -> TimerReading | None:
+    def reading(self, room: ListedRoom) -> TimerReading | None:
         """The room's timer now, from its advertised anchor and this computer's clock
         (``None`` when the advert carries no timer)."""
-        if ad.timer is None:
+        if room.timer is None:
             return None
-        return timers.read(ad.timer, self._clock.now_ms())
+        return timers.read(room.timer, self._clock.now_ms())
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` with every :class:`LobbyUpdate`; returns the unsubscribe."""
@@ -155,13 +201,11 @@ class Lobby:
             self._task = asyncio.create_task(self._keep_in_lobby(), name="jamdesk-lobby")
 
     async def wait_for_rooms(
-        self, predicate: Callable[[tuple[RoomAd, ...]], bool], timeout_s: float
+        self, predicate: Callable[[tuple[ListedRoom, ...]], bool], timeout_s: float
     ) -> bool:
         """Wait until ``predicate(rooms)`` holds (lobby rooms left out), at most
         ``timeout_s``; returns whether it did."""
-        return await self._browser.wait_for(
-            lambda rooms: predicate(tuple(r for r in rooms if not r.lobby)), timeout_s
-        )
+        return await self._browser.wait_for(lambda _ads: predicate(self.rooms), timeout_s)
 
     async def say(self, text: str) -> None:
         """Post ``text`` to the lobby chat; a refusal or "not connected" comes back as a

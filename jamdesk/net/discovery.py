@@ -51,7 +51,7 @@ ADVERT_TTL_S = 60
 """TTL of our records. RFC 6762 suggests 75 minutes for PTR and TXT records, but a room whose
 host crashed (no goodbye) would then linger in every lobby for that long; a minute costs a
 refresh query per room every ~50 s, nothing on a LAN."""
-PRIVATE_SETTLE_S = 0.6
+PRIVATE_SETTLE_S = 1.5
 """After the first private room shows up, how long to wait for more before trying them."""
 _TXT_VALUE_MAX = 200  # bytes; a TXT string holds at most 255 (RFC 6763 section 6.1)
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from jamdesk.core.defaults import default_timer
-from jamdesk.core.kinds import SessionType, TimerMode
+from jamdesk.core.kinds import DISCIPLINE_MAX, DISCIPLINES, SessionType, TimerMode
 from jamdesk.core.pomodoro import (
     FOCUS_RANGE_MS,
     LONG_BREAK_RANGE_MS,
@@ -41,6 +42,9 @@ class HostForm:
     title: str
     session_type: SessionType
     timer: str | None
+    discipline: str = ""
+    private: bool = False
+    show_title: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class StartScreen(QWidget):
     join_requested = Signal(object)  # JoinForm
     profile_requested = Signal()
     history_requested = Signal()
+    lobby_requested = Signal()
 
     def __init__(self, name: str = "") -> None:
         super().__init__()
@@ -95,26 +100,7 @@ class StartScreen(QWidget):
         outer.setContentsMargins(36, 28, 36, 28)
         outer.setSpacing(16)
 
-        brand = QLabel("Jamdesk")
-        brand.setObjectName("Brand")
-        tagline = QLabel("Focus together: one timer for your whole study group.")
-        tagline.setObjectName("Tagline")
-        self.profile_button = QPushButton("Your progress")
-        self.profile_button.setToolTip("Level, focus time, streaks and your data (Ctrl+P)")
-        self.profile_button.clicked.connect(self.profile_requested.emit)
-        heading = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.addWidget(brand)
-        titles.addWidget(tagline)
-        heading.addLayout(titles, 1)
-        self.history_button = QPushButton("Your jams")
-        self.history_button.setToolTip(
-            "Past jams, their summaries, and Ghost Replay (Ctrl+Shift+H)"
-        )
-        self.history_button.clicked.connect(self.history_requested.emit)
-        heading.addWidget(self.history_button, alignment=Qt.AlignmentFlag.AlignTop)
-        heading.addWidget(self.profile_button, alignment=Qt.AlignmentFlag.AlignTop)
-        outer.addLayout(heading)
+        outer.addLayout(self._heading())
 
         name_row = QHBoxLayout()
         name_label = QLabel("Your name")
@@ -141,7 +127,33 @@ class StartScreen(QWidget):
         QShortcut(QKeySequence("Ctrl+H"), self, self.host_button.click)
         QShortcut(QKeySequence("Ctrl+J"), self, self._focus_code)
         QShortcut(QKeySequence("Ctrl+P"), self, self.profile_requested.emit)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.lobby_requested.emit)
         QShortcut(QKeySequence("Ctrl+Shift+H"), self, self.history_requested.emit)
+
+    def _heading(self) -> QHBoxLayout:
+        brand = QLabel("Jamdesk")
+        brand.setObjectName("Brand")
+        tagline = QLabel("Focus together: one timer for your whole study group.")
+        tagline.setObjectName("Tagline")
+        heading = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.addWidget(brand)
+        titles.addWidget(tagline)
+        heading.addLayout(titles, 1)
+        self.lobby_button = QPushButton("Rooms nearby")
+        self.lobby_button.setToolTip("Jams on your network and the lobby chat (Ctrl+L)")
+        self.lobby_button.clicked.connect(self.lobby_requested.emit)
+        self.history_button = QPushButton("Your jams")
+        self.history_button.setToolTip(
+            "Past jams, their summaries, and Ghost Replay (Ctrl+Shift+H)"
+        )
+        self.history_button.clicked.connect(self.history_requested.emit)
+        self.profile_button = QPushButton("Your progress")
+        self.profile_button.setToolTip("Level, focus time, streaks and your data (Ctrl+P)")
+        self.profile_button.clicked.connect(self.profile_requested.emit)
+        for button in (self.lobby_button, self.history_button, self.profile_button):
+            heading.addWidget(button, alignment=Qt.AlignmentFlag.AlignTop)
+        return heading
 
     def _host_card(self) -> QFrame:
         frame, layout = card("Host a jam")
@@ -154,6 +166,7 @@ class StartScreen(QWidget):
         for kind in SessionType:
             self.type_combo.addItem(kind.label, kind)
         form.addRow("Session", self.type_combo)
+        self._listing_rows(form)
 
         timer_row = QHBoxLayout()
         self.countdown_radio = QRadioButton("Countdown")
@@ -196,6 +209,31 @@ class StartScreen(QWidget):
         self.host_button.clicked.connect(self._on_host)
         layout.addWidget(self.host_button, alignment=Qt.AlignmentFlag.AlignRight)
         return frame
+
+    def _listing_rows(self, form: QFormLayout) -> None:
+        """Subject and privacy: how the jam is listed in the lobby."""
+        self.discipline_combo = QComboBox()
+        self.discipline_combo.setEditable(True)
+        self.discipline_combo.addItem("")
+        self.discipline_combo.addItems(list(DISCIPLINES))
+        edit = self.discipline_combo.lineEdit()
+        if edit is not None:
+            edit.setMaxLength(DISCIPLINE_MAX)
+            edit.setPlaceholderText("Optional: pick or type one")
+        self.discipline_combo.setToolTip("Shown in the lobby, so others can find your jam")
+        form.addRow("Subject", self.discipline_combo)
+        privacy = QHBoxLayout()
+        self.private_check = QCheckBox("Private (code needed)")
+        self.private_check.setToolTip(
+            "The code is never shown on the network: only people you give it to can join"
+        )
+        self.show_title_check = QCheckBox("Still show the title in the lobby")
+        self.show_title_check.setEnabled(False)
+        self.private_check.toggled.connect(self.show_title_check.setEnabled)
+        privacy.addWidget(self.private_check)
+        privacy.addWidget(self.show_title_check)
+        privacy.addStretch(1)
+        form.addRow("Who", privacy)
 
     def _join_card(self) -> QFrame:
         frame, layout = card("Join a jam")
@@ -272,6 +310,9 @@ class StartScreen(QWidget):
                 title=title,
                 session_type=SessionType(self.type_combo.currentData()),
                 timer=timer,
+                discipline=self.discipline_combo.currentText().strip(),
+                private=self.private_check.isChecked(),
+                show_title=self.private_check.isChecked() and self.show_title_check.isChecked(),
             )
         )
 

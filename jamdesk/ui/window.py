@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from jamdesk.app.context import AppContext
     from jamdesk.app.history import GhostRunner
     from jamdesk.app.jam import Jam, JamUpdate
+    from jamdesk.app.lobby import Lobby
     from jamdesk.ui.history_screen import HistoryScreen
+    from jamdesk.ui.lobby_screen import LobbyScreen
     from jamdesk.ui.profile_screen import ProfileScreen
     from jamdesk.ui.replay_screen import ReplayScreen
     from jamdesk.ui.room_screen import RoomScreen
@@ -41,6 +43,7 @@ class MainWindow(QMainWindow):
     replay_shown = Signal()
     room_left = Signal()
     summary_shown = Signal()
+    lobby_shown = Signal()
 
     def __init__(self, args: argparse.Namespace, default_name: str) -> None:
         super().__init__()
@@ -56,6 +59,8 @@ class MainWindow(QMainWindow):
         self.profile: ProfileScreen | None = None
         self.history: HistoryScreen | None = None
         self.replay: ReplayScreen | None = None
+        self.lobby_screen: LobbyScreen | None = None
+        self.lobby: Lobby | None = None
         self.ghosts: list[GhostRunner] = []
         self._tasks: set[asyncio.Future[None]] = set()
         self.stack = QStackedWidget()
@@ -64,6 +69,7 @@ class MainWindow(QMainWindow):
         self.start.join_requested.connect(lambda form: self._spawn(self._join(form)))
         self.start.profile_requested.connect(lambda: self._spawn(self._show_profile()))
         self.start.history_requested.connect(lambda: self._spawn(self._show_history()))
+        self.start.lobby_requested.connect(lambda: self._spawn(self._show_lobby()))
         self.stack.addWidget(self.start)
         self.setCentralWidget(self.stack)
 
@@ -130,6 +136,9 @@ class MainWindow(QMainWindow):
                 title=form.title,
                 session_type=form.session_type.value,
                 timer=form.timer,
+                discipline=form.discipline,
+                private=form.private,
+                show_title=form.show_title,
             )
         except USER_ERRORS as exc:
             self.start.show_error(_in_words(exc))
@@ -302,6 +311,68 @@ class MainWindow(QMainWindow):
         await runner.start()
         self.ghosts.append(runner)
 
+    # -- the lobby ----------------------------------------------------------------------------
+
+    async def _show_lobby(self) -> None:
+        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
+        from jamdesk.app.lobby import LobbyUpdate  # noqa: PLC0415
+        from jamdesk.ui.lobby_screen import LobbyScreen  # noqa: PLC0415
+
+        name = self.start.name_edit.text().strip()
+        if not name:
+            self.start.show_error("Type your name first, so others in the lobby know who you are.")
+            return
+        self.start.show_progress("Looking around your network...")
+        try:
+            app = await self._context()
+            await app.use_name(name)
+            lobby = app.lobby(name=name)
+        except USER_ERRORS as exc:
+            self.start.show_error(_in_words(exc))
+            return
+        screen = LobbyScreen(lobby.reading)
+        screen.back.connect(lambda: self._spawn(self._close_lobby()))
+        screen.join_requested.connect(lambda code: self._spawn(self._join_from_lobby(code)))
+        screen.say_requested.connect(lambda text: self._spawn(lobby.say(text)))
+
+        def on_update(update: LobbyUpdate) -> None:
+            if self.lobby_screen is not screen:
+                return
+            if update.rooms is not None:
+                screen.show_rooms(update.rooms)
+            if update.chat is not None:
+                screen.show_chat(update.chat)
+            if update.people is not None:
+                screen.show_people(update.people)
+            if update.notice is not None:
+                screen.show_message(update.notice)
+            refused = update.jam_update.refused if update.jam_update else None
+            if refused is not None:
+                screen.show_message(refused.reason)
+
+        lobby.subscribe(on_update)
+        self.lobby, self.lobby_screen = lobby, screen
+        self.start.clear_status()
+        self._swap_in(screen)
+        try:
+            await lobby.start()
+        except USER_ERRORS as exc:
+            screen.show_message(_in_words(exc))
+        self.lobby_shown.emit()
+
+    async def _close_lobby(self) -> None:
+        lobby, screen = self.lobby, self.lobby_screen
+        self.lobby, self.lobby_screen = None, None
+        self._swap_out(screen, self.start)
+        if lobby is not None:
+            await lobby.close()
+
+    async def _join_from_lobby(self, code: str) -> None:
+        self.start.code_edit.setText(code.upper())
+        await self._close_lobby()
+        name = self.start.name_edit.text().strip() or "Student"
+        await self._join(JoinForm(name=name, code=code, address=""))
+
     # -- profile ------------------------------------------------------------------------------
 
     async def _show_profile(self) -> None:
@@ -468,7 +539,10 @@ class MainWindow(QMainWindow):
         self.room_left.emit()
 
     async def shutdown(self) -> None:
-        """Close the jam (interrupted, not ended) and the database."""
+        """Leave the lobby, close the jam (interrupted, not ended) and the database."""
+        if self.lobby is not None:
+            await self.lobby.close()
+            self.lobby = None
         for runner in self.ghosts:
             await runner.stop()
         if self.jam is not None:
