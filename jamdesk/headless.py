@@ -157,6 +157,8 @@ async def _main(args: argparse.Namespace) -> int:
                         "private": jam.state.private,
                     }
                 )
+                if jam.advert_problem:
+                    emit({"event": "notice", "message": jam.advert_problem})
             else:
                 jam = await app.join(name=name, code=args.code, address=args.address)
                 emit(

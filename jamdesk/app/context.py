@@ -30,7 +30,7 @@ from jamdesk.core.defaults import default_timer
 from jamdesk.core.replay import ReplayError
 from jamdesk.core.room import fold
 from jamdesk.core.timer import reset
-from jamdesk.net import addresses, rtc
+from jamdesk.net import addresses, discovery, rtc
 from jamdesk.net.member_client import JoinError
 from jamdesk.store.db import ProfileData, StoreError
 from jamdesk.store.paths import data_dir
@@ -82,6 +82,7 @@ class AppContext:
         mode = addresses.mode_from_env()
         addresses.install(mode)
         rtc.quiet_shutdown_races(asyncio.get_running_loop())
+        discovery.quiet_socket_errors()
         clock = LocalClock(skew_ms=clock_skew_ms)
         db = await AsyncDatabase.open(data_dir(data_dir_override))
         try:

@@ -40,7 +40,13 @@ from jamdesk.core.room import Event, HostChanged, RoomEnded, RoomLog, RoomOpened
 from jamdesk.core.rules import Rejected, decide, valid_color
 from jamdesk.core.timer import TimerAnchor, TimerReading
 from jamdesk.net.addresses import NetworkMode
-from jamdesk.net.discovery import Advertiser, RoomAd, RoomNotFoundError, find_rooms
+from jamdesk.net.discovery import (
+    Advertiser,
+    DiscoveryError,
+    RoomAd,
+    RoomNotFoundError,
+    find_rooms,
+)
 from jamdesk.net.host_service import HostService
 from jamdesk.net.member_client import JoinError, LinkState, MemberClient
 from jamdesk.protocol.engine import HostEngine, MemberEngine, MemberOutcome
@@ -145,6 +151,7 @@ class Jam:
         self._offset_ms = 0  # room clock minus our clock, frozen when we became host
         self._me = ""
         self._linked_host = ""  # the host our member link was made to
+        self.advert_problem: str | None = None  # why the room is not announced on the LAN
         self._leaving = False
         self._handed_over = asyncio.Event()
 
@@ -318,9 +325,20 @@ class Jam:
         await service.start()
         self.service = service
         if self._advertise:
-            self._advertiser = Advertiser(self._mode)
+            advertiser = Advertiser(self._mode)
             self._advertised = self._ad()
-            await self._advertiser.start(self._advertised, probe=probe)
+            try:
+                await advertiser.start(self._advertised, probe=probe)
+            except DiscoveryError as exc:  # the jam still works: joiners use the address
+                log.warning("not announcing the room on the LAN: %s", exc)
+                await advertiser.close()
+                self.advert_problem = (
+                    f"{exc} Your jam's address is {self._bind_host}:{self.port}."
+                    if self._bind_host not in ("0.0.0.0", "::")
+                    else f"{exc} Your jam listens on port {self.port}."
+                )
+                return
+            self._advertiser = advertiser
 
     async def _stop_hosting(self) -> None:
         service, self.service = self.service, None

@@ -56,6 +56,29 @@ PRIVATE_SETTLE_S = 1.5
 _TXT_VALUE_MAX = 200  # bytes; a TXT string holds at most 255 (RFC 6763 section 6.1)
 
 
+class _OneLineSocketErrors(logging.Filter):
+    """Drops the traceback from zeroconf's "Error with socket ..." warnings (the message
+    stays): a socket whose address just vanished fails its next send until the network watch
+    rebuilds the sockets, which is expected when Wi-Fi comes and goes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("Error with socket"):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_SOCKET_ERRORS = _OneLineSocketErrors()
+
+
+def quiet_socket_errors() -> None:
+    """Log zeroconf's socket errors as one line each (see :class:`_OneLineSocketErrors`).
+    Idempotent."""
+    zc_log = logging.getLogger("zeroconf")
+    if _SOCKET_ERRORS not in zc_log.filters:
+        zc_log.addFilter(_SOCKET_ERRORS)
+
+
 class RoomNotFoundError(LookupError):
     """No room with the code answered on this network in time; the message says so plainly."""
 

@@ -466,6 +466,8 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.room)
         self.stack.setCurrentWidget(self.room)
         self.setWindowTitle(f"{jam.state.title} · {jam.code} · Jamdesk")
+        if jam.advert_problem:
+            self.room.show_notice(jam.advert_problem)
         log.info("entered room %s as %s", jam.code, jam.role.value)
         self.room_entered.emit()
 

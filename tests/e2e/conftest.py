@@ -42,6 +42,7 @@ class JamProcess:
             bufsize=1,
         )
         self.stderr: list[str] = []
+        self._logged = threading.Condition()
         threading.Thread(target=self._read_stdout, daemon=True).start()
         threading.Thread(target=self._read_stderr, daemon=True).start()
 
@@ -55,7 +56,21 @@ class JamProcess:
     def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
         for raw in self.proc.stderr:
-            self.stderr.append(raw)
+            with self._logged:
+                self.stderr.append(raw)
+                self._logged.notify_all()
+
+    def wait_log(self, text: str, timeout_s: float = 20.0) -> str:
+        """The first stderr log line containing ``text`` (waits for it; fails on timeout)."""
+        with self._logged:
+            found = self._logged.wait_for(
+                lambda: any(text in line for line in self.stderr), timeout_s
+            )
+        if not found:
+            raise AssertionError(
+                f"no log line with {text!r}; stderr:\n{''.join(self.stderr)[-3000:]}"
+            )
+        return next(line for line in self.stderr if text in line)
 
     def wait_for(self, predicate: Callable[[Line], bool], timeout_s: float = 20.0) -> Line:
         """The first new line matching ``predicate``; fails on timeout or exit."""
@@ -162,38 +177,56 @@ class Lan:
         """Run a command on host number ``host`` (from 1)."""
         return ["ip", "netns", "exec", self.hosts[host - 1]]
 
+    def renumber(self, host: int, new_address: str) -> None:
+        """Give host ``host`` a new address (a Wi-Fi network left and joined again)."""
+        ns = self.hosts[host - 1]
+        self._ip("-n", ns, "addr", "flush", "dev", "eth0")
+        self._ip("-n", ns, "addr", "add", f"{new_address}/24", "dev", "eth0")
+        subprocess.run(
+            ["ip", "-n", ns, "route", "replace", "224.0.0.0/4", "dev", "eth0"],
+            check=True,
+            capture_output=True,
+        )
+
     def close(self) -> None:
         for ns in reversed(self._made):
             subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True)
 
 
-@pytest.fixture
-def lan(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., JamProcess]]:
-    """Start ``jamdesk`` on one of three LAN hosts: ``lan(1, "lobby", "--headless", data="a")``.
+class LanHosts:
+    """Starts ``jamdesk`` on the hosts of a :class:`Lan`: ``lan(1, "lobby", ..., data="a")``."""
 
-    Skipped, saying why, where namespaces cannot be made (not root, or no ``ip``)."""
+    def __init__(self, net: Lan, tmp_path: Path) -> None:
+        self.net = net
+        self.started: list[JamProcess] = []
+        self._tmp = tmp_path
+
+    def __call__(self, host: int, *args: str, data: str) -> JamProcess:
+        proc = JamProcess(
+            [*args, "--data-dir", str(self._tmp / data), "--log-level", "INFO"],
+            self.net.prefix(host),
+            self.net.env,
+        )
+        self.started.append(proc)
+        return proc
+
+
+@pytest.fixture
+def lan(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LanHosts]:
+    """Three LAN hosts to start ``jamdesk`` on. Skipped, saying why, where namespaces cannot
+    be made (not root, or no ``ip``)."""
     if os.geteuid() != 0 or not shutil.which("ip"):
         pytest.skip("LAN tests make network namespaces: run them as root with iproute2")
     try:
         net = Lan(3)
     except subprocess.CalledProcessError as exc:
         pytest.skip(f"could not make network namespaces here: {exc.stderr!r}")
-    started: list[JamProcess] = []
-
-    def start(host: int, *args: str, data: str) -> JamProcess:
-        proc = JamProcess(
-            [*args, "--data-dir", str(tmp_path / data), "--log-level", "INFO"],
-            net.prefix(host),
-            net.env,
-        )
-        started.append(proc)
-        return proc
-
-    yield start
-    for proc in started:
+    hosts = LanHosts(net, tmp_path)
+    yield hosts
+    for proc in hosts.started:
         proc.kill()
     net.close()
-    _report(request, started)
+    _report(request, hosts.started)
 
 
 def _report(request: pytest.FixtureRequest, started: list[JamProcess]) -> None:

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
 from typing import Any
 
-from tests.e2e.conftest import JamProcess, Line
+from tests.e2e.conftest import JamProcess, LanHosts, Line
 
 
 def listed(line: Line, title: str) -> dict[str, Any] | None:
@@ -20,7 +19,7 @@ def listed(line: Line, title: str) -> dict[str, Any] | None:
 
 
 def test_rooms_appear_count_and_disappear_across_the_lan(
-    lan: Callable[..., JamProcess],
+    lan: LanHosts,
 ) -> None:
     watcher = lan(1, "lobby", "--headless", "--name", "Wen", data="wen")
     watcher.event("lobby")
@@ -101,7 +100,7 @@ def chat(proc: JamProcess, text: str) -> Line:
 
 
 def test_lobby_chat_reaches_everyone_and_survives_its_host_quitting(
-    lan: Callable[..., JamProcess],
+    lan: LanHosts,
 ) -> None:
     ana = lan(1, "lobby", "--headless", "--name", "Ana", data="ana")
     assert ana.event("lobby")["hosting"] is True  # the first on the network opens the lobby
@@ -126,3 +125,59 @@ def test_lobby_chat_reaches_everyone_and_survives_its_host_quitting(
     for proc in (bo, cy):
         proc.send({"cmd": "leave"})
         assert proc.finish() == 0
+
+
+def test_a_host_whose_address_changes_is_still_found(lan: LanHosts) -> None:
+    """Wi-Fi left and joined again with a new address: the advert follows (zeroconf does not
+    notice by itself), so a newcomer joins by code at the new address."""
+    ana = lan(2, "host", "--headless", "--name", "Ana", "--title", "Moving", data="ana")
+    code = ana.event("hosting")["code"]
+    lan.net.renumber(2, "10.77.0.22")
+    ana.wait_log("network addresses changed")
+    bo = lan(1, "join", code, "--headless", "--name", "Bo", data="bo")
+    bo.event("joined")
+    ana.wait_for(lambda line: line.get("kind") == "member_joined")
+    ana.send({"cmd": "end"})
+    assert ana.finish() == 0
+
+
+HOLD_5353 = (
+    "import socket, sys\n"
+    "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+    "s.bind(('0.0.0.0', 5353))\n"  # no SO_REUSEADDR: nobody can share the port
+    "print('held', flush=True)\n"
+    "sys.stdin.readline()\n"
+)
+
+
+def test_with_port_5353_held_by_another_program_rooms_are_still_listed(lan: LanHosts) -> None:
+    """A system responder holding port 5353 exclusively: browsing falls back to unicast
+    queries, and hosting still works by address, saying in words why it is not announced."""
+    holder = subprocess.Popen(
+        [*lan.net.prefix(1), sys.executable, "-c", HOLD_5353],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        ana = lan(2, "host", "--headless", "--name", "Ana", "--title", "Open room", data="ana")
+        ana.event("hosting")
+        listing = lan(1, "rooms", "--json", "--wait", "2", data="wen")
+        rooms: Any = listing.wait_for(lambda _line: True)  # one JSON list
+        assert [r["title"] for r in rooms] == ["Open room"]
+        assert listing.finish() == 0
+        listing.wait_log("browsing in unicast mode")
+
+        cy = lan(1, "host", "--headless", "--name", "Cy", "--title", "Quiet", data="cy")
+        cy.event("hosting")
+        notice = cy.event("notice")["message"]
+        assert "Another program holds the network port for finding rooms (5353)" in notice
+        cy.send({"cmd": "end"})
+        assert cy.finish() == 0
+        ana.send({"cmd": "end"})
+        assert ana.finish() == 0
+    finally:
+        holder.kill()
+        holder.wait()
