@@ -116,7 +116,9 @@ def run_headless(args: argparse.Namespace) -> int:
         return 0
 
 
-async def _main(args: argparse.Namespace) -> int:
+async def open_context(args: argparse.Namespace) -> AppContext | int:
+    """Open the app for a headless command and take ``--name``; on failure print the
+    ``error`` line and return the exit code (4: data folder unusable, 2: bad setting)."""
     try:
         app = await AppContext.open(
             args.data_dir,
@@ -129,8 +131,15 @@ async def _main(args: argparse.Namespace) -> int:
     except ValueError as exc:
         emit({"event": "error", "code": "bad_setting", "reason": str(exc)})
         return EXIT_USAGE
+    await app.use_name(args.name or "")
+    return app
+
+
+async def _main(args: argparse.Namespace) -> int:
+    app = await open_context(args)
+    if isinstance(app, int):
+        return app
     try:
-        await app.use_name(args.name or "")
         name = app.profile.display_name
         try:
             if args.command == "host":

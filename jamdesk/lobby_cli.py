@@ -17,11 +17,10 @@ from typing import Any
 
 import msgspec
 
-from jamdesk.app.context import AppContext, StoreError
+from jamdesk.app.context import AppContext
 from jamdesk.app.lobby import DiscoveryError, ListedRoom, Lobby, LobbyUpdate
-from jamdesk.cli import EXIT_STORAGE, EXIT_USAGE, default_name
 from jamdesk.core.commands import Chat, Leave
-from jamdesk.headless import Narrator, emit, read_lines
+from jamdesk.headless import Narrator, emit, open_context, read_lines
 
 EXIT_NO_NETWORK = 5
 
@@ -73,20 +72,10 @@ def run_lobby_command(args: argparse.Namespace) -> int:
 
 
 async def _main(args: argparse.Namespace) -> int:
+    app = await open_context(args)
+    if isinstance(app, int):
+        return app
     try:
-        app = await AppContext.open(
-            args.data_dir,
-            default_name=args.name or default_name(),
-            clock_skew_ms=args.clock_skew_ms,
-        )
-    except (StoreError, OSError) as exc:
-        emit({"event": "error", "code": "storage", "reason": str(exc)})
-        return EXIT_STORAGE
-    except ValueError as exc:
-        emit({"event": "error", "code": "bad_setting", "reason": str(exc)})
-        return EXIT_USAGE
-    try:
-        await app.use_name(args.name or "")
         if args.command == "rooms":
             return await _rooms(app, args)
         return await _lobby(app, args)

@@ -39,6 +39,7 @@ from jamdesk.core.kinds import TimerMode
 from jamdesk.core.pomodoro import PlanError, PomodoroPlan
 from jamdesk.core.timer import TimerAnchor, TimerError
 from jamdesk.net.addresses import LOOPBACK, NetworkMode, host_addresses
+from jamdesk.net.waiting import wait_until
 from jamdesk.protocol.messages import PROTOCOL_VERSION
 
 log = logging.getLogger(__name__)
@@ -390,16 +391,7 @@ class RoomBrowser:
     ) -> bool:
         """Wait until ``predicate(rooms)`` holds, at most ``timeout_s``; returns whether it
         did."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while not predicate(self.rooms):
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return False
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), remaining)
-        return True
+        return await wait_until(lambda: predicate(self.rooms), self._changed, timeout_s)
 
     async def close(self) -> None:
         """Stop browsing."""

@@ -21,6 +21,7 @@ from jamdesk.core.room import Event
 from jamdesk.core.rules import Rejected
 from jamdesk.net import rtc
 from jamdesk.net.lan import LanSignallingServer, SessionDescription
+from jamdesk.net.waiting import wait_until
 from jamdesk.protocol.engine import HostEngine, HostOutcome
 
 log = logging.getLogger(__name__)
@@ -87,15 +88,7 @@ class HostService:
     async def wait_no_links(self, timeout_s: float) -> bool:
         """Wait until every member has closed its link (as members do when the room ends), at
         most ``timeout_s``. Returns whether all did."""
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while self._peers:
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                return False
-            self._links_changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._links_changed.wait(), remaining)
-        return True
+        return await wait_until(lambda: not self._peers, self._links_changed, timeout_s)
 
     async def close(self) -> None:
         """Stop serving: close every link and the endpoint."""
