@@ -223,10 +223,17 @@ def _zeroconf(mode: NetworkMode, *, browse_only: bool = False) -> AsyncZeroconf:
     kwargs: dict[str, object] = (
         {"interfaces": [LOOPBACK], "ip_version": IPVersion.V4Only}
         if loopback
-        else {"interfaces": InterfaceChoice.All}
+        else {"interfaces": InterfaceChoice.All, "ip_version": IPVersion.All}
     )
     try:
-        return AsyncZeroconf(**kwargs)  # type: ignore[arg-type]
+        try:
+            return AsyncZeroconf(**kwargs)  # type: ignore[arg-type]
+        except OSError:
+            if kwargs.get("ip_version") is not IPVersion.All:
+                raise
+            log.info("mDNS over IPv6 is not possible here; using IPv4 only")
+            kwargs["ip_version"] = IPVersion.V4Only
+            return AsyncZeroconf(**kwargs)  # type: ignore[arg-type]
     except OSError as exc:
         if not browse_only:
             raise DiscoveryError(

@@ -8,6 +8,7 @@ Bodies over :data:`MAX_BODY_BYTES` are refused by aiohttp itself (``client_max_s
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 
 import aiohttp
@@ -54,9 +55,10 @@ class LanSignallingServer:
         app.router.add_get("/v1/health", self._health)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, 0)
+        sock = _listen_socket(self._host)
+        site = web.SockSite(self._runner, sock)
         await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        self.port = int(sock.getsockname()[1])
         return self.port
 
     async def close(self) -> None:
@@ -121,6 +123,29 @@ async def post_offer(
         raise SignallingError(f"Could not reach the host at {host}:{port}.") from exc
     except msgspec.DecodeError as exc:
         raise SignallingError("The host sent an answer Jamdesk cannot read.") from exc
+
+
+def _listen_socket(host: str) -> socket.socket:
+    """A listening TCP socket on an ephemeral port. ``0.0.0.0`` (every interface) becomes one
+    dual-stack socket on ``::`` (RFC 3493 section 5.3, ``IPV6_V6ONLY`` off), so IPv4 and IPv6
+    joiners reach the same port; where the system has no IPv6 it stays IPv4 only."""
+    if host == "0.0.0.0":
+        try:
+            sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            sock.bind(("::", 0))
+        except OSError as exc:
+            log.info("no IPv6 here (%s); listening on IPv4 only", exc)
+        else:
+            sock.listen(128)
+            sock.setblocking(False)
+            return sock
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.bind((host, 0))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
 
 
 def _bracket(host: str) -> str:

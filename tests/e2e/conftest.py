@@ -177,6 +177,18 @@ class Lan:
         """Run a command on host number ``host`` (from 1)."""
         return ["ip", "netns", "exec", self.hosts[host - 1]]
 
+    def ipv6_only(self, host: int) -> None:
+        """Host ``host`` keeps only IPv6: ``fd77::N`` (a unique local address, RFC 4193,
+        added without duplicate address detection so it is usable at once)."""
+        ns = self.hosts[host - 1]
+        self._ip("-n", ns, "-4", "addr", "flush", "dev", "eth0")
+        self._ip("-n", ns, "addr", "add", f"fd77::{host}/64", "dev", "eth0", "nodad")
+
+    def add_ipv6(self, host: int) -> None:
+        """Give host ``host`` the IPv6 address ``fd77::N`` as well."""
+        ns = self.hosts[host - 1]
+        self._ip("-n", ns, "addr", "add", f"fd77::{host}/64", "dev", "eth0", "nodad")
+
     def renumber(self, host: int, new_address: str) -> None:
         """Give host ``host`` a new address (a Wi-Fi network left and joined again)."""
         ns = self.hosts[host - 1]

@@ -181,3 +181,19 @@ def test_with_port_5353_held_by_another_program_rooms_are_still_listed(lan: LanH
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_an_ipv6_only_host_is_listed_and_joined(lan: LanHosts) -> None:
+    """A host with IPv6 only (no IPv4 at all): announced over IPv6 mDNS, listed, and joined by
+    code over IPv6 (LAN signalling and ICE)."""
+    lan.net.ipv6_only(2)
+    lan.net.add_ipv6(1)
+    ana = lan(2, "host", "--headless", "--name", "Ana", "--title", "Six", data="ana")
+    code = ana.event("hosting")["code"]
+    bo = lan(1, "join", code, "--headless", "--name", "Bo", data="bo")
+    bo.event("joined")
+    ana.wait_for(lambda line: line.get("kind") == "member_joined")
+    assert "fd77::2" in bo.wait_log("ICE completed")
+    ana.send({"cmd": "end"})
+    bo.event("room_event", kind="room_ended")
+    assert ana.finish() == 0
