@@ -219,7 +219,7 @@ def _cut(value: str) -> str:
 def _zeroconf(mode: NetworkMode, *, browse_only: bool = False) -> AsyncZeroconf:
     """A zeroconf instance for ``mode``. Raises :class:`DiscoveryError` when port 5353 cannot
     be had (a browser then falls back to unicast mode; see the module docstring)."""
-    loopback = host_addresses(mode, use_ipv6=False) == [LOOPBACK]
+    loopback = host_addresses(mode) == [LOOPBACK]  # no other address, IPv4 or IPv6
     kwargs: dict[str, object] = (
         {"interfaces": [LOOPBACK], "ip_version": IPVersion.V4Only}
         if loopback
