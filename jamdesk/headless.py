@@ -24,6 +24,7 @@ from jamdesk.app.context import USER_ERRORS, AppContext, JoinError, SettingsErro
 from jamdesk.app.jam import Jam, JamUpdate
 from jamdesk.app.tasks import PersonalTask, TaskError
 from jamdesk.cli import EXIT_JOIN_FAILED, EXIT_STORAGE, EXIT_USAGE, default_name
+from jamdesk.core import audio
 from jamdesk.core.codes import BadCodeError
 from jamdesk.core.commands import PEER_COMMANDS, Command, EndRoom, Leave
 from jamdesk.core.room import Event, LogError, RoomState, apply
@@ -239,6 +240,19 @@ def _emit_tasks(tasks: list[PersonalTask]) -> None:
     emit({"event": "mytasks", "tasks": [msgspec.to_builtins(t) for t in tasks]})
 
 
+def audio_line(jam: Jam) -> dict[str, Any]:
+    """The soundscape as a ``tick`` carries it: the track, where it should be now on the room
+    clock (ms), whether it plays, and each ambient layer's level."""
+    anchor = jam.state.audio
+    return {
+        "track_id": anchor.track.track_id if anchor.track else None,
+        "title": anchor.track.title if anchor.track else None,
+        "position_ms": audio.position(anchor, jam.room_now_ms()),
+        "playing": audio.audible(anchor, jam.room_now_ms()),
+        "layers": dict(zip(audio.LAYERS, anchor.layers, strict=True)),
+    }
+
+
 async def _ticks(jam: Jam) -> None:
     while True:
         reading = jam.reading()
@@ -253,6 +267,7 @@ async def _ticks(jam: Jam) -> None:
                 "phase": reading.phase.value if reading.phase else None,
                 "focus_blocks": reading.focus_blocks_completed,
                 "host_id": jam.state.host_id,
+                "audio": audio_line(jam),
             }
         )
         await asyncio.sleep(TICK_INTERVAL_S)

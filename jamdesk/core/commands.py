@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import msgspec
 
+from jamdesk.core.audio import Track
 from jamdesk.core.kinds import Status, TimerMode
 
 
@@ -48,6 +49,31 @@ class ConfigureTimer(_Command, frozen=True, tag="timer.configure"):
     short_break_ms: int | None = None
     long_break_ms: int | None = None
     long_every: int | None = None
+
+
+# -- the shared soundscape (host or co-host) -----------------------------------------------------
+
+
+class AudioPlay(_Command, frozen=True, tag="audio.play"):
+    """Play ``track`` from its start, or (none given) resume the current music."""
+
+    track: Track | None = None
+
+
+class AudioPause(_Command, frozen=True, tag="audio.pause"):
+    """Pause the music where it is."""
+
+
+class AudioSeek(_Command, frozen=True, tag="audio.seek"):
+    """Move the music to ``position_ms``."""
+
+    position_ms: int
+
+
+class AudioLayers(_Command, frozen=True, tag="audio.layers"):
+    """Set ambient layers' levels, e.g. ``{"rain": 60, "fire": 0}`` (0 to 100)."""
+
+    levels: dict[str, int]
 
 
 # -- people ------------------------------------------------------------------------------------
@@ -193,6 +219,10 @@ Command = (
     | ResetTimer
     | SkipPhase
     | ConfigureTimer
+    | AudioPlay
+    | AudioPause
+    | AudioSeek
+    | AudioLayers
     | SetStatus
     | SetGoal
     | SetProgress
@@ -224,6 +254,10 @@ PEER_COMMANDS: tuple[type[_Command], ...] = (
     ResetTimer,
     SkipPhase,
     ConfigureTimer,
+    AudioPlay,
+    AudioPause,
+    AudioSeek,
+    AudioLayers,
     SetStatus,
     SetGoal,
     SetProgress,

@@ -13,7 +13,9 @@ from typing import Literal
 
 import msgspec
 
+from jamdesk.core import audio as audio_maths
 from jamdesk.core import timer as timers
+from jamdesk.core.audio import AudioAnchor
 from jamdesk.core.kinds import Lifecycle, Phase, Role, SessionType, Status
 from jamdesk.core.timer import TimerAnchor
 
@@ -192,6 +194,13 @@ class TaskDeleted(_Body, frozen=True, tag="task_deleted"):
     task_id: str
 
 
+class AudioChanged(_Body, frozen=True, tag="audio_changed"):
+    """The shared soundscape changed (play, pause, seek, layers): ``audio`` is the new anchor,
+    its instants on the room clock."""
+
+    audio: AudioAnchor
+
+
 class RoomEnded(_Body, frozen=True, tag="room_ended"):
     """The host ended the jam."""
 
@@ -220,6 +229,7 @@ EventBody = (
     | TaskRenamed
     | TaskToggled
     | TaskDeleted
+    | AudioChanged
     | RoomEnded
 )
 
@@ -292,6 +302,7 @@ class RoomState(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     private: bool = False
     show_title: bool = False
     lobby: bool = False
+    audio: AudioAnchor = AudioAnchor()
 
     def participant(self, participant_id: str | None) -> Participant | None:
         """The participant with that id, or ``None``."""
@@ -435,9 +446,12 @@ def _apply_body(state: RoomState, body: EventBody, event: Event) -> RoomState:  
         case TaskDeleted(task_id=tid):
             _tasks(state, tid)
             return replace(state, tasks=tuple(t for t in state.tasks if t.task_id != tid))
+        case AudioChanged(audio=audio):
+            return replace(state, audio=audio)
         case RoomEnded():
             anchor = timers.pause(state.timer, at) if state.timer.running else state.timer
-            return replace(state, lifecycle=Lifecycle.ENDED, timer=anchor)
+            audio = audio_maths.pause(state.audio, at) if state.audio.playing else state.audio
+            return replace(state, lifecycle=Lifecycle.ENDED, timer=anchor, audio=audio)
     raise LogError(f"unknown event {body!r}")  # pragma: no cover
 
 

@@ -13,12 +13,17 @@ from typing import Literal
 
 import msgspec
 
+from jamdesk.core import audio as audio_maths
 from jamdesk.core import pomodoro
 from jamdesk.core import timer as timers
 from jamdesk.core.commands import (
     AddGhost,
     AddTask,
     AdvancePhase,
+    AudioLayers,
+    AudioPause,
+    AudioPlay,
+    AudioSeek,
     Chat,
     Command,
     CompleteTimer,
@@ -47,6 +52,7 @@ from jamdesk.core.commands import (
 )
 from jamdesk.core.kinds import Lifecycle, Phase, Role, TimerMode
 from jamdesk.core.room import (
+    AudioChanged,
     ChatPosted,
     EventBody,
     GhostAdded,
@@ -110,6 +116,10 @@ _ALLOWED: dict[type[Command], frozenset[Role]] = {
     ResetTimer: _RUNNERS,
     SkipPhase: _RUNNERS,
     ConfigureTimer: _RUNNERS,
+    AudioPlay: _RUNNERS,
+    AudioPause: _RUNNERS,
+    AudioSeek: _RUNNERS,
+    AudioLayers: _RUNNERS,
     Remove: _RUNNERS,
     Promote: _HOST,
     Demote: _HOST,
@@ -190,7 +200,33 @@ def decide(state: RoomState, actor: str, command: Command, now_ms: int) -> Decis
             return _personal(state, member, command)
         case AddTask() | RenameTask() | ToggleTask() | DeleteTask():
             return _room_task(state, member, command)
+    return _controls(state, command, now_ms)
+
+
+def _controls(state: RoomState, command: Command, now_ms: int) -> Decision:
+    """The room's controls, run by the host or a co-host: the soundscape, else the timer."""
+    if isinstance(command, AudioPlay | AudioPause | AudioSeek | AudioLayers):
+        return _audio(state, command, now_ms)
     return _timer(state, command, now_ms)
+
+
+def _audio(
+    state: RoomState, command: AudioPlay | AudioPause | AudioSeek | AudioLayers, now_ms: int
+) -> Decision:
+    """The shared soundscape: a new anchor, or the reason in words (core.audio)."""
+    try:
+        match command:
+            case AudioPlay(track=track):
+                audio = audio_maths.play(state.audio, now_ms, track)
+            case AudioPause():
+                audio = audio_maths.pause(state.audio, now_ms)
+            case AudioSeek(position_ms=at):
+                audio = audio_maths.seek(state.audio, at, now_ms)
+            case AudioLayers(levels=levels):
+                audio = audio_maths.with_levels(state.audio, levels)
+    except audio_maths.AudioError as exc:
+        return Rejected("bad_audio", str(exc))
+    return [AudioChanged(audio=audio)] if audio != state.audio else []
 
 
 def _join(state: RoomState, actor: str, command: Join) -> Decision:

@@ -10,8 +10,10 @@ from collections.abc import Iterable
 
 import msgspec
 
+from jamdesk.core.audio import LAYERS, AudioAnchor
 from jamdesk.core.kinds import Lifecycle, Phase, Role, Status, TimerMode
 from jamdesk.core.room import (
+    AudioChanged,
     ChatPosted,
     Event,
     GhostAdded,
@@ -134,9 +136,25 @@ def describe(before: RoomState | None, event: Event) -> str:  # noqa: PLR0911, P
             return f"{who} {verb} “{_task_title(before, tid)}”"
         case TaskDeleted(task_id=tid):
             return f"{who} deleted the task “{_task_title(before, tid)}”"
+        case AudioChanged(audio=audio):
+            return f"{who} {_audio_words(before.audio, audio)}"
         case RoomEnded():
             return f"{who} ended the jam"
     return event.kind  # pragma: no cover
+
+
+def _audio_words(old: AudioAnchor, new: AudioAnchor) -> str:
+    title = f"“{new.track.title}”" if new.track else "the music"
+    if new.track != old.track and new.playing:
+        return f"played {title}"
+    if new.playing and not old.playing:
+        return f"resumed {title}"
+    if old.playing and not new.playing:
+        return f"paused {title}"
+    if new.layers != old.layers:
+        on = [f"{name} {level}%" for name, level in zip(LAYERS, new.layers, strict=True) if level]
+        return "set the ambience: " + (", ".join(on) if on else "all off")
+    return f"moved {title} to {new.position_ms // 60_000}:{new.position_ms // 1000 % 60:02d}"
 
 
 def _task_title(state: RoomState, task_id: str) -> str:

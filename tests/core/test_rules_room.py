@@ -6,9 +6,12 @@ import msgspec
 import pytest
 
 from jamdesk.core import timer
+from jamdesk.core.audio import Track
 from jamdesk.core.commands import (
     AddTask,
     AdvancePhase,
+    AudioLayers,
+    AudioPlay,
     Chat,
     Command,
     ConfigureTimer,
@@ -64,6 +67,9 @@ def room(anchor: timer.TimerAnchor | None = None) -> RoomLog:
     return log
 
 
+TRACK = Track(track_id="a" * 64, title="Dawn", duration_ms=120_000, artist="Jamdesk")
+
+
 def ok(result: object) -> list:  # type: ignore[type-arg]
     assert not isinstance(result, Rejected), result
     assert isinstance(result, list)
@@ -94,6 +100,8 @@ TABLE: list[tuple[Command, set[Role], str]] = [
     (Chat(text="hello <b>all</b>"), ANY, "ready"),
     (AddTask(title="Revise"), ANY, "ready"),
     (Leave(), ANY, "ready"),
+    (AudioPlay(track=TRACK), RUN, "ready"),
+    (AudioLayers(levels={"rain": 60}), RUN, "active"),
 ]
 
 
