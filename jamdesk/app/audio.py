@@ -1,0 +1,295 @@
+"""Sound for a jam: the music library of this computer, and the player that keeps this
+computer's sound in step with the room (design page, "Time": audio is an anchor).
+
+:class:`MusicLibrary` knows the tracks this computer can play: the bundled ones and any folder
+the student picks (OGG, MP3, FLAC, WAV), each named by the SHA-256 of its file so the same
+file matches on every computer, with its title, artist and length from its tags (mutagen).
+
+:class:`SyncedPlayer` follows a :class:`~jamdesk.app.jam.Jam`: on every change of the room's
+audio anchor, and every :data:`CHECK_S`, it computes where the music should be on the room
+clock, starts the right track there, and seeks back when this computer has drifted past
+:data:`~jamdesk.core.audio.DRIFT_THRESHOLD_MS`. A track this computer lacks is said once, in
+words, and the ambient layers play on. The personal volume and mute are never sent anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from jamdesk.app.jam import Jam, JamUpdate
+from jamdesk.audio.mixer import AudioUnavailableError, Mixer, layer_files
+from jamdesk.core import audio
+from jamdesk.core.audio import LAYERS, AudioError, Track
+
+log = logging.getLogger(__name__)
+
+CHECK_S = 0.25
+"""How often the player compares where it is with where the room says it should be."""
+AUDIO_SUFFIXES = (".ogg", ".mp3", ".flac", ".wav")
+_BUNDLED_ORDER = ("morning-pages", "library-window", "late-chapter")
+
+
+def sounds_dir() -> Path:
+    """The folder of the shipped sounds (``resources/sounds``, installed with the package)."""
+    return Path(str(resources.files("jamdesk.resources").joinpath("sounds")))
+
+
+@dataclass(frozen=True)
+class LibraryTrack:
+    """A track this computer can play: what the room knows of it, and its file here."""
+
+    track: Track
+    path: Path
+    bundled: bool
+
+
+def read_track(path: Path) -> Track:
+    """The :class:`Track` of an audio file: SHA-256 of its bytes, title and artist from its
+    tags (the file name when untagged), length from the stream. Raises ``ValueError`` in
+    words for a file that is not audio Jamdesk can read, ``OSError`` when it cannot be read."""
+    import mutagen  # noqa: PLC0415 - only when tracks are read
+
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        for block in iter(lambda: source.read(1 << 20), b""):
+            digest.update(block)
+    try:
+        tagged = mutagen.File(str(path), easy=True)
+    except mutagen.MutagenError as exc:
+        raise ValueError(f"{path.name} is not an audio file Jamdesk can read.") from exc
+    if tagged is None or not getattr(tagged.info, "length", 0):
+        raise ValueError(f"{path.name} is not an audio file Jamdesk can read.")
+    tags = tagged.tags or {}
+    title = (tags.get("title") or [path.stem])[0][:200] or path.stem
+    artist = (tags.get("artist") or [""])[0][:200]
+    try:
+        return Track(
+            track_id=digest.hexdigest(),
+            title=title,
+            artist=artist,
+            duration_ms=round(float(tagged.info.length) * 1000),
+        )
+    except AudioError as exc:
+        raise ValueError(f"{path.name}: {exc}") from exc
+
+
+class MusicLibrary:
+    """The tracks this computer can play, by id. Reading files happens off the event loop
+    (:meth:`load`, :meth:`add_folder`)."""
+
+    def __init__(self) -> None:
+        self._tracks: dict[str, LibraryTrack] = {}
+
+    @property
+    def tracks(self) -> list[LibraryTrack]:
+        """Every track, bundled first, in the order added."""
+        return list(self._tracks.values())
+
+    def find(self, track_id: str) -> LibraryTrack | None:
+        """The track with this id (SHA-256), if this computer has it."""
+        return self._tracks.get(track_id)
+
+    def by_name(self, text: str) -> LibraryTrack | None:
+        """A track by id, title or file name (any case)."""
+        wanted = text.strip().casefold()
+        for item in self._tracks.values():
+            names = (item.track.track_id, item.track.title.casefold(), item.path.name.casefold())
+            if wanted in names or wanted == item.path.stem.casefold():
+                return item
+        return None
+
+    async def load(self, folders: Iterable[Path] = ()) -> list[str]:
+        """Read the bundled tracks and ``folders``; returns a problem per unreadable file."""
+
+        def bundled() -> list[Path]:
+            paths = [sounds_dir() / f"{name}.ogg" for name in _BUNDLED_ORDER]
+            return [p for p in paths if p.is_file()]
+
+        problems = await self._add(bundled, bundled=True)
+        for folder in folders:
+            problems += await self.add_folder(folder)
+        return problems
+
+    async def add_folder(self, folder: Path) -> list[str]:
+        """Add every audio file in ``folder`` (not its subfolders); returns a problem in words
+        per file that could not be read (the others are added)."""
+
+        def listing() -> list[Path]:
+            return sorted(p for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)
+
+        return await self._add(listing, bundled=False)
+
+    async def _add(self, listing: Callable[[], list[Path]], *, bundled: bool) -> list[str]:
+        def read_all() -> tuple[list[LibraryTrack], list[str]]:
+            found: list[LibraryTrack] = []
+            problems: list[str] = []
+            try:
+                files = listing()
+            except OSError as exc:
+                return [], [f"Cannot open that folder: {exc.strerror or exc}."]
+            for path in files:
+                try:
+                    found.append(LibraryTrack(read_track(path), path, bundled))
+                except (ValueError, OSError) as exc:
+                    problems.append(str(exc))
+            return found, problems
+
+        found, problems = await asyncio.get_running_loop().run_in_executor(None, read_all)
+        for item in found:
+            self._tracks.setdefault(item.track.track_id, item)
+        return problems
+
+
+def open_mixer() -> tuple[Mixer | None, str | None]:
+    """The sound output with the shipped ambient layers, or ``None`` and why sound is off."""
+    try:
+        return Mixer(layer_files(sounds_dir(), LAYERS)), None
+    except AudioUnavailableError as exc:
+        log.warning("%s", exc)
+        return None, str(exc)
+
+
+class SyncedPlayer:
+    """Plays the room's soundscape on this computer, in step with everyone.
+
+    Args:
+        jam: the jam to follow (its ``state.audio`` and room clock).
+        library: the tracks this computer has.
+        mixer: the sound output (``None``: sound is off; the player only keeps its state).
+        on_notice: called with a sentence for the student (a missing track, a file that
+            would not play).
+    """
+
+    def __init__(
+        self,
+        jam: Jam,
+        library: MusicLibrary,
+        mixer: Mixer | None,
+        on_notice: Callable[[str], None] = lambda _m: None,
+    ) -> None:
+        self.jam = jam
+        self.library = library
+        self.mixer = mixer
+        self._on_notice = on_notice
+        self._said_missing: str | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._volume = 1.0
+        self._muted = False
+        self.seeks = 0  # drift corrections made (for tests and benchmarks)
+
+    def start(self) -> None:
+        """Follow the room from now on."""
+        self._unsubscribe = self.jam.subscribe(self._on_update)
+        self._task = asyncio.create_task(self._loop(), name="jamdesk-audio")
+        self.follow()
+
+    async def stop(self) -> None:
+        """Stop following and silence this computer."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.mixer is not None:
+            self.mixer.stop()
+            self.mixer.set_layers(dict.fromkeys(LAYERS, 0))
+
+    def set_volume(self, volume: float) -> None:
+        """This computer's volume, 0.0 to 1.0 (never shared)."""
+        self._volume = max(0.0, min(1.0, volume))
+        self._apply_volume()
+
+    def set_muted(self, muted: bool) -> None:
+        """Mute this computer only."""
+        self._muted = muted
+        self._apply_volume()
+
+    @property
+    def volume(self) -> float:
+        """This computer's volume, 0.0 to 1.0."""
+        return self._volume
+
+    @property
+    def muted(self) -> bool:
+        """Whether this computer is muted."""
+        return self._muted
+
+    def heard_ms(self) -> int | None:
+        """Where this computer's music is now (``None`` when none plays)."""
+        if self.mixer is None or self.mixer.playing is None:
+            return None
+        return self.mixer.position_ms()
+
+    def follow(self) -> None:
+        """Bring this computer's sound to where the room says it should be now."""
+        anchor = self.jam.state.audio
+        if self.mixer is None:
+            return
+        self.mixer.set_layers(dict(zip(LAYERS, anchor.layers, strict=True)))
+        now = self.jam.room_now_ms()
+        item = self.library.find(anchor.track.track_id) if anchor.track else None
+        if (
+            anchor.track is not None
+            and item is None
+            and self._said_missing != anchor.track.track_id
+        ):
+            self._said_missing = anchor.track.track_id
+            self._on_notice(
+                f"You don't have “{anchor.track.title}” on this computer, so you hear the "
+                "ambient sounds only."
+            )
+        if item is None or not audio.audible(anchor, now):
+            if self.mixer.playing is not None:
+                self.mixer.pause()
+            return
+        expected = audio.position(anchor, now)
+        if self.mixer.playing != item.path:
+            self._play(item, expected)
+            return
+        actual = self.mixer.position_ms()
+        target = audio.correction(expected, actual if actual is not None else -1)
+        if target is not None:
+            self.seeks += 1
+            log.info("music drifted %s ms; seeking", (actual or 0) - expected)
+            self._play(item, target)
+
+    def _play(self, item: LibraryTrack, at_ms: int) -> None:
+        assert self.mixer is not None
+        try:
+            self.mixer.play(item.path, at_ms)
+        except AudioUnavailableError as exc:
+            self._on_notice(str(exc))
+
+    def _apply_volume(self) -> None:
+        if self.mixer is not None:
+            self.mixer.set_volume(0.0 if self._muted else self._volume)
+
+    def _on_update(self, update: JamUpdate) -> None:
+        if any(e.kind in ("audio_changed", "room_ended") for e in update.events):
+            self.follow()
+        if update.closed:
+            self._spawn_stop()
+
+    def _spawn_stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self.mixer is not None:
+            self.mixer.stop()
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(CHECK_S)
+            try:
+                self.follow()
+            except Exception:
+                log.exception("keeping the sound in step failed")
