@@ -102,6 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     join = sub.add_parser("join", parents=[common], help="join a jam by its code")
+    for jam_parser in (host, join):
+        jam_parser.add_argument(
+            "--music-folder",
+            action="append",
+            default=[],
+            metavar="DIR",
+            help="also play the music in this folder (repeatable); bundled tracks are always there",
+        )
+        jam_parser.add_argument(
+            "--no-sound", action="store_true", help="play nothing on this computer"
+        )
     join.add_argument("code", help="the jam's code, like ALGO7X")
     join.add_argument(
         "--headless", action="store_true", help="no window: JSON lines on stdout, commands on stdin"

@@ -16,17 +16,19 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from jamdesk.app.audio import Sound, open_sound
 from jamdesk.app.context import USER_ERRORS, AppContext, JoinError, SettingsError, StoreError
 from jamdesk.app.jam import Jam, JamUpdate
 from jamdesk.app.tasks import PersonalTask, TaskError
 from jamdesk.cli import EXIT_JOIN_FAILED, EXIT_STORAGE, EXIT_USAGE, default_name
 from jamdesk.core import audio
 from jamdesk.core.codes import BadCodeError
-from jamdesk.core.commands import PEER_COMMANDS, Command, EndRoom, Leave
+from jamdesk.core.commands import PEER_COMMANDS, AudioPlay, Command, EndRoom, Leave
 from jamdesk.core.room import Event, LogError, RoomState, apply
 from jamdesk.core.timeline import describe
 
@@ -187,12 +189,32 @@ async def _main(args: argparse.Namespace) -> int:
         except (SettingsError, BadCodeError, ValueError) as exc:
             emit({"event": "error", "code": "bad_setting", "reason": str(exc)})
             return EXIT_USAGE
-        return await _serve(app, jam)
+        return await _serve(app, jam, args)
     finally:
         await app.close()
 
 
-async def _serve(app: AppContext, jam: Jam) -> int:
+async def _start_sound(jam: Jam, args: argparse.Namespace) -> Sound:
+    """Open this computer's sound for the jam and say how it went: a ``sound`` line (``on``
+    with the room-clock instant its output started, or ``off`` with the reason) and a
+    ``notice`` per music file that could not be read."""
+    folders = [Path(f) for f in args.music_folder]
+    sound = await open_sound(
+        jam,
+        folders,
+        enabled=not args.no_sound,
+        on_notice=lambda message: emit({"event": "notice", "message": message}),
+    )
+    if sound.player is None:
+        emit({"event": "sound", "state": "off", "reason": sound.off_reason})
+    else:
+        emit({"event": "sound", "state": "on", "room_now_ms": jam.room_now_ms()})
+    for problem in sound.problems:
+        emit({"event": "notice", "message": problem})
+    return sound
+
+
+async def _serve(app: AppContext, jam: Jam, args: argparse.Namespace) -> int:
     done = asyncio.Event()
     narrator = Narrator()
     for event in jam.events:
@@ -219,18 +241,23 @@ async def _serve(app: AppContext, jam: Jam) -> int:
         if update.closed:
             done.set()
 
-    jam.subscribe(on_update)
+    jam.subscribe(on_update)  # before any await: no event may slip between backlog and live
     app.tasks.subscribe(_emit_tasks)
+    sound = await _start_sound(jam, args)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, done.set)
-    tasks = [asyncio.create_task(_ticks(jam)), asyncio.create_task(_stdin(app, jam))]
+    tasks = [
+        asyncio.create_task(_ticks(jam, sound)),
+        asyncio.create_task(_stdin(app, jam, sound)),
+    ]
     await done.wait()
     for task in tasks:
         task.cancel()
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    await sound.close()
     await jam.close()
     emit({"event": "closed"})
     return 0
@@ -240,11 +267,14 @@ def _emit_tasks(tasks: list[PersonalTask]) -> None:
     emit({"event": "mytasks", "tasks": [msgspec.to_builtins(t) for t in tasks]})
 
 
-def audio_line(jam: Jam) -> dict[str, Any]:
+def audio_line(jam: Jam, sound: Sound | None = None) -> dict[str, Any]:
     """The soundscape as a ``tick`` carries it: the track, where it should be now on the room
-    clock (ms), whether it plays, and each ambient layer's level."""
+    clock (ms), whether it plays, each ambient layer's level, and where this computer's own
+    player is (``heard_ms``; null when it plays no music)."""
     anchor = jam.state.audio
+    player = sound.player if sound is not None else None
     return {
+        "heard_ms": player.heard_ms() if player is not None else None,
         "track_id": anchor.track.track_id if anchor.track else None,
         "title": anchor.track.title if anchor.track else None,
         "position_ms": audio.position(anchor, jam.room_now_ms()),
@@ -253,7 +283,7 @@ def audio_line(jam: Jam) -> dict[str, Any]:
     }
 
 
-async def _ticks(jam: Jam) -> None:
+async def _ticks(jam: Jam, sound: Sound) -> None:
     while True:
         reading = jam.reading()
         emit(
@@ -267,7 +297,7 @@ async def _ticks(jam: Jam) -> None:
                 "phase": reading.phase.value if reading.phase else None,
                 "focus_blocks": reading.focus_blocks_completed,
                 "host_id": jam.state.host_id,
-                "audio": audio_line(jam),
+                "audio": audio_line(jam, sound),
             }
         )
         await asyncio.sleep(TICK_INTERVAL_S)
@@ -295,11 +325,36 @@ async def read_lines(on_line: Callable[[bytes], Awaitable[None]]) -> None:
             await on_line(line)
 
 
-async def _stdin(app: AppContext, jam: Jam) -> None:
-    await read_lines(lambda line: _command(app, jam, line))
+async def _stdin(app: AppContext, jam: Jam, sound: Sound) -> None:
+    await read_lines(lambda line: _command(app, jam, line, sound))
 
 
-async def _command(app: AppContext, jam: Jam, line: bytes) -> None:
+def _track_by_name(line: bytes, sound: Sound | None) -> AudioPlay | str | None:
+    """``{"cmd": "audio.play", "track": "Morning Pages"}`` (a title, file name or id of this
+    computer's library) as the room command, or why not; ``None`` for any other line."""
+    try:
+        raw = msgspec.json.decode(line)
+    except msgspec.DecodeError:
+        return None
+    if not (isinstance(raw, dict) and raw.get("cmd") == "audio.play"):
+        return None
+    name = raw.get("track")
+    if not isinstance(name, str):
+        return None
+    found = sound.library.by_name(name) if sound is not None else None
+    if found is None:
+        return f"No track called '{name}' on this computer."
+    return AudioPlay(track=found.track)
+
+
+async def _command(app: AppContext, jam: Jam, line: bytes, sound: Sound | None = None) -> None:
+    named = _track_by_name(line, sound)
+    if isinstance(named, str):
+        emit({"event": "error", "code": "bad_audio", "reason": named})
+        return
+    if named is not None:
+        await jam.send(named)
+        return
     try:
         cmd = _decoder.decode(line)
     except msgspec.DecodeError as exc:

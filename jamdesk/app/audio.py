@@ -293,3 +293,43 @@ class SyncedPlayer:
                 self.follow()
             except Exception:
                 log.exception("keeping the sound in step failed")
+
+
+@dataclass
+class Sound:
+    """This computer's sound for one jam: its library, its player (``None`` when sound is
+    off) and, then, why (in words)."""
+
+    library: MusicLibrary
+    player: SyncedPlayer | None
+    off_reason: str | None
+    problems: list[str]
+
+    async def close(self) -> None:
+        """Stop the player and release the sound device."""
+        if self.player is not None:
+            await self.player.stop()
+            if self.player.mixer is not None:
+                self.player.mixer.close()
+
+
+async def open_sound(
+    jam: Jam,
+    folders: Iterable[Path] = (),
+    *,
+    enabled: bool = True,
+    on_notice: Callable[[str], None] = lambda _m: None,
+) -> Sound:
+    """Read the library (bundled tracks and ``folders``), open the sound output and start
+    following ``jam``. Sound that cannot play is reported in ``off_reason``, never raised:
+    the jam goes on without it."""
+    library = MusicLibrary()
+    problems = await library.load(folders)
+    if not enabled:
+        return Sound(library, None, "Sound is off (--no-sound).", problems)
+    mixer, reason = open_mixer()
+    if mixer is None:
+        return Sound(library, None, reason, problems)
+    player = SyncedPlayer(jam, library, mixer, on_notice)
+    player.start()
+    return Sound(library, player, None, problems)

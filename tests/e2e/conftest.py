@@ -270,9 +270,11 @@ def jamdesk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable
     net = Network()
     started: list[JamProcess] = []
 
-    def start(*args: str, data: str) -> JamProcess:
+    def start(*args: str, data: str, env: dict[str, str] | None = None) -> JamProcess:
         proc = JamProcess(
-            [*args, "--data-dir", str(tmp_path / data), "--log-level", "INFO"], net.prefix, net.env
+            [*args, "--data-dir", str(tmp_path / data), "--log-level", "INFO"],
+            net.prefix,
+            {**net.env, **(env or {})},
         )
         started.append(proc)
         return proc

@@ -1,0 +1,62 @@
+"""Reading what SDL's disk driver captured, and measuring how far two captures are apart.
+
+The disk driver writes the mixed output (16-bit stereo at 44.1 kHz) in real time from the
+moment the mixer opens; a headless process prints that moment on the room clock
+(``{"event": "sound", "state": "on", "room_now_ms": ...}``), so sample ``i`` of its capture
+was played at about ``room_now_ms + i / 44.1`` on the room clock.
+"""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+
+RATE = 44_100
+
+
+def noise_track(path: Path, seconds: float, seed: int = 7) -> Path:
+    """A mono WAV of seeded white noise: any 100 ms of it matches only itself."""
+    rng = np.random.default_rng(seed)
+    samples = (rng.standard_normal(int(seconds * RATE)) * 6_000).clip(-32_000, 32_000)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(samples.astype("<i2").tobytes())
+    return path
+
+
+def load(path: Path) -> np.ndarray:
+    """The left channel of a capture, as floats."""
+    data = np.frombuffer(path.read_bytes()[: path.stat().st_size // 4 * 4], dtype="<i2")
+    return data[::2].astype(np.float64)
+
+
+def offset_ms(
+    a: np.ndarray,
+    a_start_ms: int,
+    b: np.ndarray,
+    b_start_ms: int,
+    *,
+    at_ms: int,
+    window_ms: int = 100,
+    search_ms: int = 250,
+) -> tuple[float, float]:
+    """How much later ``b`` played the material that ``a`` played at room instant ``at_ms``
+    (ms; negative: earlier), and the match's normalised correlation (1.0: identical)."""
+    n = int(window_ms * RATE / 1000)
+    ia = int((at_ms - a_start_ms) * RATE / 1000)
+    ib = int((at_ms - b_start_ms) * RATE / 1000)
+    reach = int(search_ms * RATE / 1000)
+    piece = a[ia : ia + n]
+    lo = max(0, ib - reach)
+    region = b[lo : ib + reach + n]
+    if len(piece) < n or len(region) < n:
+        raise ValueError("the captures do not cover that instant")
+    corr = np.correlate(region, piece, mode="valid")
+    best = int(np.argmax(corr))
+    match = region[best : best + n]
+    score = float(corr[best] / (np.linalg.norm(piece) * np.linalg.norm(match) + 1e-9))
+    return (lo + best - ib) * 1000 / RATE, score
