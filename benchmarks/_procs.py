@@ -18,8 +18,8 @@ Line = dict[str, Any]
 class Proc:
     """One headless process whose stdout JSON lines are queued with their arrival time."""
 
-    def __init__(self, *args: str, data: str) -> None:
-        env = dict(os.environ, JAMDESK_NETWORK="loopback")
+    def __init__(self, *args: str, data: str, env: dict[str, str] | None = None) -> None:
+        env = dict(os.environ, JAMDESK_NETWORK="loopback", **(env or {}))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jamdesk", *args, "--data-dir", data],
             stdin=subprocess.PIPE,

@@ -57,4 +57,3 @@ def test_two_members_play_the_same_material_at_the_same_moment(
     assert min(score for _, score in found) > 0.9  # the same material, not just any sound
     assert float(np.median(np.abs(offsets))) < 50, offsets
     assert max(abs(o) for o in offsets) < 80, offsets
-    print("offsets ms:", [round(o, 1) for o in offsets])
