@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from jamdesk.app.audio import Sound
 from jamdesk.app.jam import Jam, JamUpdate
 from jamdesk.app.tasks import PersonalTask, PersonalTasks, TaskError
 from jamdesk.core.commands import (
@@ -46,6 +47,7 @@ from jamdesk.core.kinds import Lifecycle, Role, Status, TimerMode
 from jamdesk.core.room import Event, LogError, Reacted, RoomState, apply
 from jamdesk.core.rules import MAX_GOAL_CHARS, REACTIONS
 from jamdesk.core.timeline import timer_words
+from jamdesk.ui.audio_panel import AudioPanel
 from jamdesk.ui.room_panels import (
     ChatPanel,
     PeoplePanel,
@@ -215,6 +217,8 @@ class RoomScreen(QWidget):
         self.tabs.addTab(self.tasks, "Room tasks")
         self.tabs.addTab(self.timeline, "Timeline")
         self.tabs.addTab(self.my_tasks, "My tasks")
+        self.sound = AudioPanel(self._send)
+        self.tabs.addTab(self.sound, "Sound")
         lower.addWidget(self.tabs, 3)
         lower.addLayout(self._build_you(), 1)
         return lower
@@ -309,6 +313,7 @@ class RoomScreen(QWidget):
             widget.setEnabled(not ended)
         self.people.show_state(state, self.jam.me)
         self.tasks.show_items(room_task_items(state))
+        self.sound.show_audio(state.audio, runner and not ended, self.jam.room_now_ms())
         me = state.participant(self.jam.me)
         if me is not None:
             self.status_combo.setCurrentIndex(list(Status).index(me.status))
@@ -319,10 +324,19 @@ class RoomScreen(QWidget):
                 self.progress_slider.setValue(me.progress)
         self.refresh_timer()
 
+    def attach_sound(self, sound: Sound) -> None:
+        """Show this computer's music library and give the Sound tab its player."""
+        note = sound.off_reason or "Sound is on. Your volume and mute stay on this computer."
+        if sound.problems:
+            note += " Could not read: " + "; ".join(sound.problems[:3])
+        self.sound.attach(sound.library.tracks, sound.player, note)
+        self.refresh()
+
     def refresh_timer(self) -> None:
         """Update the big timer from the room clock (called every 100 ms)."""
         state = self.jam.state
         reading = self.jam.reading()
+        self.sound.show_position(self.jam.room_now_ms())
         if reading.remaining_ms is not None:
             self.timer_label.setText(format_ms(reading.remaining_ms, round_up=True))
         else:

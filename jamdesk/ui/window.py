@@ -20,6 +20,7 @@ from jamdesk.core.kinds import Lifecycle
 from jamdesk.ui.start_screen import HostForm, JoinForm, StartScreen
 
 if TYPE_CHECKING:
+    from jamdesk.app.audio import Sound
     from jamdesk.app.context import AppContext
     from jamdesk.app.history import GhostRunner
     from jamdesk.app.jam import Jam, JamUpdate
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self.history: HistoryScreen | None = None
         self.replay: ReplayScreen | None = None
         self.lobby_screen: LobbyScreen | None = None
+        self.sound: Sound | None = None
         self.lobby: Lobby | None = None
         self.ghosts: list[GhostRunner] = []
         self._tasks: set[asyncio.Future[None]] = set()
@@ -462,6 +464,7 @@ class MainWindow(QMainWindow):
         self.room.leave_requested.connect(lambda: self._spawn(self._leave()))
         self.room.summary_requested.connect(self._show_summary)
         self.room.ghost_requested.connect(lambda: self._spawn(self._add_ghost()))
+        self._spawn(self._open_sound(jam, self.room))
         jam.subscribe(self._on_update)
         self.stack.addWidget(self.room)
         self.stack.setCurrentWidget(self.room)
@@ -470,6 +473,18 @@ class MainWindow(QMainWindow):
             self.room.show_notice(jam.advert_problem)
         log.info("entered room %s as %s", jam.code, jam.role.value)
         self.room_entered.emit()
+
+    async def _open_sound(self, jam: Jam, room: RoomScreen) -> None:
+        """Start this computer's sound for the jam (after the room is on screen)."""
+        from jamdesk.app.audio import open_sound  # noqa: PLC0415 - pygame: after paint
+
+        folders = [Path(f) for f in getattr(self._args, "music_folder", None) or []]
+        sound = await open_sound(jam, folders, on_notice=room.show_notice)
+        if self.jam is not jam or self.room is not room:  # left already
+            await sound.close()
+            return
+        self.sound = sound
+        room.attach_sound(sound)
 
     def _on_update(self, update: JamUpdate) -> None:
         if not update.closed:
@@ -525,6 +540,9 @@ class MainWindow(QMainWindow):
         runners, self.ghosts = self.ghosts, []
         for runner in runners:
             self._spawn(runner.stop())
+        sound, self.sound = self.sound, None
+        if sound is not None:
+            self._spawn(sound.close())
         room, self.room, self.jam = self.room, None, None
         if room is None:
             return
@@ -547,6 +565,9 @@ class MainWindow(QMainWindow):
             self.lobby = None
         for runner in self.ghosts:
             await runner.stop()
+        if self.sound is not None:
+            await self.sound.close()
+            self.sound = None
         if self.jam is not None:
             await self.jam.close()
         if self._app is not None:

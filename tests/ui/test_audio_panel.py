@@ -1,0 +1,62 @@
+"""The room's Sound tab with a real hosted jam and the real (dummy-driver) mixer."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from jamdesk.core import audio
+from jamdesk.ui.window import MainWindow
+from tests.ui.conftest import QLoop, expect, until
+
+
+def test_the_host_plays_music_and_sets_the_ambience(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path
+) -> None:
+    args = argparse.Namespace(name="Ana", data_dir=str(tmp_path / "ana"), clock_skew_ms=0)
+    w = MainWindow(args, "Ana")
+    qtbot.addWidget(w)
+    w.resize(1000, 700)
+    w.show()
+
+    async def scenario() -> None:
+        entered = expect(w.room_entered)
+        w.start.host_button.click()
+        await asyncio.wait_for(entered, 15)
+        room, jam = w.room, w.jam
+        assert room is not None
+        assert jam is not None
+        panel = room.sound
+        await until(lambda: panel.track_combo.count() == 3)  # the bundled tracks
+        assert "Sound is on" in panel.sound_note.text()
+        room.tabs.setCurrentWidget(panel)
+        panel.track_combo.setCurrentIndex(1)
+        panel.play_button.click()
+        await until(lambda: jam.state.audio.playing)
+        assert jam.state.audio.track is not None
+        assert jam.state.audio.track.title == "Library Window"
+        await until(lambda: w.sound is not None and w.sound.player is not None)
+        assert w.sound is not None
+        assert w.sound.player is not None
+        await until(lambda: w.sound.player.heard_ms() is not None)  # type: ignore[union-attr]
+        assert panel.play_button.text() == "Pause"
+
+        slider = panel.layer_sliders["rain"]
+        slider.setValue(65)
+        slider.sliderReleased.emit()
+        await until(lambda: jam.state.audio.layers == (65, 0, 0, 0))
+        panel.volume_slider.setValue(40)
+        assert w.sound.player.volume == 0.4  # never sent: the room's anchor is unchanged
+        assert jam.state.audio.layers == (65, 0, 0, 0)
+        await until(lambda: audio.position(jam.state.audio, jam.room_now_ms()) > 300)
+        room.refresh()
+        w.grab().save("/tmp/jamdesk-sound.png")
+
+        panel.play_button.click()
+        await until(lambda: not jam.state.audio.playing)
+        await w.shutdown()
+
+    qloop.run(scenario())
