@@ -5,16 +5,20 @@ the synced player in the app layer does the playing."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -46,6 +50,8 @@ class AudioPanel(QWidget):
         send: sends a room command (refusals come back as notices on the room screen).
     """
 
+    folder_requested = Signal(Path)
+
     def __init__(self, send: Callable[[Command], None]) -> None:
         super().__init__()
         self._send = send
@@ -53,18 +59,19 @@ class AudioPanel(QWidget):
         self._player: SyncedPlayer | None = None
         self._anchor = AudioAnchor()
         self._runner = False
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()  # keeps every control at its natural size in a small window
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        inner = QWidget()
+        scroll.setWidget(inner)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(inner)
 
         shared = QGroupBox("For everyone in the jam")
         form = QFormLayout(shared)
-        row = QHBoxLayout()
-        self.track_combo = QComboBox()
-        self.track_combo.setToolTip("Music everyone hears in step")
-        self.play_button = QPushButton("Play")
-        self.play_button.clicked.connect(self._play_clicked)
-        row.addWidget(self.track_combo, 1)
-        row.addWidget(self.play_button)
-        form.addRow("Music", row)
+        form.addRow("Music", self._build_music_row())
         seek_row = QHBoxLayout()
         self.position_slider = _slider(0)
         self.position_slider.sliderReleased.connect(self._seek_released)
@@ -92,6 +99,24 @@ class AudioPanel(QWidget):
         layout.addWidget(self.sound_note)
         layout.addStretch(1)
 
+    def _build_music_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.track_combo = QComboBox()
+        self.track_combo.setToolTip("Music everyone hears in step")
+        self.play_button = QPushButton("Play")
+        self.play_button.clicked.connect(self._play_clicked)
+        self.previous_button = QPushButton("Previous")
+        self.previous_button.clicked.connect(lambda: self._step(-1))
+        self.next_button = QPushButton("Next")
+        self.next_button.clicked.connect(lambda: self._step(1))
+        self.folder_button = QPushButton("Add a folder…")
+        self.folder_button.setToolTip("Your own music (OGG, MP3, FLAC, WAV), on this computer")
+        self.folder_button.clicked.connect(self._pick_folder)
+        row.addWidget(self.track_combo, 1)
+        for button in (self.previous_button, self.play_button, self.next_button):
+            row.addWidget(button)
+        return row
+
     def _build_mine(self) -> QGroupBox:
         mine = QGroupBox("Only on this computer")
         mine_row = QHBoxLayout(mine)
@@ -103,6 +128,7 @@ class AudioPanel(QWidget):
         mine_row.addWidget(QLabel("Volume"))
         mine_row.addWidget(self.volume_slider, 1)
         mine_row.addWidget(self.mute_check)
+        mine_row.addWidget(self.folder_button)
         return mine
 
     # -- what the room screen feeds in ---------------------------------------------------------
@@ -123,7 +149,13 @@ class AudioPanel(QWidget):
     def show_audio(self, anchor: AudioAnchor, runner: bool, now_ms: int) -> None:
         """Render the room's soundscape; ``runner``: we may change it (host or co-host)."""
         self._anchor, self._runner = anchor, runner
-        for widget in (self.track_combo, self.play_button, self.position_slider):
+        for widget in (
+            self.track_combo,
+            self.play_button,
+            self.previous_button,
+            self.next_button,
+            self.position_slider,
+        ):
             widget.setEnabled(runner and bool(self._tracks))
         for name, level in zip(LAYERS, anchor.layers, strict=True):
             slider = self.layer_sliders[name]
@@ -170,6 +202,22 @@ class AudioPanel(QWidget):
             return
         same = self._anchor.track is not None and chosen.track == self._anchor.track
         self._send(AudioPlay() if same else AudioPlay(track=chosen.track))
+
+    def _step(self, by: int) -> None:
+        """Play the next (``by=1``) or previous (``-1``) track of this computer's list."""
+        if not self._tracks:
+            return
+        current = self._anchor.track.track_id if self._anchor.track else None
+        ids = [t.track.track_id for t in self._tracks]
+        index = ids.index(current) if current in ids else -by
+        chosen = self._tracks[(index + by) % len(self._tracks)]
+        self.track_combo.setCurrentIndex(self.track_combo.findData(chosen.track.track_id))
+        self._send(AudioPlay(track=chosen.track))
+
+    def _pick_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "A folder of your music")
+        if folder:
+            self.folder_requested.emit(Path(folder))
 
     def _seek_released(self) -> None:
         if self._anchor.track is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -218,6 +219,8 @@ class RoomScreen(QWidget):
         self.tabs.addTab(self.timeline, "Timeline")
         self.tabs.addTab(self.my_tasks, "My tasks")
         self.sound = AudioPanel(self._send)
+        self.sound.folder_requested.connect(lambda folder: self._spawn(self._add_folder(folder)))
+        self._sound: Sound | None = None
         self.tabs.addTab(self.sound, "Sound")
         lower.addWidget(self.tabs, 3)
         lower.addLayout(self._build_you(), 1)
@@ -329,8 +332,24 @@ class RoomScreen(QWidget):
         note = sound.off_reason or "Sound is on. Your volume and mute stay on this computer."
         if sound.problems:
             note += " Could not read: " + "; ".join(sound.problems[:3])
+        self._sound = sound
         self.sound.attach(sound.library.tracks, sound.player, note)
         self.refresh()
+
+    async def _add_folder(self, folder: Path) -> None:
+        sound = self._sound
+        if sound is None:
+            self.show_notice("The sound is still getting ready; try again in a moment.")
+            return
+        before = len(sound.library.tracks)
+        problems = await sound.library.add_folder(folder)
+        added = len(sound.library.tracks) - before
+        self.sound.attach(sound.library.tracks, sound.player, self.sound.sound_note.text())
+        self.refresh()
+        message = f"Added {added} track{'s' if added != 1 else ''} from {folder.name}."
+        if problems:
+            message += " Could not read: " + "; ".join(problems[:3])
+        self.show_notice(message)
 
     def refresh_timer(self) -> None:
         """Update the big timer from the room clock (called every 100 ms)."""

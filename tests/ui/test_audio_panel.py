@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from jamdesk.core import audio
 from jamdesk.ui.window import MainWindow
+from tests.app.test_audio_player import tone_file
 from tests.ui.conftest import QLoop, expect, until
 
 
@@ -55,8 +56,21 @@ def test_the_host_plays_music_and_sets_the_ambience(
         room.refresh()
         w.grab().save("/tmp/jamdesk-sound.png")
 
+        panel.next_button.click()
+        await until(lambda: jam.state.audio.track.title == "Late Chapter")  # type: ignore[union-attr]
         panel.play_button.click()
         await until(lambda: not jam.state.audio.playing)
+
+        folder = tmp_path / "mine"
+        folder.mkdir()
+        tone_file(folder / "Hum.wav", seconds=1)
+        (folder / "broken.flac").write_bytes(b"no")
+        await room._add_folder(folder)  # what "Add a folder…" does once a folder is picked
+        assert panel.track_combo.count() == 4
+        assert room.notice.text() == (
+            "Added 1 track from mine. Could not read: "
+            "broken.flac is not an audio file Jamdesk can read."
+        )
         await w.shutdown()
 
     qloop.run(scenario())
