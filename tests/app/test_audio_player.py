@@ -6,9 +6,6 @@ moves as on a sound card; nothing here waits on a sleep: each check follows a co
 
 from __future__ import annotations
 
-import array
-import math
-import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,27 +14,19 @@ import pytest
 from jamdesk.app.audio import MusicLibrary, SyncedPlayer, read_track
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.jam import HostSettings, Jam, host_jam
-from jamdesk.audio.mixer import RATE, Mixer
+from jamdesk.audio.mixer import Mixer
 from jamdesk.core import timer
 from jamdesk.core.audio import Track
 from jamdesk.core.commands import AudioLayers, AudioPause, AudioPlay, AudioSeek
 from jamdesk.core.kinds import SessionType
 from jamdesk.net.addresses import NetworkMode, install
+from tests.audio.capture import tone_track
 
 install(NetworkMode.LOOPBACK)
 
 
 def tone_file(path: Path, seconds: float = 5.0, freq: int = 440) -> Path:
-    samples = array.array(
-        "h",
-        (int(9_000 * math.sin(2 * math.pi * freq * i / RATE)) for i in range(int(RATE * seconds))),
-    )
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes(samples.tobytes())
-    return path
+    return tone_track(path, [freq], seconds_each=seconds, peak=9_000)
 
 
 @pytest.fixture

@@ -16,16 +16,26 @@ import numpy as np
 RATE = 44_100
 
 
-def noise_track(path: Path, seconds: float, seed: int = 7) -> Path:
-    """A mono WAV of seeded white noise: any 100 ms of it matches only itself."""
-    rng = np.random.default_rng(seed)
-    samples = (rng.standard_normal(int(seconds * RATE)) * 6_000).clip(-32_000, 32_000)
+def write_wav(path: Path, samples: np.ndarray) -> Path:
+    """A mono 16-bit WAV at :data:`RATE` of ``samples`` (already in 16-bit range)."""
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(RATE)
-        out.writeframes(samples.astype("<i2").tobytes())
+        out.writeframes(samples.clip(-32_000, 32_000).astype("<i2").tobytes())
     return path
+
+
+def tone_track(path: Path, freqs: list[int], seconds_each: float = 1.0, peak: int = 12_000) -> Path:
+    """A mono WAV of pure sines, ``seconds_each`` per frequency, in order."""
+    t = np.arange(int(RATE * seconds_each)) / RATE
+    return write_wav(path, np.concatenate([peak * np.sin(2 * np.pi * f * t) for f in freqs]))
+
+
+def noise_track(path: Path, seconds: float, seed: int = 7) -> Path:
+    """A mono WAV of seeded white noise: any 100 ms of it matches only itself."""
+    rng = np.random.default_rng(seed)
+    return write_wav(path, rng.standard_normal(int(seconds * RATE)) * 6_000)
 
 
 def load(path: Path) -> np.ndarray:

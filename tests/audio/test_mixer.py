@@ -8,30 +8,15 @@ from __future__ import annotations
 
 import array
 import itertools
-import math
 import time
-import wave
 from pathlib import Path
 
 import pytest
 
 from jamdesk.audio.mixer import RATE, Mixer
+from tests.audio.capture import tone_track
 
 BYTES_PER_S = RATE * 2 * 2
-
-
-def tones(path: Path, freqs: list[int], seconds_each: float = 1.0) -> Path:
-    """A mono WAV of pure sines, ``seconds_each`` per frequency, in order."""
-    samples = array.array("h")
-    for f in freqs:
-        for i in range(int(RATE * seconds_each)):
-            samples.append(int(12_000 * math.sin(2 * math.pi * f * i / RATE)))
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes(samples.tobytes())
-    return path
 
 
 @pytest.fixture
@@ -65,7 +50,7 @@ def pitch(pcm: bytes) -> float:
 
 
 def test_music_starts_at_the_position_asked(tmp_path: Path, captured: Path) -> None:
-    track = tones(tmp_path / "steps.wav", [440, 880, 1320])
+    track = tone_track(tmp_path / "steps.wav", [440, 880, 1320])
     mixer = Mixer({})
     try:
         mixer.play(track, start_ms=1_000)  # the second second: 880 Hz
@@ -78,7 +63,7 @@ def test_music_starts_at_the_position_asked(tmp_path: Path, captured: Path) -> N
 
 
 def test_a_layer_loops_at_its_level(tmp_path: Path, captured: Path) -> None:
-    hum = tones(tmp_path / "hum.wav", [330], seconds_each=0.25)  # a short loop
+    hum = tone_track(tmp_path / "hum.wav", [330], seconds_each=0.25)  # a short loop
     mixer = Mixer({"rain": hum})
     try:
         mixer.set_layers({"rain": 50})

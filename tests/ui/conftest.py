@@ -8,20 +8,37 @@ processes events (a click, a repaint), and aiortc needs the loop to be *running*
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 import qasync
 from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from jamdesk.net import addresses
 from jamdesk.ui.theme import style_sheet
 
+if TYPE_CHECKING:
+    from jamdesk.ui.window import MainWindow
+
 addresses.install(addresses.NetworkMode.LOOPBACK)
 T = TypeVar("T")
+
+
+def main_window(tmp_path: Path, qtbot: QtBot, name: str = "Ana") -> MainWindow:
+    """Jamdesk's window for ``name`` with its own data folder, shown."""
+    from jamdesk.ui.window import MainWindow
+
+    args = argparse.Namespace(name=name, data_dir=str(tmp_path / name.lower()), clock_skew_ms=0)
+    window = MainWindow(args, name)
+    qtbot.addWidget(window)
+    window.show()
+    return window
 
 
 async def until(predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
 from jamdesk.core import audio
-from jamdesk.ui.window import MainWindow
 from tests.app.test_audio_player import tone_file
-from tests.ui.conftest import QLoop, expect, until
+from tests.ui.conftest import QLoop, expect, main_window, until
 
 
 def test_the_host_plays_music_and_sets_the_ambience(
     qtbot: QtBot, qloop: QLoop, tmp_path: Path
 ) -> None:
-    args = argparse.Namespace(name="Ana", data_dir=str(tmp_path / "ana"), clock_skew_ms=0)
-    w = MainWindow(args, "Ana")
-    qtbot.addWidget(w)
+    w = main_window(tmp_path, qtbot, "Ana")
     w.resize(1000, 700)
-    w.show()
 
     async def scenario() -> None:
         entered = expect(w.room_entered)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from pathlib import Path
 
@@ -19,8 +18,7 @@ from jamdesk.core.pomodoro import MINUTE_MS
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.ui.lobby_screen import LobbyScreen, timer_text
 from jamdesk.ui.start_screen import HostForm, StartScreen
-from jamdesk.ui.window import MainWindow
-from tests.ui.conftest import QLoop, expect, until
+from tests.ui.conftest import QLoop, expect, main_window, until
 
 CLOCK = LocalClock()
 
@@ -126,11 +124,8 @@ async def open_rooms() -> list[Jam]:
 def test_the_lobby_lists_real_rooms_and_one_click_joins(
     qtbot: QtBot, qloop: QLoop, tmp_path: Path
 ) -> None:
-    args = argparse.Namespace(name="Bo", data_dir=str(tmp_path / "bo"), clock_skew_ms=0)
-    w = MainWindow(args, "Bo")
-    qtbot.addWidget(w)
+    w = main_window(tmp_path, qtbot, "Bo")
     w.resize(1100, 640)
-    w.show()
 
     async def scenario() -> None:
         rooms = await open_rooms()

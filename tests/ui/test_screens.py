@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from jamdesk.net.addresses import NetworkMode
 from jamdesk.ui.room_screen import RoomScreen
 from jamdesk.ui.start_screen import HostForm, StartScreen
 from jamdesk.ui.window import MainWindow
-from tests.ui.conftest import QLoop, expect, until
+from tests.ui.conftest import QLoop, expect, main_window, until
 
 
 def test_start_screen_asks_for_name_and_code_in_words(qtbot: QtBot) -> None:
@@ -56,11 +55,7 @@ def test_code_field_upper_cases_as_you_type(qtbot: QtBot) -> None:
 
 
 def window(tmp_path: Path, qtbot: QtBot) -> MainWindow:
-    args = argparse.Namespace(name="Ana", data_dir=str(tmp_path / "host"), clock_skew_ms=0)
-    w = MainWindow(args, "Ana")
-    qtbot.addWidget(w)
-    w.show()
-    return w
+    return main_window(tmp_path, qtbot)
 
 
 def test_host_in_the_window_and_a_member_joins(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -> None:
