@@ -52,7 +52,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         music = Path(tmp) / "music"
         music.mkdir()
-        noise_track(music / "static.wav", seconds=120)
+        noise_track(music / "static.ogg", seconds=120)
         common = ["--headless", "--music-folder", str(music)]
         host = Proc(
             "host", *common, data=f"{tmp}/a",

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -208,7 +209,9 @@ async def _start_sound(jam: Jam, args: argparse.Namespace) -> Sound:
     if sound.player is None:
         emit({"event": "sound", "state": "off", "reason": sound.off_reason})
     else:
-        emit({"event": "sound", "state": "on", "room_now_ms": jam.room_now_ms()})
+        assert sound.player.mixer is not None
+        began = round((time.monotonic() - sound.player.mixer.opened_at) * 1000)
+        emit({"event": "sound", "state": "on", "room_now_ms": jam.room_now_ms() - began})
     for problem in sound.problems:
         emit({"event": "notice", "message": problem})
     return sound

@@ -184,6 +184,7 @@ class SyncedPlayer:
         self._volume = 1.0
         self._muted = False
         self.seeks = 0  # drift corrections made (for tests and benchmarks)
+        self._pending: asyncio.TimerHandle | None = None  # a start held for a whole second
 
     def start(self) -> None:
         """Follow the room from now on."""
@@ -193,6 +194,7 @@ class SyncedPlayer:
 
     async def stop(self) -> None:
         """Stop following and silence this computer."""
+        self._cancel_pending()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -252,6 +254,8 @@ class SyncedPlayer:
             if self.mixer.playing is not None:
                 self.mixer.pause()
             return
+        if self._pending is not None:
+            return  # a start is already timed for the next whole second
         expected = audio.position(anchor, now)
         if self.mixer.playing != item.path:
             self._play(item, expected)
@@ -264,11 +268,38 @@ class SyncedPlayer:
             self._play(item, target)
 
     def _play(self, item: LibraryTrack, at_ms: int) -> None:
+        """Start ``item`` at ``at_ms``; a file that can start only on whole seconds (WAV) waits
+        in silence for the next one, so that it starts in step rather than early."""
         assert self.mixer is not None
+        step = self.mixer.seek_step_ms(item.path)
+        if at_ms % step:
+            target = -(-at_ms // step) * step
+            self.mixer.pause()
+            self._pending = asyncio.get_running_loop().call_later(
+                (target - at_ms) / 1000, self._play_held, item
+            )
+            return
         try:
             self.mixer.play(item.path, at_ms)
         except AudioUnavailableError as exc:
             self._on_notice(str(exc))
+
+    def _play_held(self, item: LibraryTrack) -> None:
+        self._pending = None
+        anchor = self.jam.state.audio
+        if self.mixer is None or anchor.track is None or anchor.track != item.track:
+            return
+        at = audio.position(anchor, self.jam.room_now_ms())
+        step = self.mixer.seek_step_ms(item.path)
+        try:
+            self.mixer.play(item.path, round(at / step) * step)  # on the second, give or take
+        except AudioUnavailableError as exc:
+            self._on_notice(str(exc))
+
+    def _cancel_pending(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
 
     def _apply_volume(self) -> None:
         if self.mixer is not None:
@@ -276,11 +307,13 @@ class SyncedPlayer:
 
     def _on_update(self, update: JamUpdate) -> None:
         if any(e.kind in ("audio_changed", "room_ended") for e in update.events):
+            self._cancel_pending()
             self.follow()
         if update.closed:
             self._spawn_stop()
 
     def _spawn_stop(self) -> None:
+        self._cancel_pending()
         if self._task is not None:
             self._task.cancel()
         if self.mixer is not None:
@@ -320,14 +353,14 @@ async def open_sound(
     enabled: bool = True,
     on_notice: Callable[[str], None] = lambda _m: None,
 ) -> Sound:
-    """Read the library (bundled tracks and ``folders``), open the sound output and start
-    following ``jam``. Sound that cannot play is reported in ``off_reason``, never raised:
-    the jam goes on without it."""
+    """Read the library (bundled tracks and ``folders``), open the sound output (both off the
+    event loop: the UI and the network never wait on them) and start following ``jam``. Sound
+    that cannot play is reported in ``off_reason``, never raised: the jam goes on without it."""
     library = MusicLibrary()
     problems = await library.load(folders)
     if not enabled:
         return Sound(library, None, "Sound is off (--no-sound).", problems)
-    mixer, reason = open_mixer()
+    mixer, reason = await asyncio.get_running_loop().run_in_executor(None, open_mixer)
     if mixer is None:
         return Sound(library, None, reason, problems)
     player = SyncedPlayer(jam, library, mixer, on_notice)

@@ -6,6 +6,7 @@ moves as on a sound card; nothing here waits on a sleep: each check follows a co
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,12 +16,12 @@ from jamdesk.app.audio import MusicLibrary, SyncedPlayer, read_track
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.jam import HostSettings, Jam, host_jam
 from jamdesk.audio.mixer import Mixer
-from jamdesk.core import timer
+from jamdesk.core import audio, timer
 from jamdesk.core.audio import Track
 from jamdesk.core.commands import AudioLayers, AudioPause, AudioPlay, AudioSeek
 from jamdesk.core.kinds import SessionType
 from jamdesk.net.addresses import NetworkMode, install
-from tests.audio.capture import tone_track
+from tests.audio.capture import noise_track, tone_track
 
 install(NetworkMode.LOOPBACK)
 
@@ -66,8 +67,8 @@ async def test_the_library_reads_the_bundled_tracks_and_a_folder(tmp_path: Path)
 
 
 async def test_the_player_follows_play_seek_pause_and_drift(tmp_path: Path, jam: Jam) -> None:
-    library = MusicLibrary()
-    await library.add_folder(tone_file(tmp_path / "t.wav").parent)
+    library = MusicLibrary()  # OGG: it starts at any millisecond (a WAV only on seconds)
+    await library.add_folder(noise_track(tmp_path / "t.ogg", seconds=5).parent)
     (item,) = library.tracks
     mixer = Mixer({})
     player = SyncedPlayer(jam, library, mixer)
@@ -119,3 +120,36 @@ def test_a_track_is_named_by_the_sha256_of_its_bytes(tmp_path: Path) -> None:
     assert track == Track(
         track_id=hashlib.sha256(path.read_bytes()).hexdigest(), title="x", duration_ms=1_000
     )
+
+
+async def test_a_wav_starts_in_step_on_the_next_whole_second(tmp_path: Path, jam: Jam) -> None:
+    """SDL_mixer starts a WAV only on whole seconds: asked for 1.4 s it would play from 1.0 s,
+    0.4 s early. The player waits in silence and starts at 2.0 s when the room is there."""
+    library = MusicLibrary()
+    await library.add_folder(tone_file(tmp_path / "w.wav").parent)
+    (item,) = library.tracks
+    mixer = Mixer({})
+    player = SyncedPlayer(jam, library, mixer)
+    player.start()
+    try:
+        assert Mixer.seek_step_ms(item.path) == 1_000
+        await jam.send(AudioPlay(track=item.track))
+        await jam.send(AudioSeek(position_ms=1_400))
+        assert mixer.playing is None  # holding for the whole second
+        started = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def check() -> None:
+            if mixer.playing is not None:
+                started.set()
+            else:
+                loop.call_later(0.01, check)
+
+        check()
+        await asyncio.wait_for(started.wait(), 2)
+        assert mixer.position_ms() == pytest.approx(2_000, abs=30)
+        expected = audio.position(jam.state.audio, jam.room_now_ms())
+        assert abs(expected - mixer.position_ms()) < 40  # type: ignore[operator]
+    finally:
+        await player.stop()
+        mixer.close()

@@ -1,13 +1,16 @@
 """Reading what SDL's disk driver captured, and measuring how far two captures are apart.
 
-The disk driver writes the mixed output (16-bit stereo at 44.1 kHz) in real time from the
-moment the mixer opens; a headless process prints that moment on the room clock
-(``{"event": "sound", "state": "on", "room_now_ms": ...}``), so sample ``i`` of its capture
-was played at about ``room_now_ms + i / 44.1`` on the room clock.
+The disk driver writes the mixed output (16-bit stereo at 44.1 kHz) in real time (within
+0.06 % of the wall clock, measured), but when its first bytes were written is not known to a
+few hundred ms. So each capture is placed on this machine's wall clock by the music's first
+sample: the mixer logs ``music from X ms into F at wall W`` when it starts the music, and the
+first loud sample of the capture is that moment. All processes of a test share this wall
+clock (their own clocks may be skewed on purpose; the wall clock is the ground truth).
 """
 
 from __future__ import annotations
 
+import re
 import wave
 from pathlib import Path
 
@@ -33,15 +36,33 @@ def tone_track(path: Path, freqs: list[int], seconds_each: float = 1.0, peak: in
 
 
 def noise_track(path: Path, seconds: float, seed: int = 7) -> Path:
-    """A mono WAV of seeded white noise: any 100 ms of it matches only itself."""
+    """Seeded white noise (any 100 ms of it matches only itself), as WAV or, for a ``.ogg``
+    path, OGG Vorbis (which starts at any millisecond; a WAV only on whole seconds)."""
     rng = np.random.default_rng(seed)
-    return write_wav(path, rng.standard_normal(int(seconds * RATE)) * 6_000)
+    samples = rng.standard_normal(int(seconds * RATE)) * 6_000
+    if path.suffix == ".ogg":
+        import soundfile  # only the tests that need OGG
+
+        soundfile.write(path, samples / 32_768, RATE, format="OGG", subtype="VORBIS")
+        return path
+    return write_wav(path, samples)
 
 
 def load(path: Path) -> np.ndarray:
     """The left channel of a capture, as floats."""
     data = np.frombuffer(path.read_bytes()[: path.stat().st_size // 4 * 4], dtype="<i2")
     return data[::2].astype(np.float64)
+
+
+_MUSIC = re.compile(r"music from (\d+) ms into .* at wall (\d+)")
+
+
+def wall_start(capture: np.ndarray, log_lines: list[str]) -> int:
+    """The wall-clock instant (ms) of the capture's first sample, from the first music start
+    in ``log_lines`` and the capture's first loud sample."""
+    match = next(m for line in log_lines if (m := _MUSIC.search(line)))
+    first_loud = int(np.flatnonzero(np.abs(capture) > 300)[0])
+    return int(match.group(2)) - round(first_loud * 1000 / RATE)
 
 
 def offset_ms(
