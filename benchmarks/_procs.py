@@ -18,13 +18,17 @@ Line = dict[str, Any]
 class Proc:
     """One headless process whose stdout JSON lines are queued with their arrival time."""
 
-    def __init__(self, *args: str, data: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, *args: str, data: str, env: dict[str, str] | None = None, log: str | None = None
+    ) -> None:
         env = dict(os.environ, JAMDESK_NETWORK="loopback", **(env or {}))
+        self.log = log
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jamdesk", *args, "--data-dir", data],
+            [sys.executable, "-m", "jamdesk", *args, "--data-dir", data]
+            + (["--log-level", "INFO"] if log else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=open(log, "w") if log else subprocess.DEVNULL,  # noqa: SIM115 - the child's
             text=True,
             bufsize=1,
             env=env,

@@ -1,7 +1,9 @@
 """Synchronised audio: how far apart two members play the same music, and what the mixer costs.
 
 Two headless processes on loopback (host and member, the member's clock 41 s off) each play
-through SDL's disk driver, which writes what was really played, in real time, to a file. The
+through SDL's disk driver, which writes what was really played, in real time, to a file;
+each capture is placed on this machine's wall clock by its music's first sample (see
+``tests/audio/capture.py``). The
 music is a 2-minute track of seeded noise (any 100 ms of it matches only itself). The host
 plays it, pauses it, resumes it and seeks it; afterwards the two captures are compared every
 250 ms of room clock while music sounded (not within 300 ms after a change): the offset is how
@@ -28,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _procs import Proc  # noqa: E402
 
-from tests.audio.capture import load, noise_track, offset_ms  # noqa: E402
+from tests.audio.capture import load, noise_track, offset_ms, wall_start  # noqa: E402
 
 CPU_S = 15.0
 
@@ -55,16 +57,17 @@ def main() -> None:
         noise_track(music / "static.ogg", seconds=120)
         common = ["--headless", "--music-folder", str(music)]
         host = Proc(
-            "host", *common, data=f"{tmp}/a",
+            "host", *common, data=f"{tmp}/a", log=f"{tmp}/a.log",
             env={"SDL_AUDIODRIVER": "disk", "SDL_DISKAUDIOFILE": f"{tmp}/a.raw"},
         )  # fmt: skip
         code = host.wait(lambda line: line["event"] == "hosting")[1]["code"]
-        a_start = host.wait(lambda line: line["event"] == "sound")[1]["room_now_ms"]
+        host.wait(lambda line: line["event"] == "sound")
         member = Proc(
             "join", code, *common, "--clock-skew-ms", "-41000", data=f"{tmp}/b",
+            log=f"{tmp}/b.log",
             env={"SDL_AUDIODRIVER": "disk", "SDL_DISKAUDIOFILE": f"{tmp}/b.raw"},
         )  # fmt: skip
-        b_start = member.wait(lambda line: line["event"] == "sound")[1]["room_now_ms"]
+        member.wait(lambda line: line["event"] == "sound")
         changes: list[tuple[int, str]] = []
 
         def change(command: dict[str, object], hold_s: float) -> None:
@@ -93,6 +96,10 @@ def main() -> None:
         for proc in (host, member):
             proc.proc.wait(timeout=20)
         a, b = load(Path(f"{tmp}/a.raw")), load(Path(f"{tmp}/b.raw"))
+        # Each capture on the wall clock (the host's room clock is its wall clock), placed by
+        # the music's first sample and the mixer's log of that moment.
+        a_start = wall_start(a, Path(f"{tmp}/a.log").read_text().splitlines())
+        b_start = wall_start(b, Path(f"{tmp}/b.log").read_text().splitlines())
 
     sounding = []
     spans = [
