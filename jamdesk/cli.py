@@ -139,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="address to listen on if this computer hosts the lobby chat (default: all)",
     )
+    signal = sub.add_parser(
+        "signal", parents=[common], help="run a signalling server for internet jams"
+    )
+    signal.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    signal.add_argument("--port", type=int, default=8787, help="port (0: any free one)")
     history = sub.add_parser("history", parents=[common], help="your past jams")
     history.add_argument("--json", action="store_true", help="a JSON list instead of text")
     replay = sub.add_parser("replay", parents=[common], help="replay a past jam (Ghost Replay)")
@@ -185,6 +190,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from jamdesk.stats_cli import run_stats  # noqa: PLC0415 - only the database is needed
 
         return run_stats(args)
+    if args.command == "signal":
+        import asyncio  # noqa: PLC0415
+
+        from jamdesk.signal_server.server import serve  # noqa: PLC0415 - server only
+
+        try:
+            return asyncio.run(serve(args.host, args.port))
+        except KeyboardInterrupt:
+            return 0
     if args.command == "rooms" or (args.command == "lobby" and args.headless):
         from jamdesk.lobby_cli import run_lobby_command  # noqa: PLC0415 - no window
 

@@ -1,0 +1,155 @@
+"""``jamdesk signal``: the signalling server, an aiohttp WebSocket service anyone can deploy.
+
+``GET /v1/ws`` upgrades to the relay's WebSocket (:mod:`jamdesk.protocol.signal`);
+``GET /health`` answers ``{"ok": true, "rooms": N, "connections": N}``. The rules live in
+:class:`~jamdesk.signal_server.relay.Relay`; this module carries frames to it and its
+answers back, counts connections per address (at most :data:`CONNECTIONS_PER_ADDRESS`),
+expires idle rooms every second, and logs one JSON object per line on stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import sys
+import time
+from collections import Counter
+
+from aiohttp import WSMsgType, web
+
+from jamdesk.protocol.signal import MAX_SIGNAL_BYTES, Failure, encode_signal
+from jamdesk.signal_server.relay import Relay, RelayOutcome
+
+log = logging.getLogger(__name__)
+
+CONNECTIONS_PER_ADDRESS = 20
+
+
+class JsonLines(logging.Formatter):
+    """Structured logs: one JSON object per record (time, level, logger, message)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(
+            {
+                "t": round(record.created, 3),
+                "level": record.levelname.lower(),
+                "logger": record.name,
+                "message": record.getMessage(),
+            }
+        )
+
+
+class SignalServer:
+    """The relay behind a WebSocket endpoint on ``host``:``port`` (0: any free port)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 8787) -> None:
+        self._host, self._port = host, port
+        self.relay = Relay()
+        self._sockets: dict[str, web.WebSocketResponse] = {}
+        self._per_address: Counter[str] = Counter()
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self.port = 0
+
+    async def start(self) -> int:
+        """Listen; returns the port."""
+        app = web.Application()
+        app.router.add_get("/v1/ws", self._ws)
+        app.router.add_get("/health", self._health)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+        self._ticker = asyncio.create_task(self._tick_loop(), name="jamdesk-signal-tick")
+        log.info("listening on %s:%d", self._host, self.port)
+        return self.port
+
+    async def close(self) -> None:
+        """Stop: close every connection."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        for ws in list(self._sockets.values()):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _health(self, _request: web.Request) -> web.Response:
+        return web.json_response(
+            {"ok": True, "rooms": len(self.relay.rooms), "connections": len(self._sockets)}
+        )
+
+    async def _ws(self, request: web.Request) -> web.StreamResponse:
+        address = request.remote or "?"
+        if self._per_address[address] >= CONNECTIONS_PER_ADDRESS:
+            log.warning("refused a connection from %s: too many", address)
+            return web.json_response({"error": "Too many connections from you."}, status=429)
+        ws = web.WebSocketResponse(max_msg_size=MAX_SIGNAL_BYTES, heartbeat=20)
+        await ws.prepare(request)
+        client = f"c{next(self._ids)}"
+        self._sockets[client] = ws
+        self._per_address[address] += 1
+        try:
+            async for frame in ws:
+                if frame.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    await self._carry_out(self.relay.received(client, frame.data, _now_ms()))
+                elif frame.type == WSMsgType.ERROR:
+                    break
+            if ws.close_code == 1009:  # aiohttp closes over-large frames itself (RFC 6455)
+                log.info("%s sent a frame over %d bytes", client, MAX_SIGNAL_BYTES)
+        finally:
+            del self._sockets[client]
+            self._per_address[address] -= 1
+            await self._carry_out(self.relay.gone(client))
+        return ws
+
+    async def _carry_out(self, out: RelayOutcome) -> None:
+        for client, message in out.sends:
+            ws = self._sockets.get(client)
+            if ws is not None and not ws.closed:
+                with contextlib.suppress(ConnectionError):
+                    await ws.send_str(encode_signal(message))
+            if isinstance(message, Failure):
+                log.info("refused %s: %s", client, message.code)
+        for client in out.close:
+            ws = self._sockets.get(client)
+            if ws is not None:
+                await ws.close()
+
+    async def _tick_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1)
+            await self._carry_out(self.relay.tick(_now_ms()))
+
+
+def _now_ms() -> int:
+    return time.monotonic_ns() // 1_000_000
+
+
+async def serve(host: str, port: int) -> int:
+    """Run until SIGINT/SIGTERM; prints ``{"event": "listening", "port": N}`` on stdout."""
+    import signal  # noqa: PLC0415 - only the server process handles signals
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines())
+    logging.getLogger().handlers = [handler]
+    server = SignalServer(host, port)
+    try:
+        await server.start()
+    except OSError as exc:
+        print(json.dumps({"event": "error", "reason": f"Cannot listen there: {exc}"}), flush=True)
+        return 2
+    print(json.dumps({"event": "listening", "host": host, "port": server.port}), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.close()
+    return 0
