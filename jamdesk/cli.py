@@ -113,7 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
         jam_parser.add_argument(
             "--no-sound", action="store_true", help="play nothing on this computer"
         )
-    join.add_argument("code", help="the jam's code, like ALGO7X")
+        jam_parser.add_argument(
+            "--signal",
+            default="",
+            metavar="URL",
+            help="a signalling server (jamdesk signal) for joining over the internet",
+        )
+    join.add_argument("code", help="the jam's code, like ALGO7X, or a jamdesk://join link")
     join.add_argument(
         "--headless", action="store_true", help="no window: JSON lines on stdout, commands on stdin"
     )

@@ -23,7 +23,14 @@ from typing import Any
 import msgspec
 
 from jamdesk.app.audio import Sound, open_sound
-from jamdesk.app.context import USER_ERRORS, AppContext, JoinError, SettingsError, StoreError
+from jamdesk.app.context import (
+    USER_ERRORS,
+    AppContext,
+    JoinError,
+    SettingsError,
+    StoreError,
+    join_link,
+)
 from jamdesk.app.jam import Jam, JamUpdate
 from jamdesk.app.tasks import PersonalTask, TaskError
 from jamdesk.cli import EXIT_JOIN_FAILED, EXIT_STORAGE, EXIT_USAGE, default_name
@@ -157,6 +164,7 @@ async def _main(args: argparse.Namespace) -> int:
                     discipline=args.discipline,
                     private=args.private,
                     show_title=args.show_title,
+                    signal_url=args.signal,
                 )
                 emit(
                     {
@@ -168,12 +176,15 @@ async def _main(args: argparse.Namespace) -> int:
                         "type": jam.state.session_type.value,
                         "discipline": jam.state.discipline,
                         "private": jam.state.private,
+                        "link": join_link(args.signal, jam.code) if args.signal else None,
                     }
                 )
                 if jam.advert_problem:
                     emit({"event": "notice", "message": jam.advert_problem})
             else:
-                jam = await app.join(name=name, code=args.code, address=args.address)
+                jam = await app.join(
+                    name=name, code=args.code, address=args.address, signal_url=args.signal
+                )
                 emit(
                     {
                         "event": "joined",

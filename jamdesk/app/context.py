@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.history import GhostRunner, HistoryService
@@ -49,6 +50,20 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 """Errors whose message is written for the student: show it, do not crash."""
 
 __all__ = ["USER_ERRORS", "AppContext", "JoinError", "SettingsError", "StoreError"]
+
+
+def join_link(signal_url: str, code: str) -> str:
+    """The link a host shares: ``jamdesk://join?signal=URL&code=CODE``."""
+    return "jamdesk://join?" + urlencode({"signal": signal_url, "code": code})
+
+
+def parse_link(link: str) -> tuple[str, str]:
+    """``jamdesk://join?signal=URL&code=CODE`` -> (URL, CODE). Raises ``ValueError``."""
+    parts = urlsplit(link)
+    query = parse_qs(parts.query)
+    if parts.scheme != "jamdesk" or parts.netloc != "join" or "code" not in query:
+        raise ValueError("That is not a Jamdesk join link (jamdesk://join?signal=...&code=...).")
+    return query.get("signal", [""])[0], query["code"][0]
 
 
 def parse_address(text: str) -> tuple[str, int]:
@@ -126,11 +141,18 @@ class AppContext:
         discipline: str = "",
         private: bool = False,
         show_title: bool = False,
+        signal_url: str = "",
     ) -> Jam:
         """Host a jam. ``timer`` is a spec (``countdown:25m``, ``pomodoro:25/5/15x4``...) or
         ``None`` for the type's default; ``discipline`` the subject shown in the lobby; a
         ``private`` room's code is a password that is never advertised (its title neither,
-        unless ``show_title``). Raises one of :data:`USER_ERRORS`."""
+        unless ``show_title``); ``signal_url`` also registers it at that signalling server
+        for joiners over the internet. Raises one of :data:`USER_ERRORS`."""
+        if private and signal_url:
+            raise SettingsError(
+                "A private jam cannot use a signalling URL yet: the server would see its code. "
+                "Host it as a public jam, or on your network only."
+            )
         kind = parse_session_type(session_type)
         anchor = parse_timer(timer) if timer else default_timer(kind)
         settings = HostSettings(
@@ -144,6 +166,7 @@ class AppContext:
             discipline=parse_discipline(discipline),
             private=private,
             show_title=show_title,
+            signal_url=signal_url,
         )
         return await host_jam(
             settings,
@@ -153,11 +176,17 @@ class AppContext:
             client_id=self.profile.participant_id,
         )
 
-    async def join(self, *, name: str, code: str, address: str | None = None) -> Jam:
-        """Join the jam with ``code`` (looked up on the LAN unless ``address`` is given).
-        Raises one of :data:`USER_ERRORS`."""
+    async def join(
+        self, *, name: str, code: str, address: str | None = None, signal_url: str = ""
+    ) -> Jam:
+        """Join the jam with ``code`` (looked up on the LAN, or through ``signal_url``, unless
+        ``address`` is given). ``code`` may also be a link
+        ``jamdesk://join?signal=URL&code=CODE``. Raises one of :data:`USER_ERRORS`."""
+        if code.startswith("jamdesk://"):
+            signal_url, code = parse_link(code)
         return await join_jam(
             name,
+            signal_url=signal_url,
             code=normalize(code),
             address=parse_address(address) if address else None,
             clock=self.clock,

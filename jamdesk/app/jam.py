@@ -48,7 +48,9 @@ from jamdesk.net.discovery import (
     find_rooms,
 )
 from jamdesk.net.host_service import HostService
-from jamdesk.net.member_client import JoinError, LinkState, MemberClient
+from jamdesk.net.lan import SignallingError
+from jamdesk.net.member_client import HostRoute, JoinError, LinkState, MemberClient
+from jamdesk.net.signal_client import HostSignal, SignalRoute
 from jamdesk.protocol.engine import HostEngine, MemberEngine, MemberOutcome
 from jamdesk.protocol.messages import PROTOCOL_VERSION
 
@@ -97,6 +99,7 @@ class HostSettings:
     private: bool = False
     show_title: bool = False
     lobby: bool = False
+    signal_url: str = ""
 
 
 class Jam:
@@ -152,6 +155,8 @@ class Jam:
         self._me = ""
         self._linked_host = ""  # the host our member link was made to
         self.advert_problem: str | None = None  # why the room is not announced on the LAN
+        self.signal_url = ""  # the signalling server the room is reached through, if any
+        self._host_signal: HostSignal | None = None
         self._leaving = False
         self._handed_over = asyncio.Event()
 
@@ -324,6 +329,19 @@ class Jam:
         )
         await service.start()
         self.service = service
+        if self.signal_url:
+            host_signal = HostSignal(self.signal_url, room_log.state.code, service.answer)
+            try:
+                await host_signal.start()
+            except SignallingError as exc:
+                await host_signal.close()
+                if probe:  # opening the room: say so and stop
+                    raise
+                # Taking over: the lost host's registration may still hold the code until the
+                # server notices it gone; members on the LAN reconnect all the same.
+                log.warning("could not register at %s: %s", self.signal_url, exc)
+            else:
+                self._host_signal = host_signal
         if self._advertise:
             advertiser = Advertiser(self._mode)
             self._advertised = self._ad()
@@ -342,6 +360,9 @@ class Jam:
 
     async def _stop_hosting(self) -> None:
         service, self.service = self.service, None
+        host_signal, self._host_signal = self._host_signal, None
+        if host_signal is not None:
+            await host_signal.close()
         if self._advert_task is not None:
             self._advert_task.cancel()
         advertiser, self._advertiser = self._advertiser, None
@@ -451,7 +472,7 @@ class Jam:
             find_host=self._find_host,
         )
 
-    async def _find_host(self) -> tuple[str, int]:
+    async def _find_host(self) -> HostRoute:
         """Where the host is: the address given or being tried, else found on the LAN by the
         room's code. Once in the room, only an advert by the current host (or, if it was
         lost, the member who takes over) is used: an old host's record may linger, and a
@@ -459,6 +480,8 @@ class Jam:
         if self._address is not None:
             return self._address
         assert self._code is not None
+        if self.signal_url:
+            return SignalRoute(self.signal_url, self._code)
         hosts: set[str] = set()
         lobby = self._member_side and self.state.lobby
         if self._member_side:
@@ -480,7 +503,7 @@ class Jam:
         """The first join: by the address given, else try each room that may have the code
         (the public one advertising it, or each private room) until one lets us in."""
         assert self.client is not None
-        if self._address is not None or self._code is None:
+        if self._address is not None or self._code is None or self.signal_url:
             await self.client.join()
             return
         try:
@@ -701,6 +724,7 @@ async def host_jam(
         advertise=settings.advertise,
         avatar_color=settings.avatar_color,
     )
+    jam.signal_url = settings.signal_url
     host_id = secrets.token_hex(8)
     opened = RoomOpened(
         code=codes.new_code(secrets.randbelow),
@@ -737,6 +761,7 @@ async def join_jam(
     bind_host: str = "0.0.0.0",
     avatar_color: str = "",
     rediscover: bool = False,
+    signal_url: str = "",
 ) -> Jam:
     """Join the room with ``code`` (found on the LAN) or at ``address`` (host, port).
     With ``rediscover``, ``address`` serves the first join only (it came from the LAN) and
@@ -756,6 +781,7 @@ async def join_jam(
         avatar_color=avatar_color,
     )
     jam._code, jam._address = code, address
+    jam.signal_url = signal_url
     jam.engine = MemberEngine(name, client_id=client_id, avatar_color=avatar_color, code=code or "")
     jam.client = jam._new_client()
     await jam._join_first()

@@ -102,6 +102,11 @@ class HostService:
 
     # -- signalling ---------------------------------------------------------------------------
 
+    async def answer(self, offer: SessionDescription, remote: str = "") -> SessionDescription:
+        """Answer a joiner's SDP offer (from the LAN endpoint or a signalling server); the
+        joiner's data channel becomes one link. Raises ``ValueError`` for an unusable offer."""
+        return await self._answer(offer, remote)
+
     async def _answer(self, offer: SessionDescription, remote: str = "") -> SessionDescription:
         problem = rtc.offer_problem(offer.sdp)
         if problem is not None:

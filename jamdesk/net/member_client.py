@@ -19,6 +19,7 @@ from aiortc.exceptions import InvalidStateError
 from jamdesk.core.commands import Command
 from jamdesk.net import rtc
 from jamdesk.net.lan import SessionDescription, SignallingError, post_offer
+from jamdesk.net.signal_client import SignalRoute, exchange
 from jamdesk.protocol.engine import LINK_TIMEOUT_MS, MemberEngine, MemberOutcome
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,9 @@ CONNECT_TIMEOUT_S = 10.0
 LEAVE_TIMEOUT_S = 2.0
 
 Address = tuple[str, int]
-AddressSource = Callable[[], Awaitable[Address]]
+HostRoute = Address | SignalRoute
+"""The host's LAN signalling endpoint (host, port), or a signalling server and the code."""
+AddressSource = Callable[[], Awaitable[HostRoute]]
 
 
 class LinkState(StrEnum):
@@ -136,7 +139,7 @@ class MemberClient:
 
     # -- connecting -----------------------------------------------------------------------------
 
-    async def _connect(self, address: Address) -> None:
+    async def _connect(self, address: HostRoute) -> None:
         """Offer, open the data channel, say hello, and wait for the Welcome.
 
         The channel becomes :attr:`_channel` (the link that commands, pings and the silence
@@ -165,7 +168,11 @@ class MemberClient:
         try:
             await pc.setLocalDescription(await pc.createOffer())
             offer = rtc.sdp_dict(pc)
-            answer = await post_offer(address, SessionDescription(sdp=offer["sdp"], type="offer"))
+            sent = SessionDescription(sdp=offer["sdp"], type="offer")
+            if isinstance(address, SignalRoute):
+                answer = await exchange(address, sent)
+            else:
+                answer = await post_offer(address, sent)
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))
         except InvalidStateError as exc:  # the peer connection was closed while we waited
             raise ConnectionError("the connection was closed while connecting") from exc

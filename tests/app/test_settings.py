@@ -58,3 +58,13 @@ def test_a_bad_subject_is_refused_in_words(typed: str) -> None:
 
     with pytest.raises(SettingsError, match="plain text of at most 40 characters"):
         parse_discipline(typed)
+
+
+def test_a_join_link_carries_the_server_and_the_code() -> None:
+    from jamdesk.app.context import join_link, parse_link
+
+    link = join_link("https://signal.example.org:8787", "ALGO7X")
+    assert link == "jamdesk://join?signal=https%3A%2F%2Fsignal.example.org%3A8787&code=ALGO7X"
+    assert parse_link(link) == ("https://signal.example.org:8787", "ALGO7X")
+    with pytest.raises(ValueError, match="not a Jamdesk join link"):
+        parse_link("jamdesk://leave?code=ALGO7X")

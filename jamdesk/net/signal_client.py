@@ -1,0 +1,161 @@
+"""Reaching a jam through a signalling URL (``jamdesk signal``) instead of the LAN endpoint.
+
+The host keeps one WebSocket to the server (:class:`HostSignal`): it registers the room's
+code, and answers each joiner's SDP offer that the server hands it, exactly as the LAN
+endpoint would. A joiner trades its offer for the host's answer in one short WebSocket
+(:func:`exchange`). After that the peers talk directly over WebRTC; the server relays SDP
+only. Messages: :mod:`jamdesk.protocol.signal`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiohttp
+
+from jamdesk.net.lan import SessionDescription, SignallingError
+from jamdesk.protocol.signal import (
+    Answer,
+    Failure,
+    Join,
+    Offer,
+    Register,
+    Registered,
+    SignalError,
+    decode_signal,
+    encode_signal,
+)
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_S = 10.0
+RETRY_S = (0.5, 1.0, 2.0, 5.0)
+
+Answerer = Callable[[SessionDescription, str], Awaitable[SessionDescription]]
+
+
+@dataclass(frozen=True)
+class SignalRoute:
+    """Where a joiner reaches the room: the server's URL and the room's code."""
+
+    url: str
+    code: str
+
+
+def ws_url(url: str) -> str:
+    """``http(s)://host:port[/]`` (or ``ws(s)://``) to the server's WebSocket URL."""
+    base = url.rstrip("/")
+    if base.startswith("http"):
+        base = "ws" + base[len("http") :]
+    return base if base.endswith("/v1/ws") else f"{base}/v1/ws"
+
+
+async def exchange(route: SignalRoute, offer: SessionDescription) -> SessionDescription:
+    """Send ``offer`` to the room's host through the server; returns the host's answer.
+
+    Raises :class:`~jamdesk.net.lan.SignallingError` in words (server unreachable, no such
+    room, no answer in time)."""
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S * 2)) as session,
+            session.ws_connect(ws_url(route.url)) as ws,
+        ):
+            await ws.send_str(encode_signal(Join(code=route.code, sdp=offer.sdp)))
+            reply = decode_signal(await ws.receive_str(timeout=TIMEOUT_S * 2))
+    except (aiohttp.ClientError, OSError, TimeoutError, TypeError) as exc:
+        raise SignallingError(f"Could not reach the signalling server at {route.url}.") from exc
+    except SignalError as exc:
+        raise SignallingError("The signalling server sent something Jamdesk cannot read.") from exc
+    if isinstance(reply, Failure):
+        raise SignallingError(reply.message)
+    if not isinstance(reply, Answer):
+        raise SignallingError("The signalling server answered out of turn.")
+    return SessionDescription(sdp=reply.sdp, type="answer")
+
+
+class HostSignal:
+    """The host's registration at a signalling server, answering joiners' offers with
+    ``answer`` (``HostService``'s own answerer). Reconnects with backoff when the server
+    drops it. Raises :class:`~jamdesk.net.lan.SignallingError` from :meth:`start` when the
+    server cannot be reached or refuses the code."""
+
+    def __init__(self, url: str, code: str, answer: Answerer) -> None:
+        self.url, self.code = url, code
+        self._answer = answer
+        self._session: aiohttp.ClientSession | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._offers: set[asyncio.Future[None]] = set()
+
+    async def start(self) -> None:
+        """Register the room; returns once the server holds it."""
+        self._session = aiohttp.ClientSession()
+        ws = await self._register()
+        self._task = asyncio.create_task(self._serve(ws), name="jamdesk-host-signal")
+
+    async def close(self) -> None:
+        """Leave the server (it forgets the room)."""
+        self._closing = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._session is not None:
+            await self._session.close()
+
+    async def _register(self) -> aiohttp.ClientWebSocketResponse:
+        assert self._session is not None
+        try:
+            ws = await self._session.ws_connect(ws_url(self.url), heartbeat=20)
+            await ws.send_str(encode_signal(Register(code=self.code)))
+            reply = decode_signal(await ws.receive_str(timeout=TIMEOUT_S))
+        except (aiohttp.ClientError, OSError, TimeoutError, TypeError, SignalError) as exc:
+            raise SignallingError(f"Could not reach the signalling server at {self.url}.") from exc
+        if isinstance(reply, Failure):
+            await ws.close()
+            raise SignallingError(reply.message)
+        if not isinstance(reply, Registered):
+            await ws.close()
+            raise SignallingError("The signalling server answered out of turn.")
+        log.info("room %s registered at %s", self.code, self.url)
+        return ws
+
+    async def _serve(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        while not self._closing:
+            async for frame in ws:
+                if frame.type != aiohttp.WSMsgType.TEXT:
+                    continue
+                try:
+                    message = decode_signal(frame.data)
+                except SignalError as exc:
+                    log.warning("the signalling server sent an unreadable frame: %s", exc)
+                    continue
+                if isinstance(message, Offer):
+                    task = asyncio.ensure_future(self._offer(ws, message))
+                    self._offers.add(task)
+                    task.add_done_callback(self._offers.discard)
+                elif isinstance(message, Failure):
+                    log.info("the signalling server refused: %s", message.message)
+            ws = await self._reconnect()
+
+    async def _offer(self, ws: aiohttp.ClientWebSocketResponse, offer: Offer) -> None:
+        try:
+            answer = await self._answer(SessionDescription(sdp=offer.sdp, type="offer"), "relay")
+        except ValueError as exc:
+            log.warning("could not answer a relayed offer: %s", exc)
+            return
+        with contextlib.suppress(ConnectionError, aiohttp.ClientError):
+            await ws.send_str(encode_signal(Answer(join_id=offer.join_id, sdp=answer.sdp)))
+
+    async def _reconnect(self) -> aiohttp.ClientWebSocketResponse:
+        for attempt in range(10**9):
+            delay = RETRY_S[min(attempt, len(RETRY_S) - 1)]
+            log.info("signalling server connection lost; again in %.1f s", delay)
+            await asyncio.sleep(delay)
+            with contextlib.suppress(SignallingError):
+                return await self._register()
+        raise AssertionError("unreachable")  # pragma: no cover
