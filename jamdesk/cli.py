@@ -29,6 +29,32 @@ def default_name() -> str:
     return (name or "Student")[:40].capitalize()
 
 
+def _jam_options(jam_parser: argparse.ArgumentParser) -> None:
+    """Options of both ``host`` and ``join``: sound, and how peers reach each other."""
+    jam_parser.add_argument(
+        "--music-folder",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also play the music in this folder (repeatable); bundled tracks are always there",
+    )
+    jam_parser.add_argument("--no-sound", action="store_true", help="play nothing on this computer")
+    jam_parser.add_argument(
+        "--signal",
+        default="",
+        metavar="URL",
+        help="a signalling server (jamdesk signal) for joining over the internet",
+    )
+    jam_parser.add_argument(
+        "--ice-server",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a STUN or TURN server, stun:host:3478 or turn:user:password@host:3478 "
+        "(repeatable; none on a LAN)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (public so the README's usage can be checked against it)."""
     common = argparse.ArgumentParser(add_help=False)
@@ -103,22 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     join = sub.add_parser("join", parents=[common], help="join a jam by its code")
     for jam_parser in (host, join):
-        jam_parser.add_argument(
-            "--music-folder",
-            action="append",
-            default=[],
-            metavar="DIR",
-            help="also play the music in this folder (repeatable); bundled tracks are always there",
-        )
-        jam_parser.add_argument(
-            "--no-sound", action="store_true", help="play nothing on this computer"
-        )
-        jam_parser.add_argument(
-            "--signal",
-            default="",
-            metavar="URL",
-            help="a signalling server (jamdesk signal) for joining over the internet",
-        )
+        _jam_options(jam_parser)
     join.add_argument("code", help="the jam's code, like ALGO7X, or a jamdesk://join link")
     join.add_argument(
         "--headless", action="store_true", help="no window: JSON lines on stdout, commands on stdin"

@@ -165,6 +165,7 @@ async def _main(args: argparse.Namespace) -> int:
                     private=args.private,
                     show_title=args.show_title,
                     signal_url=args.signal,
+                    ice_servers=args.ice_server,
                 )
                 emit(
                     {
@@ -183,7 +184,11 @@ async def _main(args: argparse.Namespace) -> int:
                     emit({"event": "notice", "message": jam.advert_problem})
             else:
                 jam = await app.join(
-                    name=name, code=args.code, address=args.address, signal_url=args.signal
+                    name=name,
+                    code=args.code,
+                    address=args.address,
+                    signal_url=args.signal,
+                    ice_servers=args.ice_server,
                 )
                 emit(
                     {

@@ -33,6 +33,7 @@ from jamdesk.core.room import fold
 from jamdesk.core.timer import reset
 from jamdesk.net import addresses, discovery, rtc
 from jamdesk.net.member_client import JoinError
+from jamdesk.net.rtc import ice_server
 from jamdesk.store.db import ProfileData, StoreError
 from jamdesk.store.paths import data_dir
 
@@ -142,12 +143,16 @@ class AppContext:
         private: bool = False,
         show_title: bool = False,
         signal_url: str = "",
+        ice_servers: Sequence[str] = (),
     ) -> Jam:
         """Host a jam. ``timer`` is a spec (``countdown:25m``, ``pomodoro:25/5/15x4``...) or
         ``None`` for the type's default; ``discipline`` the subject shown in the lobby; a
         ``private`` room's code is a password that is never advertised (its title neither,
         unless ``show_title``); ``signal_url`` also registers it at that signalling server
-        for joiners over the internet. Raises one of :data:`USER_ERRORS`."""
+        for joiners over the internet, with ``ice_servers`` (STUN/TURN) when the networks
+        need them. Raises one of :data:`USER_ERRORS`."""
+        for server in ice_servers:
+            ice_server(server)  # refuse a bad one in words before anything opens
         if private and signal_url:
             raise SettingsError(
                 "A private jam cannot use a signalling URL yet: the server would see its code. "
@@ -167,6 +172,7 @@ class AppContext:
             private=private,
             show_title=show_title,
             signal_url=signal_url,
+            ice_servers=tuple(ice_servers),
         )
         return await host_jam(
             settings,
@@ -177,16 +183,25 @@ class AppContext:
         )
 
     async def join(
-        self, *, name: str, code: str, address: str | None = None, signal_url: str = ""
+        self,
+        *,
+        name: str,
+        code: str,
+        address: str | None = None,
+        signal_url: str = "",
+        ice_servers: Sequence[str] = (),
     ) -> Jam:
         """Join the jam with ``code`` (looked up on the LAN, or through ``signal_url``, unless
         ``address`` is given). ``code`` may also be a link
         ``jamdesk://join?signal=URL&code=CODE``. Raises one of :data:`USER_ERRORS`."""
         if code.startswith("jamdesk://"):
             signal_url, code = parse_link(code)
+        for server in ice_servers:
+            ice_server(server)
         return await join_jam(
             name,
             signal_url=signal_url,
+            ice_servers=tuple(ice_servers),
             code=normalize(code),
             address=parse_address(address) if address else None,
             clock=self.clock,

@@ -100,6 +100,7 @@ class HostSettings:
     show_title: bool = False
     lobby: bool = False
     signal_url: str = ""
+    ice_servers: tuple[str, ...] = ()
 
 
 class Jam:
@@ -156,6 +157,7 @@ class Jam:
         self._linked_host = ""  # the host our member link was made to
         self.advert_problem: str | None = None  # why the room is not announced on the LAN
         self.signal_url = ""  # the signalling server the room is reached through, if any
+        self.ice_servers: list[str] = []  # STUN/TURN servers (none on a LAN)
         self._host_signal: HostSignal | None = None
         self._leaving = False
         self._handed_over = asyncio.Event()
@@ -325,7 +327,11 @@ class Jam:
         self._me = me
         engine = HostEngine(room_log, lambda: secrets.token_hex(8), now_ms=self.room_now_ms())
         service = HostService(
-            engine, self.room_now_ms, self._on_host_events, bind_host=self._bind_host
+            engine,
+            self.room_now_ms,
+            self._on_host_events,
+            bind_host=self._bind_host,
+            ice_servers=self.ice_servers,
         )
         await service.start()
         self.service = service
@@ -470,6 +476,7 @@ class Jam:
             on_outcome=self._on_outcome,
             on_link=self._on_link,
             find_host=self._find_host,
+            ice_servers=self.ice_servers,
         )
 
     async def _find_host(self) -> HostRoute:
@@ -725,6 +732,7 @@ async def host_jam(
         avatar_color=settings.avatar_color,
     )
     jam.signal_url = settings.signal_url
+    jam.ice_servers = list(settings.ice_servers)
     host_id = secrets.token_hex(8)
     opened = RoomOpened(
         code=codes.new_code(secrets.randbelow),
@@ -762,6 +770,7 @@ async def join_jam(
     avatar_color: str = "",
     rediscover: bool = False,
     signal_url: str = "",
+    ice_servers: tuple[str, ...] = (),
 ) -> Jam:
     """Join the room with ``code`` (found on the LAN) or at ``address`` (host, port).
     With ``rediscover``, ``address`` serves the first join only (it came from the LAN) and
@@ -782,6 +791,7 @@ async def join_jam(
     )
     jam._code, jam._address = code, address
     jam.signal_url = signal_url
+    jam.ice_servers = list(ice_servers)
     jam.engine = MemberEngine(name, client_id=client_id, avatar_color=avatar_color, code=code or "")
     jam.client = jam._new_client()
     await jam._join_first()

@@ -95,11 +95,18 @@ class MemberClient:
 
         Raises :class:`JoinError` with a plain-words reason.
         """
+        address: HostRoute | None = None
         try:
             address = await self._find_host()
             await asyncio.wait_for(self._connect(address), timeout_s)
         except TimeoutError as exc:
             await self._teardown()
+            if isinstance(address, SignalRoute):
+                raise JoinError(
+                    "The host answered but no direct connection could be made. Over the "
+                    "internet some networks need a TURN server: ask for one and add it with "
+                    "--ice-server turn:user:password@host:3478."
+                ) from exc
             raise JoinError(
                 "The host did not answer in time. Check that you are on the same "
                 "network and try again."

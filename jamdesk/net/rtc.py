@@ -44,9 +44,23 @@ def quiet_shutdown_races(loop: asyncio.AbstractEventLoop) -> None:
     loop.set_exception_handler(handler)
 
 
+def ice_server(text: str) -> RTCIceServer:
+    """A STUN or TURN server from ``stun:host[:port]`` or ``turn[s]:[user:password@]host[:port]``
+    (RFC 7064/7065 URIs carry no credentials; ``user:password@`` is our own short form for
+    them). Raises ``ValueError`` in words for anything else."""
+    scheme, _, rest = text.strip().partition(":")
+    if scheme not in ("stun", "turn", "turns") or not rest:
+        raise ValueError(f"'{text}' is not a STUN or TURN server (stun:host:3478, turn:...).")
+    if "@" in rest and scheme.startswith("turn"):
+        credentials, _, host = rest.rpartition("@")
+        username, _, credential = credentials.partition(":")
+        return RTCIceServer(urls=f"{scheme}:{host}", username=username, credential=credential)
+    return RTCIceServer(urls=f"{scheme}:{rest}")
+
+
 def new_peer_connection(ice_servers: list[str] | None = None) -> RTCPeerConnection:
-    """A peer connection using only ``ice_servers`` (STUN/TURN URLs; none on a LAN)."""
-    servers = [RTCIceServer(urls=url) for url in ice_servers or []]
+    """A peer connection using only ``ice_servers`` (see :func:`ice_server`; none on a LAN)."""
+    servers = [ice_server(url) for url in ice_servers or []]
     return RTCPeerConnection(configuration=RTCConfiguration(iceServers=servers))
 
 

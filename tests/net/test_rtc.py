@@ -1,5 +1,7 @@
 """Checks on SDP offers before aiortc (which accepts anything) sees them."""
 
+import pytest
+
 from jamdesk.net.rtc import offer_problem
 
 GOOD = (
@@ -61,3 +63,18 @@ async def test_aiortc_shutdown_races_are_quiet_and_others_are_not(caplog) -> Non
     )
     assert any(r.levelno == logging.ERROR and r.name == "asyncio" for r in caplog.records)
     loop.set_exception_handler(None)
+
+
+def test_ice_servers_are_read_with_turn_credentials() -> None:
+    from jamdesk.net.rtc import ice_server
+
+    stun = ice_server("stun:stun.example.org:3478")
+    assert (stun.urls, stun.username, stun.credential) == ("stun:stun.example.org:3478", None, None)
+    turn = ice_server("turn:ana:s3cret@turn.example.org:3478?transport=tcp")
+    assert (turn.urls, turn.username, turn.credential) == (
+        "turn:turn.example.org:3478?transport=tcp",
+        "ana",
+        "s3cret",
+    )
+    with pytest.raises(ValueError, match="not a STUN or TURN server"):
+        ice_server("http://example.org")
