@@ -161,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     signal.add_argument("--host", default="127.0.0.1", help="address to listen on")
     signal.add_argument("--port", type=int, default=8787, help="port (0: any free one)")
+    signal.add_argument(
+        "--max-per-address",
+        type=int,
+        default=20,
+        metavar="N",
+        help="connections one address may hold (default 20; raise it behind a proxy)",
+    )
     history = sub.add_parser("history", parents=[common], help="your past jams")
     history.add_argument("--json", action="store_true", help="a JSON list instead of text")
     replay = sub.add_parser("replay", parents=[common], help="replay a past jam (Ghost Replay)")
@@ -213,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from jamdesk.signal_server.server import serve  # noqa: PLC0415 - server only
 
         try:
-            return asyncio.run(serve(args.host, args.port))
+            return asyncio.run(serve(args.host, args.port, args.max_per_address))
         except KeyboardInterrupt:
             return 0
     if args.command == "rooms" or (args.command == "lobby" and args.headless):

@@ -45,8 +45,11 @@ class JsonLines(logging.Formatter):
 class SignalServer:
     """The relay behind a WebSocket endpoint on ``host``:``port`` (0: any free port)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 8787) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 8787, per_address: int = CONNECTIONS_PER_ADDRESS
+    ) -> None:
         self._host, self._port = host, port
+        self._max_per_address = per_address
         self.relay = Relay()
         self._sockets: dict[str, web.WebSocketResponse] = {}
         self._per_address: Counter[str] = Counter()
@@ -87,7 +90,7 @@ class SignalServer:
 
     async def _ws(self, request: web.Request) -> web.StreamResponse:
         address = request.remote or "?"
-        if self._per_address[address] >= CONNECTIONS_PER_ADDRESS:
+        if self._per_address[address] >= self._max_per_address:
             log.warning("refused a connection from %s: too many", address)
             return web.json_response({"error": "Too many connections from you."}, status=429)
         ws = web.WebSocketResponse(max_msg_size=MAX_SIGNAL_BYTES, heartbeat=20)
@@ -132,14 +135,14 @@ def _now_ms() -> int:
     return time.monotonic_ns() // 1_000_000
 
 
-async def serve(host: str, port: int) -> int:
+async def serve(host: str, port: int, per_address: int = CONNECTIONS_PER_ADDRESS) -> int:
     """Run until SIGINT/SIGTERM; prints ``{"event": "listening", "port": N}`` on stdout."""
     import signal  # noqa: PLC0415 - only the server process handles signals
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
     logging.getLogger().handlers = [handler]
-    server = SignalServer(host, port)
+    server = SignalServer(host, port, per_address)
     try:
         await server.start()
     except OSError as exc:

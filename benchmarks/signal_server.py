@@ -1,0 +1,195 @@
+"""The signalling server: join time through it, what one process sustains, memory per room.
+
+1. Join time: a real host (``host_jam`` with a signalling URL) and 20 real joins through a
+   ``jamdesk signal`` process on loopback, each timed from ``join`` asked to the room held
+   (relay of the SDP offer and answer, ICE, DTLS, SCTP, the Welcome and a clock sample).
+2. Load: 200 rooms whose hosts answer at once; joiners (one WebSocket each, as the app does)
+   at rising rates for 5 s each; the highest rate whose p99 join exchange stays under 500 ms.
+3. Memory: the server's resident memory (``/proc``) before and after 1,800 more rooms (600
+   host connections holding 3 rooms each), per room (a third of a connection included).
+
+The server runs as its own process; the clients here. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import pct
+
+from jamdesk.app.clock import LocalClock
+from jamdesk.app.jam import HostSettings, host_jam, join_jam
+from jamdesk.core import timer
+from jamdesk.core.kinds import SessionType
+from jamdesk.net.addresses import NetworkMode
+from jamdesk.protocol.signal import (
+    Answer,
+    Join,
+    Offer,
+    Register,
+    decode_signal,
+    encode_signal,
+)
+
+SDP = "v=0\r\n" + "a=x\r\n" * 200  # about 1 KiB, like a data channel's offer
+SERVER = [sys.executable, "-m", "jamdesk", "signal", "--port", "0"]
+SERVER += ["--max-per-address", "100000"]  # every client here comes from 127.0.0.1
+HOSTS = 600
+RATES = (100, 200, 400, 800, 1600, 3200)
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def join_times(url: str) -> list[float]:
+    clock = LocalClock()
+    settings = HostSettings(
+        name="Ana",
+        title="Bench",
+        session_type=SessionType.FOCUS,
+        timer=timer.countdown(25 * 60_000),
+        bind_host="127.0.0.1",
+        advertise=False,
+        signal_url=url,
+    )
+    host = await host_jam(settings, clock=clock, db=None, mode=NetworkMode.LOOPBACK)
+    times, joined = [], []
+    for i in range(20):
+        start = time.perf_counter()
+        jam = await join_jam(
+            f"m{i}", code=host.code, clock=clock, db=None, mode=NetworkMode.LOOPBACK, signal_url=url
+        )
+        times.append((time.perf_counter() - start) * 1000)
+        joined.append(jam)
+    for jam in joined:
+        await jam.close()
+    await host.close()
+    return times
+
+
+async def answering_host(session: aiohttp.ClientSession, url: str, code: str) -> None:
+    ws = await session.ws_connect(f"{url}/v1/ws")
+    await ws.send_str(encode_signal(Register(code=code)))
+    await ws.receive_str()
+
+    async def serve() -> None:
+        async for frame in ws:
+            message = decode_signal(frame.data)
+            if isinstance(message, Offer):
+                await ws.send_str(encode_signal(Answer(join_id=message.join_id, sdp=SDP)))
+
+    asyncio.ensure_future(serve())  # noqa: RUF006 - lives until the session closes
+
+
+async def one_join(session: aiohttp.ClientSession, url: str, code: str) -> float:
+    start = time.perf_counter()
+    async with session.ws_connect(f"{url}/v1/ws") as ws:
+        await ws.send_str(encode_signal(Join(code=code, sdp=SDP)))
+        reply = decode_signal(await ws.receive_str(timeout=10))
+    assert isinstance(reply, Answer)
+    return (time.perf_counter() - start) * 1000
+
+
+async def load(url: str) -> list[dict[str, float]]:
+    results = []
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        codes = [f"ROOM{i:04d}" for i in range(200)]
+        for code in codes:
+            await answering_host(session, url, code)
+        for rate in RATES:
+            tasks = []
+            start = time.perf_counter()
+            for i in range(rate * 5):
+                await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+                tasks.append(asyncio.ensure_future(one_join(session, url, codes[i % len(codes)])))
+            times = await asyncio.gather(*tasks, return_exceptions=True)
+            ok = [t for t in times if isinstance(t, float)]
+            results.append(
+                {
+                    "joins_per_s": rate,
+                    "ok": len(ok),
+                    "failed": len(times) - len(ok),
+                    "p50_ms": round(statistics.median(ok), 1) if ok else -1,
+                    "p99_ms": round(pct(ok, 0.99), 1) if ok else -1,
+                }
+            )
+            if not ok or pct(ok, 0.99) > 500 or len(ok) < len(times):
+                break
+    return results
+
+
+async def memory(url: str, pid: int) -> float:
+    before = rss_kib(pid)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        sockets = []
+        for i in range(HOSTS):  # a connection holds at most 3 rooms
+            ws = await session.ws_connect(f"{url}/v1/ws")
+            sockets.append(ws)
+            for k in range(3):
+                await ws.send_str(encode_signal(Register(code=f"M{i:04d}{k}A")))
+                await ws.receive_str()
+        after = rss_kib(pid)
+        for ws in sockets:
+            await ws.close()
+    return round((after - before) / (HOSTS * 3), 2)
+
+
+def main() -> None:
+    env = dict(os.environ, JAMDESK_NETWORK="loopback")
+    with tempfile.TemporaryDirectory() as data:
+        server = subprocess.Popen(
+            [*SERVER, "--data-dir", data],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
+        assert server.stdout is not None
+        url = f"http://127.0.0.1:{json.loads(server.stdout.readline())['port']}"
+        try:
+            joins = asyncio.run(join_times(url))
+            steps = asyncio.run(load(url))
+            per_room = asyncio.run(memory(url, server.pid))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    sustained = [s["joins_per_s"] for s in steps if s["p99_ms"] < 500 and not s["failed"]]
+    print(
+        json.dumps(
+            {
+                "benchmark": "signal_server",
+                "join_through_server_ms": {
+                    "n": len(joins),
+                    "median": round(statistics.median(joins), 1),
+                    "p95": round(pct(joins, 0.95), 1),
+                },
+                "load": {
+                    "rooms": 200,
+                    "steps": steps,
+                    "sustained_joins_per_s": max(sustained or [0]),
+                },
+                "memory_kib_per_room_with_its_host_connection": per_room,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
