@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
         _jam_options(jam_parser)
     join.add_argument("code", help="the jam's code, like ALGO7X, or a jamdesk://join link")
     join.add_argument(
+        "--room", default="", metavar="ID", help="with --signal: a private jam's room id"
+    )
+    join.add_argument(
         "--headless", action="store_true", help="no window: JSON lines on stdout, commands on stdin"
     )
     join.add_argument(

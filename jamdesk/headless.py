@@ -177,7 +177,9 @@ async def _main(args: argparse.Namespace) -> int:
                         "type": jam.state.session_type.value,
                         "discipline": jam.state.discipline,
                         "private": jam.state.private,
-                        "link": join_link(args.signal, jam.code) if args.signal else None,
+                        "link": join_link(args.signal, jam.code, jam.relay_id)
+                        if args.signal
+                        else None,
                     }
                 )
                 if jam.advert_problem:
@@ -189,6 +191,7 @@ async def _main(args: argparse.Namespace) -> int:
                     address=args.address,
                     signal_url=args.signal,
                     ice_servers=args.ice_server,
+                    room=args.room,
                 )
                 emit(
                     {

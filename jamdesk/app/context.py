@@ -53,18 +53,22 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 __all__ = ["USER_ERRORS", "AppContext", "JoinError", "SettingsError", "StoreError"]
 
 
-def join_link(signal_url: str, code: str) -> str:
-    """The link a host shares: ``jamdesk://join?signal=URL&code=CODE``."""
-    return "jamdesk://join?" + urlencode({"signal": signal_url, "code": code})
+def join_link(signal_url: str, code: str, room: str = "") -> str:
+    """The link a host shares: ``jamdesk://join?signal=URL&code=CODE``, with ``&room=ID`` for
+    a private jam (the server knows it by that id; the code stays in the link and is only
+    ever proved, never sent)."""
+    fields = {"signal": signal_url, "code": code} | ({"room": room} if room else {})
+    return "jamdesk://join?" + urlencode(fields)
 
 
-def parse_link(link: str) -> tuple[str, str]:
-    """``jamdesk://join?signal=URL&code=CODE`` -> (URL, CODE). Raises ``ValueError``."""
+def parse_link(link: str) -> tuple[str, str, str]:
+    """``jamdesk://join?signal=URL&code=CODE[&room=ID]`` -> (URL, CODE, ID or "").
+    Raises ``ValueError``."""
     parts = urlsplit(link)
     query = parse_qs(parts.query)
     if parts.scheme != "jamdesk" or parts.netloc != "join" or "code" not in query:
         raise ValueError("That is not a Jamdesk join link (jamdesk://join?signal=...&code=...).")
-    return query.get("signal", [""])[0], query["code"][0]
+    return query.get("signal", [""])[0], query["code"][0], query.get("room", [""])[0]
 
 
 def parse_address(text: str) -> tuple[str, int]:
@@ -153,11 +157,6 @@ class AppContext:
         need them. Raises one of :data:`USER_ERRORS`."""
         for server in ice_servers:
             ice_server(server)  # refuse a bad one in words before anything opens
-        if private and signal_url:
-            raise SettingsError(
-                "A private jam cannot use a signalling URL yet: the server would see its code. "
-                "Host it as a public jam, or on your network only."
-            )
         kind = parse_session_type(session_type)
         anchor = parse_timer(timer) if timer else default_timer(kind)
         settings = HostSettings(
@@ -190,18 +189,20 @@ class AppContext:
         address: str | None = None,
         signal_url: str = "",
         ice_servers: Sequence[str] = (),
+        room: str = "",
     ) -> Jam:
         """Join the jam with ``code`` (looked up on the LAN, or through ``signal_url``, unless
         ``address`` is given). ``code`` may also be a link
         ``jamdesk://join?signal=URL&code=CODE``. Raises one of :data:`USER_ERRORS`."""
         if code.startswith("jamdesk://"):
-            signal_url, code = parse_link(code)
+            signal_url, code, room = parse_link(code)
         for server in ice_servers:
             ice_server(server)
         return await join_jam(
             name,
             signal_url=signal_url,
             ice_servers=tuple(ice_servers),
+            relay_id=room,
             code=normalize(code),
             address=parse_address(address) if address else None,
             clock=self.clock,

@@ -158,6 +158,7 @@ class Jam:
         self.advert_problem: str | None = None  # why the room is not announced on the LAN
         self.signal_url = ""  # the signalling server the room is reached through, if any
         self.ice_servers: list[str] = []  # STUN/TURN servers (none on a LAN)
+        self.relay_id = ""  # the id a private room is registered under at the server
         self._host_signal: HostSignal | None = None
         self._leaving = False
         self._handed_over = asyncio.Event()
@@ -336,7 +337,17 @@ class Jam:
         await service.start()
         self.service = service
         if self.signal_url:
-            host_signal = HostSignal(self.signal_url, room_log.state.code, service.answer)
+            private = room_log.state.private
+            if private and not self.relay_id:  # a private room is listed under a random id
+                self.relay_id = codes.new_code(secrets.randbelow) + codes.new_code(
+                    secrets.randbelow
+                )
+            host_signal = HostSignal(
+                self.signal_url,
+                self.relay_id or room_log.state.code,
+                service.answer,
+                secret=room_log.state.code if private else "",
+            )
             try:
                 await host_signal.start()
             except SignallingError as exc:
@@ -488,6 +499,8 @@ class Jam:
             return self._address
         assert self._code is not None
         if self.signal_url:
+            if self.relay_id:  # private: the id routes, the code is proved by PAKE
+                return SignalRoute(self.signal_url, self.relay_id, secret=self._code)
             return SignalRoute(self.signal_url, self._code)
         hosts: set[str] = set()
         lobby = self._member_side and self.state.lobby
@@ -771,6 +784,7 @@ async def join_jam(
     rediscover: bool = False,
     signal_url: str = "",
     ice_servers: tuple[str, ...] = (),
+    relay_id: str = "",
 ) -> Jam:
     """Join the room with ``code`` (found on the LAN) or at ``address`` (host, port).
     With ``rediscover``, ``address`` serves the first join only (it came from the LAN) and
@@ -792,6 +806,7 @@ async def join_jam(
     jam._code, jam._address = code, address
     jam.signal_url = signal_url
     jam.ice_servers = list(ice_servers)
+    jam.relay_id = relay_id
     jam.engine = MemberEngine(name, client_id=client_id, avatar_color=avatar_color, code=code or "")
     jam.client = jam._new_client()
     await jam._join_first()

@@ -66,6 +66,7 @@ class HostService:
         self._ice_servers = ice_servers
         self._signalling = LanSignallingServer(self._answer, host=bind_host)
         self._peers: dict[str, _Peer] = {}
+        self._proofs: dict[str, str] = {}
         self._ids = itertools.count(1)
         self._wake = asyncio.Event()
         self._stopping = False
@@ -102,12 +103,24 @@ class HostService:
 
     # -- signalling ---------------------------------------------------------------------------
 
-    async def answer(self, offer: SessionDescription, remote: str = "") -> SessionDescription:
+    async def answer(
+        self,
+        offer: SessionDescription,
+        remote: str = "",
+        expect_proof: Callable[[str], str] | None = None,
+    ) -> SessionDescription:
         """Answer a joiner's SDP offer (from the LAN endpoint or a signalling server); the
-        joiner's data channel becomes one link. Raises ``ValueError`` for an unusable offer."""
-        return await self._answer(offer, remote)
+        joiner's data channel becomes one link. ``expect_proof(answer_sdp)`` gives the PAKE
+        proof that link's hello must carry (:mod:`jamdesk.protocol.pake`). Raises
+        ``ValueError`` for an unusable offer."""
+        return await self._answer(offer, remote, expect_proof)
 
-    async def _answer(self, offer: SessionDescription, remote: str = "") -> SessionDescription:
+    async def _answer(
+        self,
+        offer: SessionDescription,
+        remote: str = "",
+        expect_proof: Callable[[str], str] | None = None,
+    ) -> SessionDescription:
         problem = rtc.offer_problem(offer.sdp)
         if problem is not None:
             raise ValueError(problem)
@@ -122,7 +135,8 @@ class HostService:
                 log.warning("%s opened a second data channel; ignoring it", link)
                 return
             peer.channel = channel
-            self.engine.link_opened(link, self._clock(), source=remote)
+            proof = self._proofs.pop(link, None)
+            self.engine.link_opened(link, self._clock(), source=remote, proof=proof)
 
             @channel.on("message")
             def on_message(data: bytes | str) -> None:
@@ -145,6 +159,8 @@ class HostService:
             await pc.close()
             raise ValueError(str(exc)) from exc
         answer = rtc.sdp_dict(pc)
+        if expect_proof is not None:
+            self._proofs[link] = expect_proof(answer["sdp"])
         # A joiner that never opens its data channel must not hold a peer connection forever.
         asyncio.get_running_loop().call_later(OPEN_TIMEOUT_S, self._expire, link, peer)
         return SessionDescription(sdp=answer["sdp"], type=answer["type"])

@@ -177,7 +177,7 @@ class MemberClient:
             offer = rtc.sdp_dict(pc)
             sent = SessionDescription(sdp=offer["sdp"], type="offer")
             if isinstance(address, SignalRoute):
-                answer = await exchange(address, sent)
+                answer, self.engine.proof = await exchange(address, sent)
             else:
                 answer = await post_offer(address, sent)
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))

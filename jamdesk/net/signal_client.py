@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiohttp
 
 from jamdesk.net.lan import SessionDescription, SignallingError
+from jamdesk.protocol import pake
+from jamdesk.protocol.engine import RateLimit
 from jamdesk.protocol.signal import (
     Answer,
     Failure,
@@ -35,15 +38,27 @@ log = logging.getLogger(__name__)
 TIMEOUT_S = 10.0
 RETRY_S = (0.5, 1.0, 2.0, 5.0)
 
-Answerer = Callable[[SessionDescription, str], Awaitable[SessionDescription]]
+Answerer = Callable[
+    [SessionDescription, str, Callable[[str], str] | None], Awaitable[SessionDescription]
+]
+PAKE_TRY_LIMIT = (10, 6_000)
+"""Private rooms: 10 PAKE exchanges at once, then one every 6 s. Guessing a 6-character code
+(about 2^30) at that rate would take centuries."""
 
 
 @dataclass(frozen=True)
 class SignalRoute:
-    """Where a joiner reaches the room: the server's URL and the room's code."""
+    """Where a joiner reaches the room: the server's URL and the id the room is registered
+    under (a public room's code); ``secret`` is a private room's code, proved by PAKE and
+    never sent (:mod:`jamdesk.protocol.pake`)."""
 
     url: str
     code: str
+    secret: str = ""
+
+
+class AlteredError(SignallingError):
+    """The PAKE proof failed: a wrong code, or the SDP was altered on the way."""
 
 
 def ws_url(url: str) -> str:
@@ -54,17 +69,20 @@ def ws_url(url: str) -> str:
     return base if base.endswith("/v1/ws") else f"{base}/v1/ws"
 
 
-async def exchange(route: SignalRoute, offer: SessionDescription) -> SessionDescription:
-    """Send ``offer`` to the room's host through the server; returns the host's answer.
+async def exchange(route: SignalRoute, offer: SessionDescription) -> tuple[SessionDescription, str]:
+    """Send ``offer`` to the room's host through the server; returns the host's answer and,
+    for a private room, the proof our hello must carry ("" otherwise).
 
     Raises :class:`~jamdesk.net.lan.SignallingError` in words (server unreachable, no such
-    room, no answer in time)."""
+    room, no answer in time), :class:`AlteredError` when the host's proof fails."""
+    joiner = pake.JoinerPake(route.secret) if route.secret else None
+    join = Join(code=route.code, sdp=offer.sdp, pake=joiner.message if joiner else "")
     try:
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S * 2)) as session,
             session.ws_connect(ws_url(route.url)) as ws,
         ):
-            await ws.send_str(encode_signal(Join(code=route.code, sdp=offer.sdp)))
+            await ws.send_str(encode_signal(join))
             reply = decode_signal(await ws.receive_str(timeout=TIMEOUT_S * 2))
     except (aiohttp.ClientError, OSError, TimeoutError, TypeError) as exc:
         raise SignallingError(f"Could not reach the signalling server at {route.url}.") from exc
@@ -74,7 +92,24 @@ async def exchange(route: SignalRoute, offer: SessionDescription) -> SessionDesc
         raise SignallingError(reply.message)
     if not isinstance(reply, Answer):
         raise SignallingError("The signalling server answered out of turn.")
-    return SessionDescription(sdp=reply.sdp, type="answer")
+    answer = SessionDescription(sdp=reply.sdp, type="answer")
+    if joiner is None:
+        return answer, ""
+    try:
+        key = joiner.finish(reply.pake)
+        host_proof = pake.proof(key, "host", reply.sdp, offer.sdp)
+        mine = pake.proof(key, "joiner", offer.sdp, reply.sdp)
+    except pake.PakeError as exc:
+        raise AlteredError(_ALTERED) from exc
+    if not pake.check(host_proof, reply.proof):
+        raise AlteredError(_ALTERED)
+    return answer, mine
+
+
+_ALTERED = (
+    "That code does not open this private jam, or the connection was altered on the way. "
+    "Check the code; Jamdesk did not connect."
+)
 
 
 class HostSignal:
@@ -83,9 +118,11 @@ class HostSignal:
     drops it. Raises :class:`~jamdesk.net.lan.SignallingError` from :meth:`start` when the
     server cannot be reached or refuses the code."""
 
-    def __init__(self, url: str, code: str, answer: Answerer) -> None:
+    def __init__(self, url: str, code: str, answer: Answerer, secret: str = "") -> None:
         self.url, self.code = url, code
         self._answer = answer
+        self._secret = secret
+        self._tries = RateLimit(*PAKE_TRY_LIMIT)
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -143,13 +180,26 @@ class HostSignal:
             ws = await self._reconnect()
 
     async def _offer(self, ws: aiohttp.ClientWebSocketResponse, offer: Offer) -> None:
+        sent = SessionDescription(sdp=offer.sdp, type="offer")
         try:
-            answer = await self._answer(SessionDescription(sdp=offer.sdp, type="offer"), "relay")
-        except ValueError as exc:
+            if not self._secret:
+                answer = await self._answer(sent, "relay", None)
+                reply = Answer(join_id=offer.join_id, sdp=answer.sdp)
+            else:
+                if not self._tries.allow("relay", time.monotonic_ns() // 1_000_000):
+                    log.warning("too many joins at once for a private room; ignoring one")
+                    return
+                key, message = pake.host_pake(self._secret, offer.pake)
+                answer = await self._answer(
+                    sent, "relay", lambda sdp: pake.proof(key, "joiner", offer.sdp, sdp)
+                )
+                proof = pake.proof(key, "host", answer.sdp, offer.sdp)
+                reply = Answer(join_id=offer.join_id, sdp=answer.sdp, pake=message, proof=proof)
+        except ValueError as exc:  # PakeError is one
             log.warning("could not answer a relayed offer: %s", exc)
             return
         with contextlib.suppress(ConnectionError, aiohttp.ClientError):
-            await ws.send_str(encode_signal(Answer(join_id=offer.join_id, sdp=answer.sdp)))
+            await ws.send_str(encode_signal(reply))
 
     async def _reconnect(self) -> aiohttp.ClientWebSocketResponse:
         for attempt in range(10**9):

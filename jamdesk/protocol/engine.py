@@ -37,6 +37,7 @@ from jamdesk.core.room import (
     apply,
 )
 from jamdesk.core.rules import GHOST_ACTIONS, Rejected, decide
+from jamdesk.protocol import pake
 from jamdesk.protocol.clock import ClockEstimator, ClockSample
 from jamdesk.protocol.codec import DecodeError, batch_events, decode, encode, event_digest
 from jamdesk.protocol.messages import (
@@ -94,6 +95,7 @@ class _Link:
     participant_id: str | None = None
     bad_messages: int = 0
     source: str = ""
+    proof: str | None = None
 
 
 @dataclass
@@ -168,10 +170,14 @@ class HostEngine:
 
     # -- inputs ---------------------------------------------------------------------------
 
-    def link_opened(self, link: str, now_ms: int, source: str = "") -> None:
+    def link_opened(
+        self, link: str, now_ms: int, source: str = "", proof: str | None = None
+    ) -> None:
         """A data channel to a prospective member opened; ``source`` names where it came
-        from (the remote address), for rate-limiting tries at a private room's code."""
-        self._links[link] = _Link(last_seen_ms=now_ms, source=source)
+        from (the remote address), for rate-limiting tries at a private room's code;
+        ``proof`` is the PAKE proof its hello must carry instead of the code (a join through
+        a signalling server, :mod:`jamdesk.protocol.pake`)."""
+        self._links[link] = _Link(last_seen_ms=now_ms, source=source, proof=proof)
 
     def link_closed(self, link: str, now_ms: int) -> HostOutcome:
         """A link went away; its member, if still present, is recorded as lost."""
@@ -331,7 +337,11 @@ class HostEngine:
             return Rejected(
                 "locked_out", "Too many wrong codes from your computer. Wait a minute, then try."
             )
-        if not hmac.compare_digest(hello.code.encode(), self.state.code.encode()):
+        if st.proof is not None:
+            right = pake.check(st.proof, hello.proof)
+        else:
+            right = hmac.compare_digest(hello.code.encode(), self.state.code.encode())
+        if not right:
             self._code_tries.allow(st.source, now_ms)
             return Rejected("wrong_code", "That code does not open this private jam.")
         return None
@@ -464,6 +474,7 @@ class MemberEngine:
     ) -> None:
         self.name = name
         self.code = code
+        self.proof = ""  # set after a PAKE through a signalling server
         self.client_id = client_id
         self.avatar_color = avatar_color
         self.participant_id = participant_id
@@ -490,7 +501,8 @@ class MemberEngine:
                 client_id=self.client_id,
                 last_digest=event_digest(self.log[-1]) if since else "",
                 avatar_color=self.avatar_color,
-                code=self.code,
+                code="" if self.proof else self.code,  # a proof replaces the code
+                proof=self.proof,
             )
         )
 

@@ -28,7 +28,8 @@ class Hello(_Message, frozen=True, tag="hello"):
     event at ``since_seq``, see :func:`jamdesk.protocol.codec.event_digest`) resume an earlier
     stay; ``client_id`` is the app's own stable id (a removed member is refused by it);
     ``code`` is the join code the student typed, which a private room checks (its code is a
-    password and is never advertised)."""
+    password and is never advertised); ``proof`` replaces the code when the room was reached
+    through a signalling server with a PAKE (:mod:`jamdesk.protocol.pake`)."""
 
     protocol: int
     name: str
@@ -38,6 +39,7 @@ class Hello(_Message, frozen=True, tag="hello"):
     last_digest: str = ""
     avatar_color: str = ""
     code: str = ""
+    proof: str = ""
 
 
 class Welcome(_Message, frozen=True, tag="welcome"):

@@ -35,25 +35,33 @@ class Registered(_Signal, frozen=True, tag="registered"):
 
 
 class Join(_Signal, frozen=True, tag="join"):
-    """A joiner asks for the room with ``code``, offering ``sdp``."""
+    """A joiner asks for the room registered as ``code``, offering ``sdp``. For a private
+    room, ``code`` is the room's public id and ``pake`` the joiner's SPAKE2 message (hex;
+    :mod:`jamdesk.protocol.pake`): the code itself never travels."""
 
     code: str
     sdp: str
     protocol: int = PROTOCOL_VERSION
+    pake: str = ""
 
 
 class Offer(_Signal, frozen=True, tag="offer"):
-    """Server to host: a joiner's SDP offer, to answer under ``join_id``."""
+    """Server to host: a joiner's SDP offer (and PAKE message), to answer under
+    ``join_id``."""
 
     join_id: str
     sdp: str
+    pake: str = ""
 
 
 class Answer(_Signal, frozen=True, tag="answer"):
-    """Host to server (with the ``join_id``), and server to joiner: the SDP answer."""
+    """Host to server (with the ``join_id``), and server to joiner: the SDP answer; for a
+    private room also the host's SPAKE2 message and its fingerprint ``proof``."""
 
     join_id: str
     sdp: str
+    pake: str = ""
+    proof: str = ""
 
 
 class Failure(_Signal, frozen=True, tag="error"):

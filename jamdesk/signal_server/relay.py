@@ -90,8 +90,8 @@ class Relay:
                 self._register(out, client, code, protocol, now_ms)
             case Join():
                 self._join(out, client, message, now_ms)
-            case Answer(join_id=join_id, sdp=sdp):
-                self._answer(out, client, join_id, sdp, now_ms)
+            case Answer():
+                self._answer(out, client, message, now_ms)
             case _:
                 self._refuse(out, client, "unexpected", "Clients do not send that.")
         return out
@@ -161,9 +161,10 @@ class Relay:
         join_id = secrets.token_hex(8)
         self._joins[join_id] = _Join(joiner=client, code=code, since_ms=now_ms)
         room.last_active_ms = now_ms
-        out.sends.append((room.host, Offer(join_id=join_id, sdp=sdp)))
+        out.sends.append((room.host, Offer(join_id=join_id, sdp=sdp, pake=join.pake)))
 
-    def _answer(self, out: RelayOutcome, client: str, join_id: str, sdp: str, now_ms: int) -> None:
+    def _answer(self, out: RelayOutcome, client: str, answer: Answer, now_ms: int) -> None:
+        join_id = answer.join_id
         join = self._joins.get(join_id)
         room = self.rooms.get(join.code) if join is not None else None
         if join is None or room is None or room.host != client:
@@ -171,7 +172,7 @@ class Relay:
             return
         del self._joins[join_id]
         room.last_active_ms = now_ms
-        out.sends.append((join.joiner, Answer(join_id=join_id, sdp=sdp)))
+        out.sends.append((join.joiner, answer))  # as the host sent it: SDP, PAKE, proof
 
     def _refuse(self, out: RelayOutcome, client: str, code: str, message: str) -> None:
         self.refusals[code] = self.refusals.get(code, 0) + 1

@@ -65,6 +65,8 @@ def test_a_join_link_carries_the_server_and_the_code() -> None:
 
     link = join_link("https://signal.example.org:8787", "ALGO7X")
     assert link == "jamdesk://join?signal=https%3A%2F%2Fsignal.example.org%3A8787&code=ALGO7X"
-    assert parse_link(link) == ("https://signal.example.org:8787", "ALGO7X")
+    assert parse_link(link) == ("https://signal.example.org:8787", "ALGO7X", "")
+    private = join_link("http://127.0.0.1:8787", "SECR3T", room="R00MID")
+    assert parse_link(private) == ("http://127.0.0.1:8787", "SECR3T", "R00MID")
     with pytest.raises(ValueError, match="not a Jamdesk join link"):
         parse_link("jamdesk://leave?code=ALGO7X")

@@ -29,8 +29,14 @@ def test_join_through_the_signalling_server_with_a_link(
     assert lost.finish() == 3
 
     secret = jamdesk("host", "--headless", "--private", "--signal", url, data="dee")
-    assert "cannot use a signalling URL yet" in secret.event("error")["reason"]
-    assert secret.finish() == 2
+    private = secret.event("hosting")
+    assert "&room=" in private["link"]  # the server knows it by this id, not by its code
+    eve = jamdesk("join", private["link"], "--headless", "--name", "Eve", data="eve")
+    eve.event("joined")
+    secret.wait_for(lambda line: line.get("kind") == "member_joined")
+    secret.send({"cmd": "end"})
+    eve.event("room_event", kind="room_ended")
+    assert secret.finish() == 0
 
     ana.send({"cmd": "end"})
     bo.event("room_event", kind="room_ended")

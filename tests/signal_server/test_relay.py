@@ -113,3 +113,11 @@ def test_idle_rooms_and_unanswered_joins_expire() -> None:
     assert "ALGO7X" in relay.rooms
     relay.tick(ROOM_IDLE_S * 1000 + 1)
     assert relay.rooms == {}
+
+
+def test_pake_messages_and_proofs_pass_through_untouched() -> None:
+    relay = opened()
+    ((_, offer),) = send(relay, "joe", Join(code="ALGO7X", sdp=SDP, pake="ab" * 33))
+    assert offer.pake == "ab" * 33  # type: ignore[attr-defined]
+    answer = Answer(join_id=offer.join_id, sdp="v=0", pake="cd" * 33, proof="ef" * 32)  # type: ignore[attr-defined]
+    assert send(relay, "host", answer) == [("joe", answer)]

@@ -1,0 +1,144 @@
+"""A private jam through a signalling server: the code is proved with SPAKE2, never sent;
+a wrong code and a relay that rewrites the SDP both fail loudly, and the room is untouched.
+
+Everything is real and on loopback: the server, the host, the joiners, and a tampering relay
+(an aiohttp WebSocket proxy in front of the server that alters each answer's fingerprint).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from jamdesk.app.clock import LocalClock
+from jamdesk.app.jam import HostSettings, Jam, host_jam, join_jam
+from jamdesk.core import timer
+from jamdesk.core.kinds import SessionType
+from jamdesk.net.addresses import NetworkMode, install
+from jamdesk.net.member_client import JoinError
+from jamdesk.signal_server.server import SignalServer
+
+install(NetworkMode.LOOPBACK)
+CLOCK = LocalClock()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[SignalServer, list[str]]]:
+    """The server, and every frame it received (to show the code is never among them)."""
+    signal = SignalServer("127.0.0.1", 0)
+    seen: list[str] = []
+    received = signal.relay.received
+
+    def record(client: str, data: str | bytes, now_ms: int):  # type: ignore[no-untyped-def]
+        seen.append(data if isinstance(data, str) else data.decode())
+        return received(client, data, now_ms)
+
+    signal.relay.received = record  # type: ignore[method-assign]
+    await signal.start()
+    yield signal, seen
+    await signal.close()
+
+
+async def private_host(url: str) -> Jam:
+    settings = HostSettings(
+        name="Ana",
+        title="Secret plans",
+        session_type=SessionType.STUDY,
+        timer=timer.countdown(25 * 60_000),
+        bind_host="127.0.0.1",
+        advertise=False,
+        private=True,
+        signal_url=url,
+    )
+    return await host_jam(settings, clock=CLOCK, db=None, mode=NetworkMode.LOOPBACK)
+
+
+async def join(url: str, code: str, room: str) -> Jam:
+    return await join_jam(
+        "Bo", code=code, clock=CLOCK, db=None, mode=NetworkMode.LOOPBACK, signal_url=url,
+        relay_id=room,
+    )  # fmt: skip
+
+
+async def test_the_right_code_joins_and_the_server_never_sees_it(
+    server: tuple[SignalServer, list[str]],
+) -> None:
+    signal, seen = server
+    url = f"http://127.0.0.1:{signal.port}"
+    host = await private_host(url)
+    try:
+        assert host.relay_id
+        assert host.relay_id != host.code
+        bo = await join(url, host.code, host.relay_id)
+        assert bo.state.title == "Secret plans"
+        assert host.state.present_count == 2
+        assert seen
+        assert not any(host.code in frame for frame in seen)
+        await bo.leave()
+    finally:
+        await host.close()
+
+
+async def test_a_wrong_code_fails_in_words_and_changes_nothing(
+    server: tuple[SignalServer, list[str]],
+) -> None:
+    signal, _ = server
+    url = f"http://127.0.0.1:{signal.port}"
+    host = await private_host(url)
+    try:
+        before = host.state
+        with pytest.raises(JoinError, match="does not open this private jam"):
+            await join(url, "WRONG2", host.relay_id)
+        assert host.state == before
+    finally:
+        await host.close()
+
+
+@pytest.fixture
+async def tampering(server: tuple[SignalServer, list[str]]) -> AsyncIterator[str]:
+    """A relay in front of the server that alters the fingerprint in every answer."""
+    signal, _ = server
+    upstream = f"ws://127.0.0.1:{signal.port}/v1/ws"
+
+    async def proxy(request: web.Request) -> web.WebSocketResponse:
+        client = web.WebSocketResponse()
+        await client.prepare(request)
+        async with aiohttp.ClientSession() as session, session.ws_connect(upstream) as real:
+
+            async def down() -> None:
+                async for frame in real:
+                    text = re.sub(r"(a=fingerprint:sha-256 )(..)", r"\g<1>00", frame.data)
+                    await client.send_str(text)
+
+            pump = asyncio.ensure_future(down())
+            async for frame in client:
+                await real.send_str(frame.data)
+            pump.cancel()
+        return client
+
+    app = web.Application()
+    app.router.add_get("/v1/ws", proxy)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+async def test_a_relay_that_rewrites_the_sdp_is_caught(
+    server: tuple[SignalServer, list[str]], tampering: str
+) -> None:
+    signal, _ = server
+    host = await private_host(f"http://127.0.0.1:{signal.port}")
+    try:
+        with pytest.raises(JoinError, match="altered on the way"):
+            await join(tampering, host.code, host.relay_id)
+        assert host.state.present_count == 1
+    finally:
+        await host.close()
