@@ -480,6 +480,12 @@ class Jam:
     # -- being a member -----------------------------------------------------------------------
 
     def _new_client(self) -> MemberClient:
+        client = self._make_client()
+        if self._member_side and self.state.private and self._code and not self.signal_url:
+            client.pake_secret = self._code  # prove the code on the LAN, never send it
+        return client
+
+    def _make_client(self) -> MemberClient:
         assert self.engine is not None
         return MemberClient(
             self.engine,
@@ -534,6 +540,7 @@ class Jam:
         for ad in ads:
             try:
                 self._address = address_of(ad)
+                self.client.pake_secret = self._code if ad.private else ""
                 await self.client.join()
                 return
             except JoinError as exc:

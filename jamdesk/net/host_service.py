@@ -22,12 +22,15 @@ from jamdesk.core.rules import Rejected
 from jamdesk.net import rtc
 from jamdesk.net.lan import LanSignallingServer, SessionDescription
 from jamdesk.net.waiting import wait_until
-from jamdesk.protocol.engine import HostEngine, HostOutcome
+from jamdesk.protocol import pake
+from jamdesk.protocol.engine import HostEngine, HostOutcome, RateLimit
 
 log = logging.getLogger(__name__)
 
 OPEN_TIMEOUT_S = 30.0
 """How long an answered joiner has to open its data channel."""
+PAKE_TRY_LIMIT = (10, 6_000)
+"""A private room's PAKE tries per address: 10 at once, then one every 6 s."""
 CLOSE_DRAIN_S = 0.5
 """Delay between the last message to a closed link and closing its peer connection."""
 
@@ -64,7 +67,8 @@ class HostService:
         self._clock = room_clock
         self._on_events = on_events
         self._ice_servers = ice_servers
-        self._signalling = LanSignallingServer(self._answer, host=bind_host)
+        self._signalling = LanSignallingServer(self._answer_lan, host=bind_host)
+        self._pake_tries = RateLimit(*PAKE_TRY_LIMIT)
         self._peers: dict[str, _Peer] = {}
         self._proofs: dict[str, str] = {}
         self._ids = itertools.count(1)
@@ -114,6 +118,22 @@ class HostService:
         proof that link's hello must carry (:mod:`jamdesk.protocol.pake`). Raises
         ``ValueError`` for an unusable offer."""
         return await self._answer(offer, remote, expect_proof)
+
+    async def _answer_lan(self, offer: SessionDescription, remote: str) -> SessionDescription:
+        """The LAN endpoint's answer. A private room's joiner proves the code with SPAKE2
+        (its offer carries message A): the answer carries message B and the host's proof,
+        and the joiner's hello must carry its own proof. At most :data:`PAKE_TRY_LIMIT`
+        tries per address. Raises ``ValueError`` (the endpoint answers 400) otherwise."""
+        if not (offer.pake and self.engine.state.private):
+            return await self._answer(offer, remote)
+        if not self._pake_tries.allow(remote, self._clock()):
+            raise ValueError("too many tries at this private jam's code")
+        key, message = pake.host_pake(self.engine.state.code, offer.pake)
+        answer = await self._answer(
+            offer, remote, lambda sdp: pake.proof(key, "joiner", offer.sdp, sdp)
+        )
+        proof = pake.proof(key, "host", answer.sdp, offer.sdp)
+        return SessionDescription(sdp=answer.sdp, type=answer.type, pake=message, proof=proof)
 
     async def _answer(
         self,

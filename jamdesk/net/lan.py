@@ -24,11 +24,15 @@ OFFER_PATH = "/v1/offer"
 
 
 class SessionDescription(msgspec.Struct, frozen=True):
-    """An SDP offer or answer as it travels over HTTP."""
+    """An SDP offer or answer as it travels over HTTP. For a private room, the offer carries
+    the joiner's SPAKE2 message (``pake``) and the answer the host's message and its
+    fingerprint ``proof`` (:mod:`jamdesk.protocol.pake`): the code itself never travels."""
 
     sdp: str
     type: str
     protocol: int = PROTOCOL_VERSION
+    pake: str = ""
+    proof: str = ""
 
 
 OfferHandler = Callable[[SessionDescription, str], Awaitable[SessionDescription]]

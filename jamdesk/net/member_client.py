@@ -19,7 +19,8 @@ from aiortc.exceptions import InvalidStateError
 from jamdesk.core.commands import Command
 from jamdesk.net import rtc
 from jamdesk.net.lan import SessionDescription, SignallingError, post_offer
-from jamdesk.net.signal_client import SignalRoute, exchange
+from jamdesk.net.signal_client import ALTERED, AlteredError, SignalRoute, exchange
+from jamdesk.protocol import pake
 from jamdesk.protocol.engine import LINK_TIMEOUT_MS, MemberEngine, MemberOutcome
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class MemberClient:
         self._closing = False
         self._welcomed: asyncio.Future[None] | None = None
         self._reconnecting = False
+        self.pake_secret = ""  # a private room's code: proved on the LAN, never sent
         self.link_state = LinkState.CONNECTING
 
     # -- public ---------------------------------------------------------------------------------
@@ -178,6 +180,8 @@ class MemberClient:
             sent = SessionDescription(sdp=offer["sdp"], type="offer")
             if isinstance(address, SignalRoute):
                 answer, self.engine.proof = await exchange(address, sent)
+            elif self.pake_secret:
+                answer, self.engine.proof = await _pake_offer(address, sent, self.pake_secret)
             else:
                 answer = await post_offer(address, sent)
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))
@@ -289,3 +293,24 @@ def _fail(future: asyncio.Future[None], exc: Exception) -> None:
     if not future.done():
         future.set_exception(exc)
         future.exception()
+
+
+async def _pake_offer(
+    address: Address, offer: SessionDescription, code: str
+) -> tuple[SessionDescription, str]:
+    """Trade ``offer`` for the answer of a private room on the LAN, proving ``code`` with
+    SPAKE2 (the code never travels); returns the answer and our proof for the hello.
+    Raises :class:`~jamdesk.net.signal_client.AlteredError` when the host's proof fails (a
+    wrong code or another room), or ``SignallingError``."""
+    joiner = pake.JoinerPake(code)
+    sent = SessionDescription(sdp=offer.sdp, type="offer", pake=joiner.message)
+    answer = await post_offer(address, sent)
+    try:
+        key = joiner.finish(answer.pake)
+        ok = pake.check(pake.proof(key, "host", answer.sdp, offer.sdp), answer.proof)
+        mine = pake.proof(key, "joiner", offer.sdp, answer.sdp)
+    except pake.PakeError as exc:
+        raise AlteredError(ALTERED) from exc
+    if not ok:
+        raise AlteredError(ALTERED)
+    return answer, mine

@@ -100,13 +100,13 @@ async def exchange(route: SignalRoute, offer: SessionDescription) -> tuple[Sessi
         host_proof = pake.proof(key, "host", reply.sdp, offer.sdp)
         mine = pake.proof(key, "joiner", offer.sdp, reply.sdp)
     except pake.PakeError as exc:
-        raise AlteredError(_ALTERED) from exc
+        raise AlteredError(ALTERED) from exc
     if not pake.check(host_proof, reply.proof):
-        raise AlteredError(_ALTERED)
+        raise AlteredError(ALTERED)
     return answer, mine
 
 
-_ALTERED = (
+ALTERED = (
     "That code does not open this private jam, or the connection was altered on the way. "
     "Check the code; Jamdesk did not connect."
 )

@@ -129,13 +129,30 @@ async def test_a_private_room_is_joined_by_its_code_and_nothing_else() -> None:
     mine = await host_jam(
         settings("Mine", private=True), clock=CLOCK, db=None, mode=NetworkMode.LOOPBACK
     )
+    offers: list[str] = []  # everything the other private room is sent
+    assert other.service is not None
+    signalling = other.service._signalling
+    answer = signalling._on_offer
+
+    async def recorded(offer, remote):  # type: ignore[no-untyped-def]
+        offers.append(repr(offer))
+        return await answer(offer, remote)
+
+    signalling._on_offer = recorded
     try:
         bo = await join_jam("Bo", code=mine.code, clock=CLOCK, db=None, mode=NetworkMode.LOOPBACK)
         assert bo.state.title == "Mine"
         assert other.state.present_count == 1
+        # The code is proved with SPAKE2, never sent: the other room learnt nothing, and its
+        # engine never even got a hello (the wrong proof ended it before the data channel).
+        assert not any(mine.code in offer for offer in offers)
+        assert other.service.engine.refusals == {}
         await bo.leave()
         with pytest.raises(JoinError, match="No jam on this network opened with code ZZZZZZ"):
             await join_jam("Cy", code="ZZZZZZ", clock=CLOCK, db=None, mode=NetworkMode.LOOPBACK)
+        assert offers  # the wrong code was tried at every private room, this one included
+        assert not any("ZZZZZZ" in offer for offer in offers)
+        assert other.service.engine.refusals == {}
         assert other.state.present_count == mine.state.present_count == 1
     finally:
         await other.close()
