@@ -45,6 +45,7 @@ class HostForm:
     discipline: str = ""
     private: bool = False
     show_title: bool = False
+    signal_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class JoinForm:
     name: str
     code: str
     address: str
+    signal_url: str = ""
 
 
 def _range(bounds_ms: tuple[int, int]) -> tuple[int, int]:
@@ -241,15 +243,24 @@ class StartScreen(QWidget):
         hint.setObjectName("Hint")
         layout.addWidget(hint)
         self.code_edit = QLineEdit()
-        self.code_edit.setPlaceholderText("ALGO7X")
-        self.code_edit.setMaxLength(9)
+        self.code_edit.setPlaceholderText("ALGO7X, or a jamdesk://join link")
+        self.code_edit.setMaxLength(600)
         self.code_edit.textEdited.connect(self._upper_code)
         self.code_edit.returnPressed.connect(self._on_join)
         layout.addWidget(self.code_edit)
         self.address_edit = QLineEdit()
-        self.address_edit.setPlaceholderText("Host address (optional), e.g. 192.168.1.20:41234")
-        self.address_edit.setToolTip("Only needed when the room is not found on your network.")
+        self.address_edit.setPlaceholderText("Host address (optional)")
+        self.address_edit.setToolTip(
+            "Only needed when the room is not found on your network, e.g. 192.168.1.20:41234."
+        )
         layout.addWidget(self.address_edit)
+        self.signal_edit = QLineEdit()
+        self.signal_edit.setPlaceholderText("Signalling URL (over the internet)")
+        self.signal_edit.setToolTip(
+            "A jamdesk signal server, e.g. https://signal.example.org:8787. Kept for next time; "
+            "also used when you host."
+        )
+        layout.addWidget(self.signal_edit)
         self.join_button = QPushButton("Join jam")
         self.join_button.setObjectName("Primary")
         self.join_button.setToolTip("Join with the code (Enter)")
@@ -313,6 +324,7 @@ class StartScreen(QWidget):
                 discipline=self.discipline_combo.currentText().strip(),
                 private=self.private_check.isChecked(),
                 show_title=self.private_check.isChecked() and self.show_title_check.isChecked(),
+                signal_url=self.signal_edit.text().strip(),
             )
         )
 
@@ -326,7 +338,12 @@ class StartScreen(QWidget):
             self.code_edit.setFocus()
             return
         self.join_requested.emit(
-            JoinForm(name=name, code=code, address=self.address_edit.text().strip())
+            JoinForm(
+                name=name,
+                code=code,
+                address=self.address_edit.text().strip(),
+                signal_url=self.signal_edit.text().strip(),
+            )
         )
 
     def timer_spec(self) -> str:
@@ -365,7 +382,14 @@ class StartScreen(QWidget):
             spin.setVisible(pomodoro)
 
     def _upper_code(self, text: str) -> None:
+        """Codes show in capitals as you type; a ``jamdesk:`` link is kept as it is (its
+        scheme in lower case, even when typed while the field was upper-casing)."""
         pos = self.code_edit.cursorPosition()
+        if ":" in text:
+            if text[:8].lower() == "jamdesk:" and not text.startswith("jamdesk:"):
+                self.code_edit.setText("jamdesk" + text[7:])
+                self.code_edit.setCursorPosition(pos)
+            return
         self.code_edit.setText(text.upper())
         self.code_edit.setCursorPosition(pos)
 

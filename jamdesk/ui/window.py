@@ -13,7 +13,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QInputDialog, QMainWindow, QStackedWidget, QWidget
 
 from jamdesk.core.kinds import Lifecycle
@@ -74,6 +74,8 @@ class MainWindow(QMainWindow):
         self.start.lobby_requested.connect(lambda: self._spawn(self._show_lobby()))
         self.stack.addWidget(self.start)
         self.setCentralWidget(self.stack)
+        saved = QSettings("Jamdesk", "Jamdesk").value("signal_url", "")
+        self.start.signal_edit.setText(getattr(args, "signal", "") or str(saved or ""))
 
     def act_on_arguments(self) -> None:
         """``jamdesk host ...`` / ``jamdesk join CODE`` open the window and go straight in."""
@@ -141,6 +143,7 @@ class MainWindow(QMainWindow):
                 discipline=form.discipline,
                 private=form.private,
                 show_title=form.show_title,
+                signal_url=form.signal_url,
             )
         except USER_ERRORS as exc:
             self.start.show_error(_in_words(exc))
@@ -154,7 +157,12 @@ class MainWindow(QMainWindow):
         try:
             app = await self._context()
             await app.use_name(form.name)
-            jam = await app.join(name=form.name, code=form.code, address=form.address or None)
+            jam = await app.join(
+                name=form.name,
+                code=form.code,
+                address=form.address or None,
+                signal_url=form.signal_url,
+            )
         except USER_ERRORS as exc:
             self.start.show_error(_in_words(exc))
             return
@@ -471,6 +479,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{jam.state.title} · {jam.code} · Jamdesk")
         if jam.advert_problem:
             self.room.show_notice(jam.advert_problem)
+        if jam.hosting and jam.signal_url:
+            from jamdesk.app.context import join_link  # noqa: PLC0415 - loaded with the context
+
+            link = join_link(jam.signal_url, jam.code, jam.relay_id)
+            self.room.show_notice(f"Over the internet, friends join with this link: {link}")
+        self._remember_signal_url(jam.signal_url)
         log.info("entered room %s as %s", jam.code, jam.role.value)
         self.room_entered.emit()
 
@@ -485,6 +499,11 @@ class MainWindow(QMainWindow):
             return
         self.sound = sound
         room.attach_sound(sound)
+
+    def _remember_signal_url(self, url: str) -> None:
+        """Keep the signalling URL for next time (Qt's per-user settings: a UI preference)."""
+        if url:
+            QSettings("Jamdesk", "Jamdesk").setValue("signal_url", url)
 
     def _on_update(self, update: JamUpdate) -> None:
         if not update.closed:

@@ -163,3 +163,18 @@ def test_the_lobby_lists_real_rooms_and_one_click_joins(
                 await room.close()
 
     qloop.run(scenario())
+
+
+def test_a_join_link_is_kept_as_pasted_and_the_signalling_url_goes_with_the_form(
+    qtbot: QtBot,
+) -> None:
+    screen = StartScreen("Bo")
+    qtbot.addWidget(screen)
+    link = "jamdesk://join?signal=http%3A%2F%2F127.0.0.1%3A8787&code=ALGO7X"
+    qtbot.keyClicks(screen.code_edit, link)
+    assert screen.code_edit.text() == link  # not upper-cased like a code
+    screen.signal_edit.setText("https://signal.example.org")
+    with qtbot.waitSignal(screen.join_requested) as joined:
+        screen.join_button.click()
+    form = joined.args[0]
+    assert (form.code, form.signal_url) == (link, "https://signal.example.org")
