@@ -99,7 +99,8 @@ class MainWindow(QMainWindow):
                 )
             )
         elif command == "join":
-            self.start.code_edit.setText(args.code.upper())
+            link = args.code.lower().startswith("jamdesk:")
+            self.start.code_edit.setText(args.code if link else args.code.upper())
             self._spawn(self._join(JoinForm(name=name, code=args.code, address=args.address or "")))
 
     # -- background work --------------------------------------------------------------------------
