@@ -94,14 +94,27 @@ class MainWindow(QMainWindow):
             self._spawn(
                 self._host(
                     HostForm(
-                        name=name, title=args.title, session_type=session_type, timer=args.timer
+                        name=name,
+                        title=args.title,
+                        session_type=session_type,
+                        timer=args.timer,
+                        discipline=getattr(args, "discipline", ""),
+                        private=getattr(args, "private", False),
+                        show_title=getattr(args, "show_title", False),
+                        signal_url=getattr(args, "signal", ""),
                     )
                 )
             )
         elif command == "join":
             link = args.code.lower().startswith("jamdesk:")
             self.start.code_edit.setText(args.code if link else args.code.upper())
-            self._spawn(self._join(JoinForm(name=name, code=args.code, address=args.address or "")))
+            form = JoinForm(
+                name=name,
+                code=args.code,
+                address=args.address or "",
+                signal_url=getattr(args, "signal", ""),
+            )
+            self._spawn(self._join(form))
 
     # -- background work --------------------------------------------------------------------------
 
