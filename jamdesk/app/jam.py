@@ -343,10 +343,7 @@ class Jam:
                     secrets.randbelow
                 )
             host_signal = HostSignal(
-                self.signal_url,
-                self.relay_id or room_log.state.code,
-                service.answer,
-                secret=room_log.state.code if private else "",
+                self.signal_url, self.relay_id or room_log.state.code, service.answer
             )
             try:
                 await host_signal.start()

@@ -67,7 +67,7 @@ class HostService:
         self._clock = room_clock
         self._on_events = on_events
         self._ice_servers = ice_servers
-        self._signalling = LanSignallingServer(self._answer_lan, host=bind_host)
+        self._signalling = LanSignallingServer(self.answer, host=bind_host)
         self._pake_tries = RateLimit(*PAKE_TRY_LIMIT)
         self._peers: dict[str, _Peer] = {}
         self._proofs: dict[str, str] = {}
@@ -107,23 +107,14 @@ class HostService:
 
     # -- signalling ---------------------------------------------------------------------------
 
-    async def answer(
-        self,
-        offer: SessionDescription,
-        remote: str = "",
-        expect_proof: Callable[[str], str] | None = None,
-    ) -> SessionDescription:
-        """Answer a joiner's SDP offer (from the LAN endpoint or a signalling server); the
-        joiner's data channel becomes one link. ``expect_proof(answer_sdp)`` gives the PAKE
-        proof that link's hello must carry (:mod:`jamdesk.protocol.pake`). Raises
-        ``ValueError`` for an unusable offer."""
-        return await self._answer(offer, remote, expect_proof)
-
-    async def _answer_lan(self, offer: SessionDescription, remote: str) -> SessionDescription:
-        """The LAN endpoint's answer. A private room's joiner proves the code with SPAKE2
-        (its offer carries message A): the answer carries message B and the host's proof,
-        and the joiner's hello must carry its own proof. At most :data:`PAKE_TRY_LIMIT`
-        tries per address. Raises ``ValueError`` (the endpoint answers 400) otherwise."""
+    async def answer(self, offer: SessionDescription, remote: str = "") -> SessionDescription:
+        """Answer a joiner's SDP offer, from the LAN endpoint or a signalling server (then
+        ``remote`` is ``"relay"``); the joiner's data channel becomes one link. A private
+        room's joiner proves the code with SPAKE2 (its offer carries message A): the answer
+        carries message B and the host's proof, and the joiner's hello must carry its own
+        proof (:mod:`jamdesk.protocol.pake`). At most :data:`PAKE_TRY_LIMIT` tries per
+        ``remote``. Raises ``ValueError`` for an unusable offer or PAKE message, or too many
+        tries (the LAN endpoint answers 400)."""
         if not (offer.pake and self.engine.state.private):
             return await self._answer(offer, remote)
         if not self._pake_tries.allow(remote, self._clock()):

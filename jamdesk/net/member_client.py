@@ -19,7 +19,7 @@ from aiortc.exceptions import InvalidStateError
 from jamdesk.core.commands import Command
 from jamdesk.net import rtc
 from jamdesk.net.lan import SessionDescription, SignallingError, post_offer
-from jamdesk.net.signal_client import ALTERED, AlteredError, SignalRoute, exchange
+from jamdesk.net.signal_client import SignalRoute, conclude, exchange
 from jamdesk.protocol import pake
 from jamdesk.protocol.engine import LINK_TIMEOUT_MS, MemberEngine, MemberOutcome
 
@@ -305,12 +305,4 @@ async def _pake_offer(
     joiner = pake.JoinerPake(code)
     sent = SessionDescription(sdp=offer.sdp, type="offer", pake=joiner.message)
     answer = await post_offer(address, sent)
-    try:
-        key = joiner.finish(answer.pake)
-        ok = pake.check(pake.proof(key, "host", answer.sdp, offer.sdp), answer.proof)
-        mine = pake.proof(key, "joiner", offer.sdp, answer.sdp)
-    except pake.PakeError as exc:
-        raise AlteredError(ALTERED) from exc
-    if not ok:
-        raise AlteredError(ALTERED)
-    return answer, mine
+    return answer, conclude(joiner, offer, answer.sdp, answer.pake, answer.proof)

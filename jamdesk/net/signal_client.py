@@ -12,15 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiohttp
 
-from jamdesk.net.lan import SessionDescription, SignallingError
+from jamdesk.net.lan import OfferHandler, SessionDescription, SignallingError
 from jamdesk.protocol import pake
-from jamdesk.protocol.engine import RateLimit
 from jamdesk.protocol.signal import (
     Answer,
     Failure,
@@ -37,13 +34,6 @@ log = logging.getLogger(__name__)
 
 TIMEOUT_S = 10.0
 RETRY_S = (0.5, 1.0, 2.0, 5.0)
-
-Answerer = Callable[
-    [SessionDescription, str, Callable[[str], str] | None], Awaitable[SessionDescription]
-]
-PAKE_TRY_LIMIT = (10, 6_000)
-"""Private rooms: 10 PAKE exchanges at once, then one every 6 s. Guessing a 6-character code
-(about 2^30) at that rate would take centuries."""
 
 
 @dataclass(frozen=True)
@@ -95,15 +85,22 @@ async def exchange(route: SignalRoute, offer: SessionDescription) -> tuple[Sessi
     answer = SessionDescription(sdp=reply.sdp, type="answer")
     if joiner is None:
         return answer, ""
+    return answer, conclude(joiner, offer, reply.sdp, reply.pake, reply.proof)
+
+
+def conclude(
+    joiner: pake.JoinerPake,
+    offer: SessionDescription,
+    answer_sdp: str,
+    host_message: str,
+    host_proof: str,
+) -> str:
+    """Our proof for the hello, once the host's answer is checked (LAN or relay alike).
+    Raises :class:`AlteredError` in words when it fails."""
     try:
-        key = joiner.finish(reply.pake)
-        host_proof = pake.proof(key, "host", reply.sdp, offer.sdp)
-        mine = pake.proof(key, "joiner", offer.sdp, reply.sdp)
+        return joiner.conclude(offer.sdp, answer_sdp, host_message, host_proof)
     except pake.PakeError as exc:
         raise AlteredError(ALTERED) from exc
-    if not pake.check(host_proof, reply.proof):
-        raise AlteredError(ALTERED)
-    return answer, mine
 
 
 ALTERED = (
@@ -114,15 +111,14 @@ ALTERED = (
 
 class HostSignal:
     """The host's registration at a signalling server, answering joiners' offers with
-    ``answer`` (``HostService``'s own answerer). Reconnects with backoff when the server
+    ``answer`` (``HostService.answer``, the LAN endpoint's answerer: it runs a private
+    room's PAKE and rate-limits its tries). Reconnects with backoff when the server
     drops it. Raises :class:`~jamdesk.net.lan.SignallingError` from :meth:`start` when the
     server cannot be reached or refuses the code."""
 
-    def __init__(self, url: str, code: str, answer: Answerer, secret: str = "") -> None:
+    def __init__(self, url: str, code: str, answer: OfferHandler) -> None:
         self.url, self.code = url, code
         self._answer = answer
-        self._secret = secret
-        self._tries = RateLimit(*PAKE_TRY_LIMIT)
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -180,24 +176,13 @@ class HostSignal:
             ws = await self._reconnect()
 
     async def _offer(self, ws: aiohttp.ClientWebSocketResponse, offer: Offer) -> None:
-        sent = SessionDescription(sdp=offer.sdp, type="offer")
-        try:
-            if not self._secret:
-                answer = await self._answer(sent, "relay", None)
-                reply = Answer(join_id=offer.join_id, sdp=answer.sdp)
-            else:
-                if not self._tries.allow("relay", time.monotonic_ns() // 1_000_000):
-                    log.warning("too many joins at once for a private room; ignoring one")
-                    return
-                key, message = pake.host_pake(self._secret, offer.pake)
-                answer = await self._answer(
-                    sent, "relay", lambda sdp: pake.proof(key, "joiner", offer.sdp, sdp)
-                )
-                proof = pake.proof(key, "host", answer.sdp, offer.sdp)
-                reply = Answer(join_id=offer.join_id, sdp=answer.sdp, pake=message, proof=proof)
-        except ValueError as exc:  # PakeError is one
+        sent = SessionDescription(sdp=offer.sdp, type="offer", pake=offer.pake)
+        try:  # the same answerer as the LAN endpoint: it runs a private room's PAKE
+            answer = await self._answer(sent, "relay")
+        except ValueError as exc:  # an unusable offer, a bad PAKE message, too many tries
             log.warning("could not answer a relayed offer: %s", exc)
             return
+        reply = Answer(join_id=offer.join_id, sdp=answer.sdp, pake=answer.pake, proof=answer.proof)
         with contextlib.suppress(ConnectionError, aiohttp.ClientError):
             await ws.send_str(encode_signal(reply))
 

@@ -62,6 +62,15 @@ class JoinerPake:
         except (ValueError, SPAKEError) as exc:
             raise PakeError(f"the host's PAKE message cannot be used: {exc}") from exc
 
+    def conclude(self, offer_sdp: str, answer_sdp: str, host_message: str, host_proof: str) -> str:
+        """Check the host's answer (its message and its proof over both fingerprints) and
+        return our own proof for the hello. Raises :class:`PakeError` when the proof fails:
+        a wrong code, or an SDP altered on the way."""
+        key = self.finish(host_message)
+        if not check(proof(key, "host", answer_sdp, offer_sdp), host_proof):
+            raise PakeError("the host's proof does not match")
+        return proof(key, "joiner", offer_sdp, answer_sdp)
+
 
 def host_pake(code: str, joiner_message: str) -> tuple[bytes, str]:
     """The host's side, in one step: (shared key, message for the joiner in hex). Raises
