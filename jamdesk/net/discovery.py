@@ -459,23 +459,22 @@ async def find_rooms(
     mode: NetworkMode,
     timeout_s: float = 5.0,
     *,
-    host_id: str | None = None,
     lobby: bool = False,
 ) -> list[RoomAd]:
-    """The rooms that may be the one with ``code``: the public room advertising it (served by
-    ``host_id`` if given), or else every private room found (a private room's code is not
-    advertised, so the joiner tries each; the host checks it). Only lobby rooms when
-    ``lobby`` (a lobby member finding its lobby again), else never a lobby.
+    """The rooms that may be the one with ``code``: the public room advertising it, or else
+    every private room found (a private room's code is not advertised, so the joiner tries
+    each, proving the code by PAKE). Only lobby rooms when ``lobby`` (a lobby member finding
+    its lobby again), else never a lobby.
 
     Raises :class:`RoomNotFoundError` after ``timeout_s`` without a candidate, or
     :class:`DiscoveryError`.
     """
 
     def public(ad: RoomAd) -> bool:
-        return ad.code == code and ad.lobby == lobby and (not host_id or ad.host_id == host_id)
+        return ad.code == code and ad.lobby == lobby
 
     def private(ad: RoomAd) -> bool:
-        return ad.private and ad.lobby == lobby and (not host_id or ad.host_id == host_id)
+        return ad.private and ad.lobby == lobby
 
     browser = RoomBrowser(mode)
     await browser.start()
@@ -497,21 +496,3 @@ async def find_rooms(
             f"are on the same Wi-Fi or network as the host."
         )
     return found
-
-
-async def find_room(code: str, mode: NetworkMode, timeout_s: float = 5.0) -> RoomAd:
-    """The public room advertising ``code``. Raises :class:`RoomNotFoundError` after
-    ``timeout_s`` without one (private rooms are not matched: use :func:`find_rooms`)."""
-    browser = RoomBrowser(mode)
-    await browser.start()
-    try:
-        await browser.wait_for(lambda rooms: any(r.code == code for r in rooms), timeout_s)
-        found = [r for r in browser.rooms if r.code == code]
-    finally:
-        await browser.close()
-    if not found:
-        raise RoomNotFoundError(
-            f"No jam with code {code} was found on this network. Check the code, and that you "
-            f"are on the same Wi-Fi or network as the host."
-        )
-    return found[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jamdesk.net.addresses import NetworkMode
-from jamdesk.net.discovery import Advertiser, RoomAd, RoomNotFoundError, find_room
+from jamdesk.net.discovery import Advertiser, RoomAd, RoomNotFoundError, find_rooms
 
 
 def ad(code: str | None, count: int = 1) -> RoomAd:
@@ -24,7 +24,7 @@ async def test_advertised_room_is_found_by_code_with_its_details() -> None:
     adv = Advertiser(NetworkMode.LOOPBACK)
     await adv.start(ad("ALGO7X"))
     try:
-        found = await find_room("ALGO7X", NetworkMode.LOOPBACK, timeout_s=5)
+        (found,) = await find_rooms("ALGO7X", NetworkMode.LOOPBACK, timeout_s=5)
         assert (found.title, found.port, found.count, found.code) == (
             "Algorithms ✏️",
             4242,
@@ -33,7 +33,7 @@ async def test_advertised_room_is_found_by_code_with_its_details() -> None:
         )
         assert found.addresses == ["127.0.0.1"]
         await adv.update(ad("ALGO7X", count=3))
-        again = await find_room("ALGO7X", NetworkMode.LOOPBACK, timeout_s=5)
+        (again,) = await find_rooms("ALGO7X", NetworkMode.LOOPBACK, timeout_s=5)
         assert again.count == 3
     finally:
         await adv.close()
@@ -44,7 +44,7 @@ async def test_unknown_code_is_a_clear_not_found() -> None:
     await adv.start(ad("ALGO7X"))
     try:
         with pytest.raises(RoomNotFoundError, match="No jam with code ZZZZZZ"):
-            await find_room("ZZZZZZ", NetworkMode.LOOPBACK, timeout_s=1.5)
+            await find_rooms("ZZZZZZ", NetworkMode.LOOPBACK, timeout_s=1.5)
     finally:
         await adv.close()
 
@@ -125,8 +125,6 @@ async def test_the_browser_sees_rooms_come_change_and_go() -> None:
 
 
 async def test_a_private_code_finds_every_private_room_to_try() -> None:
-    from jamdesk.net.discovery import find_rooms
-
     a, b = Advertiser(NetworkMode.LOOPBACK), Advertiser(NetworkMode.LOOPBACK)
     try:
         await a.start(ad(None), probe=False)
