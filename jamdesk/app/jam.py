@@ -476,6 +476,16 @@ class Jam:
 
     # -- being a member -----------------------------------------------------------------------
 
+    def _start_member(self) -> None:
+        """A new member engine (no room held yet) and its client."""
+        self.engine = MemberEngine(
+            self.name,
+            client_id=self._client_id,
+            avatar_color=self._avatar_color,
+            code=self._code or "",
+        )
+        self.client = self._new_client()
+
     def _new_client(self) -> MemberClient:
         client = self._make_client()
         if self._member_side and self.state.private and self._code and not self.signal_url:
@@ -542,13 +552,7 @@ class Jam:
                 return
             except JoinError as exc:
                 last = exc
-                self.engine = MemberEngine(
-                    self.name,
-                    client_id=self._client_id,
-                    avatar_color=self._avatar_color,
-                    code=self._code,
-                )
-                self.client = self._new_client()
+                self._start_member()  # a fresh engine and link for the next room
             finally:
                 self._address = None
         assert last is not None
@@ -811,8 +815,7 @@ async def join_jam(
     jam.signal_url = signal_url
     jam.ice_servers = list(ice_servers)
     jam.relay_id = relay_id
-    jam.engine = MemberEngine(name, client_id=client_id, avatar_color=avatar_color, code=code or "")
-    jam.client = jam._new_client()
+    jam._start_member()
     await jam._join_first()
     assert jam.client is not None
     if code is not None and jam.state.code != code:
