@@ -119,6 +119,28 @@ class Narrator:
         }
 
 
+def emit_update(jam: Jam, update: JamUpdate, narrator: Narrator) -> None:
+    """The JSON lines of one update of ``jam``: its events (``room_event``), ``host`` when
+    the host role moved, ``error`` for a refusal, ``link`` and ``notice``."""
+    for event in update.events:
+        emit(narrator.line(event))
+    if update.host_changed:
+        emit(
+            {
+                "event": "host",
+                "host_id": jam.state.host_id,
+                "name": jam.state.name_of(jam.state.host_id),
+                "me": jam.hosting,
+            }
+        )
+    if update.refused is not None:
+        emit({"event": "error", "code": update.refused.code, "reason": update.refused.reason})
+    if update.link is not None:
+        emit({"event": "link", "state": update.link.value})
+    if update.notice is not None:
+        emit({"event": "notice", "message": update.notice})
+
+
 def run_headless(args: argparse.Namespace) -> int:
     """Run a headless host or join until the jam closes; returns the exit code."""
     try:
@@ -243,23 +265,7 @@ async def _serve(app: AppContext, jam: Jam, args: argparse.Namespace) -> int:
         emit(narrator.line(event))
 
     def on_update(update: JamUpdate) -> None:
-        for event in update.events:
-            emit(narrator.line(event))
-        if update.host_changed:
-            emit(
-                {
-                    "event": "host",
-                    "host_id": jam.state.host_id,
-                    "name": jam.state.name_of(jam.state.host_id),
-                    "me": jam.hosting,
-                }
-            )
-        if update.refused is not None:
-            emit({"event": "error", "code": update.refused.code, "reason": update.refused.reason})
-        if update.link is not None:
-            emit({"event": "link", "state": update.link.value})
-        if update.notice is not None:
-            emit({"event": "notice", "message": update.notice})
+        emit_update(jam, update, narrator)
         if update.closed:
             done.set()
 

@@ -20,7 +20,7 @@ import msgspec
 from jamdesk.app.context import AppContext
 from jamdesk.app.lobby import DiscoveryError, ListedRoom, Lobby, LobbyUpdate
 from jamdesk.core.commands import Chat, Leave
-from jamdesk.headless import Narrator, emit, open_context, read_lines
+from jamdesk.headless import Narrator, emit, emit_update, open_context, read_lines
 
 EXIT_NO_NETWORK = 5
 
@@ -129,28 +129,8 @@ async def _lobby(app: AppContext, args: argparse.Namespace) -> int:
             emit({"event": "rooms", "rooms": [room_json(lobby, ad) for ad in update.rooms]})
         if update.notice is not None:
             emit({"event": "notice", "message": update.notice})
-        jam_update = update.jam_update
-        if jam_update is None:
-            return
-        for event in jam_update.events:
-            emit(narrator.line(event))
-        if jam_update.host_changed and lobby.jam is not None:
-            state = lobby.jam.state
-            emit(
-                {
-                    "event": "host",
-                    "host_id": state.host_id,
-                    "name": state.name_of(state.host_id),
-                    "me": lobby.jam.hosting,
-                }
-            )
-        if jam_update.link is not None:
-            emit({"event": "link", "state": jam_update.link.value})
-        if jam_update.notice is not None:
-            emit({"event": "notice", "message": jam_update.notice})
-        if jam_update.refused is not None:
-            refused = jam_update.refused
-            emit({"event": "error", "code": refused.code, "reason": refused.reason})
+        if update.jam_update is not None and lobby.jam is not None:
+            emit_update(lobby.jam, update.jam_update, narrator)
 
     lobby.subscribe(on_update)
     await lobby.start()
