@@ -185,6 +185,7 @@ class SyncedPlayer:
         self._muted = False
         self.seeks = 0  # drift corrections made (for tests and benchmarks)
         self._pending: asyncio.TimerHandle | None = None  # a start held for a whole second
+        self._layers: tuple[int, ...] | None = None  # the levels the mixer was last given
 
     def start(self) -> None:
         """Follow the room from now on."""
@@ -205,6 +206,7 @@ class SyncedPlayer:
         if self.mixer is not None:
             self.mixer.stop()
             self.mixer.set_layers(dict.fromkeys(LAYERS, 0))
+            self._layers = None
 
     def set_volume(self, volume: float) -> None:
         """This computer's volume, 0.0 to 1.0 (never shared)."""
@@ -237,7 +239,9 @@ class SyncedPlayer:
         anchor = self.jam.state.audio
         if self.mixer is None:
             return
-        self.mixer.set_layers(dict(zip(LAYERS, anchor.layers, strict=True)))
+        if anchor.layers != self._layers:  # follow() runs 4 times a second: only on change
+            self._layers = anchor.layers
+            self.mixer.set_layers(dict(zip(LAYERS, anchor.layers, strict=True)))
         now = self.jam.room_now_ms()
         item = self.library.find(anchor.track.track_id) if anchor.track else None
         if (
@@ -279,10 +283,7 @@ class SyncedPlayer:
                 (target - at_ms) / 1000, self._play_held, item
             )
             return
-        try:
-            self.mixer.play(item.path, at_ms)
-        except AudioUnavailableError as exc:
-            self._on_notice(str(exc))
+        self._start(item, at_ms)
 
     def _play_held(self, item: LibraryTrack) -> None:
         self._pending = None
@@ -291,8 +292,13 @@ class SyncedPlayer:
             return
         at = audio.position(anchor, self.jam.room_now_ms())
         step = self.mixer.seek_step_ms(item.path)
+        self._start(item, round(at / step) * step)  # on the second, give or take
+
+    def _start(self, item: LibraryTrack, at_ms: int) -> None:
+        """Start the mixer now; a file that will not play is said in words."""
+        assert self.mixer is not None
         try:
-            self.mixer.play(item.path, round(at / step) * step)  # on the second, give or take
+            self.mixer.play(item.path, at_ms)
         except AudioUnavailableError as exc:
             self._on_notice(str(exc))
 
@@ -310,9 +316,10 @@ class SyncedPlayer:
             self._cancel_pending()
             self.follow()
         if update.closed:
-            self._spawn_stop()
+            self._silence()
 
-    def _spawn_stop(self) -> None:
+    def _silence(self) -> None:
+        """The jam closed: stop following and stop the music (no await: from a listener)."""
         self._cancel_pending()
         if self._task is not None:
             self._task.cancel()
