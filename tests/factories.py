@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from jamdesk.app.clock import LocalClock
+from jamdesk.app.jam import HostSettings, Jam, host_jam
 from jamdesk.app.progress import refresh_session
 from jamdesk.core import timer
 from jamdesk.core.commands import AdvancePhase, Command, EndRoom, StartTimer
@@ -13,6 +16,7 @@ from jamdesk.core.pomodoro import MINUTE_MS
 from jamdesk.core.room import RoomLog, RoomOpened
 from jamdesk.core.rules import Rejected, decide
 from jamdesk.core.timer import TimerAnchor
+from jamdesk.net.addresses import NetworkMode
 from jamdesk.store.db import Database
 
 
@@ -81,3 +85,19 @@ def stored_day(db: Database, day: date, blocks: int, tz: tzinfo = PARIS, hour: i
     sid = store_log(db, log)
     refresh_session(db, sid)
     return sid
+
+
+async def loopback_jam(title: str = "Listening", **settings: Any) -> Jam:
+    """Ana hosting ``title`` (a 25-minute STUDY countdown) on 127.0.0.1, not advertised and not
+    stored; ``settings`` override any :class:`HostSettings` field."""
+    fields: dict[str, Any] = {
+        "name": "Ana",
+        "title": title,
+        "session_type": SessionType.STUDY,
+        "timer": timer.countdown(25 * 60_000),
+        "bind_host": "127.0.0.1",
+        "advertise": False,
+    } | settings
+    return await host_jam(
+        HostSettings(**fields), clock=LocalClock(), db=None, mode=NetworkMode.LOOPBACK
+    )

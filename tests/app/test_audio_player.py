@@ -13,15 +13,14 @@ from pathlib import Path
 import pytest
 
 from jamdesk.app.audio import MusicLibrary, SyncedPlayer, read_track
-from jamdesk.app.clock import LocalClock
-from jamdesk.app.jam import HostSettings, Jam, host_jam
+from jamdesk.app.jam import Jam
 from jamdesk.audio.mixer import Mixer
-from jamdesk.core import audio, timer
+from jamdesk.core import audio
 from jamdesk.core.audio import Track
 from jamdesk.core.commands import AudioLayers, AudioPause, AudioPlay, AudioSeek
-from jamdesk.core.kinds import SessionType
 from jamdesk.net.addresses import NetworkMode, install
 from tests.audio.capture import noise_track, tone_track
+from tests.factories import loopback_jam
 
 install(NetworkMode.LOOPBACK)
 
@@ -32,15 +31,7 @@ def tone_file(path: Path, seconds: float = 5.0, freq: int = 440) -> Path:
 
 @pytest.fixture
 async def jam() -> AsyncIterator[Jam]:
-    settings = HostSettings(
-        name="Ana",
-        title="Listening",
-        session_type=SessionType.STUDY,
-        timer=timer.countdown(25 * 60_000),
-        bind_host="127.0.0.1",
-        advertise=False,
-    )
-    room = await host_jam(settings, clock=LocalClock(), db=None, mode=NetworkMode.LOOPBACK)
+    room = await loopback_jam()
     yield room
     await room.close()
 

@@ -16,12 +16,11 @@ import pytest
 from aiohttp import web
 
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.jam import HostSettings, Jam, host_jam, join_jam
-from jamdesk.core import timer
-from jamdesk.core.kinds import SessionType
+from jamdesk.app.jam import Jam, join_jam
 from jamdesk.net.addresses import NetworkMode, install
 from jamdesk.net.member_client import JoinError
 from jamdesk.signal_server.server import SignalServer
+from tests.factories import loopback_jam
 
 install(NetworkMode.LOOPBACK)
 CLOCK = LocalClock()
@@ -45,17 +44,7 @@ async def server() -> AsyncIterator[tuple[SignalServer, list[str]]]:
 
 
 async def private_host(url: str) -> Jam:
-    settings = HostSettings(
-        name="Ana",
-        title="Secret plans",
-        session_type=SessionType.STUDY,
-        timer=timer.countdown(25 * 60_000),
-        bind_host="127.0.0.1",
-        advertise=False,
-        private=True,
-        signal_url=url,
-    )
-    return await host_jam(settings, clock=CLOCK, db=None, mode=NetworkMode.LOOPBACK)
+    return await loopback_jam("Secret plans", private=True, signal_url=url)
 
 
 async def join(url: str, code: str, room: str) -> Jam:
