@@ -159,18 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="address to listen on if this computer hosts the lobby chat (default: all)",
     )
-    signal = sub.add_parser(
-        "signal", parents=[common], help="run a signalling server for internet jams"
-    )
-    signal.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    signal.add_argument("--port", type=int, default=8787, help="port (0: any free one)")
-    signal.add_argument(
-        "--max-per-address",
-        type=int,
-        default=20,
-        metavar="N",
-        help="connections one address may hold (default 20; raise it behind a proxy)",
-    )
+    _add_signal_parser(sub, common)
     history = sub.add_parser("history", parents=[common], help="your past jams")
     history.add_argument("--json", action="store_true", help="a JSON list instead of text")
     replay = sub.add_parser("replay", parents=[common], help="replay a past jam (Ghost Replay)")
@@ -195,6 +184,31 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", parents=[common], help="your level, EXP, focus and streaks")
     stats.add_argument("--json", action="store_true", help="one JSON object instead of text")
     return parser
+
+
+def _add_signal_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """``jamdesk signal``: the signalling server's options."""
+    signal = sub.add_parser(
+        "signal", parents=[common], help="run a signalling server for internet jams"
+    )
+    signal.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    signal.add_argument("--port", type=int, default=8787, help="port (0: any free one)")
+    signal.add_argument(
+        "--max-per-address",
+        type=int,
+        default=20,
+        metavar="N",
+        help="connections one address may hold (default 20; raise it behind a proxy)",
+    )
+    signal.add_argument(
+        "--redis",
+        default="",
+        metavar="URL",
+        help="share rooms with other instances through this Redis server "
+        "(redis://host:6379/0), to run several behind a load balancer",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -223,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from jamdesk.signal_server.server import serve  # noqa: PLC0415 - server only
 
         try:
-            return asyncio.run(serve(args.host, args.port, args.max_per_address))
+            return asyncio.run(serve(args.host, args.port, args.max_per_address, args.redis))
         except KeyboardInterrupt:
             return 0
     if args.command == "rooms" or (args.command == "lobby" and args.headless):

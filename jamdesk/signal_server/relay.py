@@ -8,6 +8,15 @@ MAX_SIGNAL_BYTES`), :data:`ROOMS_PER_CLIENT` rooms per connection, :data:`MESSAG
 messages a second per connection (burst :data:`MESSAGE_BURST`), a room forgotten when its host
 leaves or after :data:`ROOM_IDLE_S` idle, a joiner's wait dropped after :data:`JOIN_WAIT_S`.
 Connections per address are counted by the adapter (it sees addresses).
+
+Several instances (``jamdesk signal --redis URL``) share one room registry: a relay made with
+``clustered=True`` does not decide alone that a code is free. It asks the adapter to *claim*
+the code cluster-wide (:attr:`RelayOutcome.claims`, answered by :meth:`Relay.claimed`),
+hands a join for a room it does not hold to the adapter to *forward* to the instance that
+holds it (:attr:`RelayOutcome.forwards`, answered by :meth:`Relay.unrouted` when nobody does),
+and speaks to other instances with messages (:data:`PeerMessage`; :attr:`RelayOutcome.peers`, and
+:meth:`Relay.peer_received` for theirs). The adapter for Redis is
+:mod:`jamdesk.signal_server.cluster`.
 """
 
 from __future__ import annotations
@@ -15,6 +24,8 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
+
+import msgspec
 
 from jamdesk.protocol.engine import RateLimit
 from jamdesk.protocol.messages import PROTOCOL_VERSION
@@ -40,12 +51,78 @@ JOIN_WAIT_S = 20
 MAX_BAD_FRAMES = 10
 
 
+class _Peer(msgspec.Struct, frozen=True, tag_field="type", forbid_unknown_fields=True):
+    """Base of the messages between signalling instances (over Redis pub/sub)."""
+
+
+class PeerOffer(_Peer, frozen=True, tag="offer"):
+    """A joiner on instance ``origin`` offers ``sdp`` (and ``pake``) to room ``code``, which
+    the receiving instance holds; its answer goes back to ``origin`` under ``join_id``."""
+
+    join_id: str
+    code: str
+    sdp: str
+    origin: str
+    pake: str = ""
+
+
+class PeerAnswer(_Peer, frozen=True, tag="answer"):
+    """The host's answer to join ``join_id``, for the joiner on the receiving instance."""
+
+    answer: Answer
+
+
+class PeerFailure(_Peer, frozen=True, tag="error"):
+    """Join ``join_id`` cannot go on (``failure`` says why, for the joiner)."""
+
+    join_id: str
+    failure: Failure
+
+
+PeerMessage = PeerOffer | PeerAnswer | PeerFailure
+"""Every message between instances."""
+
+_peer_decoder: msgspec.json.Decoder[PeerMessage] = msgspec.json.Decoder(PeerMessage)
+
+
+def encode_peer(message: PeerMessage) -> bytes:
+    """A message between instances as JSON."""
+    return msgspec.json.encode(message)
+
+
+def decode_peer(data: bytes | str) -> PeerMessage:
+    """JSON from another instance to a message. Raises :class:`SignalError` for anything
+    else (never another exception)."""
+    try:
+        return _peer_decoder.decode(data)
+    except msgspec.DecodeError as exc:
+        raise SignalError(f"not a message between instances: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Forward:
+    """A join for room ``code``, which this instance does not hold: the adapter passes it as
+    a :class:`PeerOffer` to the instance that does, or calls :meth:`Relay.unrouted`."""
+
+    join_id: str
+    code: str
+    sdp: str
+    pake: str
+
+
 @dataclass
 class RelayOutcome:
-    """What the adapter must do: ``sends`` (client, message) in order, then ``close``."""
+    """What the adapter must do, in this order: ``sends`` (client, message), then ``close``
+    those clients; in a cluster also ``releases`` (codes to free in the shared registry),
+    ``peers`` (instance, message) to publish, ``claims`` (client, code) to try in the
+    registry and report with :meth:`Relay.claimed`, and ``forwards`` to route."""
 
     sends: list[tuple[str, Signal]] = field(default_factory=list)
     close: list[str] = field(default_factory=list)
+    releases: list[str] = field(default_factory=list)
+    peers: list[tuple[str, PeerMessage]] = field(default_factory=list)
+    claims: list[tuple[str, str]] = field(default_factory=list)
+    forwards: list[Forward] = field(default_factory=list)
 
 
 @dataclass
@@ -56,17 +133,24 @@ class _Room:
 
 @dataclass
 class _Join:
+    """A pending join: ``joiner`` is a client here (or "" when it waits on instance
+    ``origin``); ``code`` the room it asked for, here or elsewhere."""
+
     joiner: str
     code: str
     since_ms: int
+    origin: str = ""
 
 
 class Relay:
-    """Rooms by code, pending joins by id, and each client's limits."""
+    """Rooms by code, pending joins by id, and each client's limits. With ``clustered``, codes
+    are claimed in a registry shared with other instances (see the module's text)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clustered: bool = False) -> None:
+        self.clustered = clustered
         self.rooms: dict[str, _Room] = {}
         self._joins: dict[str, _Join] = {}
+        self._live: set[str] = set()
         self._rate = RateLimit(MESSAGE_BURST, 1000 // MESSAGES_PER_S)
         self._bad: dict[str, int] = {}
         self.refusals: dict[str, int] = {}
@@ -74,6 +158,7 @@ class Relay:
     def received(self, client: str, data: str | bytes, now_ms: int) -> RelayOutcome:
         """One frame from ``client``. Bad input is answered and counted, never applied."""
         out = RelayOutcome()
+        self._live.add(client)
         if not self._rate.allow(client, now_ms):
             self._refuse(out, client, "slow_down", "Too many messages; slow down.")
             return out
@@ -100,14 +185,14 @@ class Relay:
         """``client`` disconnected: forget its rooms (their waiting joiners are told) and its
         pending joins."""
         out = RelayOutcome()
+        self._live.discard(client)
         for code in [c for c, room in self.rooms.items() if room.host == client]:
-            del self.rooms[code]
+            self._forget(out, code)
             log.info("room %s forgotten: its host left", code)
             for join_id, join in list(self._joins.items()):
                 if join.code == code:
                     del self._joins[join_id]
-                    self._refuse(out, join.joiner, "host_gone", "The host has left this jam.")
-                    out.close.append(join.joiner)
+                    self._fail_join(out, join_id, join, "host_gone", "The host has left this jam.")
         for join_id in [j for j, join in self._joins.items() if join.joiner == client]:
             del self._joins[join_id]
         self._bad.pop(client, None)
@@ -118,13 +203,91 @@ class Relay:
         out = RelayOutcome()
         for code, room in list(self.rooms.items()):
             if now_ms - room.last_active_ms > ROOM_IDLE_S * 1000:
-                del self.rooms[code]
+                self._forget(out, code)
                 log.info("room %s expired", code)
         for join_id, join in list(self._joins.items()):
             if now_ms - join.since_ms > JOIN_WAIT_S * 1000:
                 del self._joins[join_id]
-                self._refuse(out, join.joiner, "no_answer", "The host did not answer in time.")
-                out.close.append(join.joiner)
+                if join.joiner:  # a joiner on another instance is timed out there
+                    self._refuse(out, join.joiner, "no_answer", "The host did not answer in time.")
+                    out.close.append(join.joiner)
+        return out
+
+    # -- in a cluster ----------------------------------------------------------------------------
+
+    def claimed(self, client: str, code: str, held: bool | None, now_ms: int) -> RelayOutcome:
+        """The shared registry's word on ``client``'s claim of ``code``: ``True`` this
+        instance holds it now, ``False`` another instance does, ``None`` the registry could
+        not be reached. The local rules are checked again (the client may have left, or
+        another client here claimed the code meanwhile)."""
+        out = RelayOutcome()
+        if held is None:
+            self._refuse(
+                out, client, "unavailable", "The signalling server is busy; try again soon."
+            )
+            return out
+        if not held:
+            self._refuse(out, client, "code_taken", "Another room already uses this code.")
+            return out
+        if client not in self._live:  # it left while the registry answered
+            if code not in self.rooms:
+                out.releases.append(code)
+            return out
+        self._hold(out, client, code, now_ms)
+        return out
+
+    def unrouted(self, join_id: str, reachable: bool = True) -> RelayOutcome:
+        """No instance holds the room of forwarded join ``join_id`` (``reachable``), or the
+        registry could not be asked: the joiner is told."""
+        out = RelayOutcome()
+        join = self._joins.pop(join_id, None)
+        if join is None or not join.joiner:
+            return out
+        if reachable:
+            self._refuse(out, join.joiner, "no_room", _no_room_words(join.code))
+        else:
+            self._refuse(
+                out, join.joiner, "unavailable", "The signalling server is busy; try again soon."
+            )
+        return out
+
+    def peer_received(self, message: PeerMessage, now_ms: int) -> RelayOutcome:
+        """A message from another instance: an offer for a room held here, or the answer or
+        failure of a join forwarded from here. Stale ones (the room or join is gone) are
+        answered with a failure or dropped."""
+        out = RelayOutcome()
+        match message:
+            case PeerOffer(join_id=join_id, code=code, origin=origin):
+                room = self.rooms.get(code)
+                if room is None:  # the registry still named us: the room just went
+                    failure = Failure(code="no_room", message=_no_room_words(code))
+                    out.peers.append((origin, PeerFailure(join_id=join_id, failure=failure)))
+                    return out
+                self._joins[join_id] = _Join(joiner="", code=code, since_ms=now_ms, origin=origin)
+                room.last_active_ms = now_ms
+                offer = Offer(join_id=join_id, sdp=message.sdp, pake=message.pake)
+                out.sends.append((room.host, offer))
+            case PeerAnswer(answer=answer):
+                join = self._joins.get(answer.join_id)
+                if join is not None and join.joiner:
+                    del self._joins[answer.join_id]
+                    out.sends.append((join.joiner, answer))
+            case PeerFailure(join_id=join_id, failure=failure):
+                join = self._joins.get(join_id)
+                if join is not None and join.joiner:
+                    del self._joins[join_id]
+                    self._refuse(out, join.joiner, failure.code, failure.message)
+                    out.close.append(join.joiner)
+        return out
+
+    def lost(self, code: str) -> RelayOutcome:
+        """The shared registry no longer names this instance for ``code`` (it expired while
+        Redis was unreachable, and another instance took it): forget the room here."""
+        out = RelayOutcome()
+        room = self.rooms.pop(code, None)
+        if room is not None:
+            log.warning("room %s lost to another instance", code)
+            self._refuse(out, room.host, "code_taken", "Another room now uses this code.")
         return out
 
     # -- internals -------------------------------------------------------------------------------
@@ -138,16 +301,45 @@ class Relay:
         if not code.isalnum() or not 4 <= len(code) <= 12:
             self._refuse(out, client, "bad_code", "A room's code has 4 to 12 letters or digits.")
             return
+        if self.clustered and code not in self.rooms:  # the registry decides; then claimed()
+            if self._may_hold_another(out, client):
+                out.claims.append((client, code))
+            return
+        self._hold(out, client, code, now_ms)
+
+    def _hold(self, out: RelayOutcome, client: str, code: str, now_ms: int) -> None:
         room = self.rooms.get(code)
         if room is not None and room.host != client:
             self._refuse(out, client, "code_taken", "Another room already uses this code.")
             return
-        if room is None and sum(r.host == client for r in self.rooms.values()) >= ROOMS_PER_CLIENT:
-            self._refuse(out, client, "too_many_rooms", "One connection holds at most 3 rooms.")
+        if room is None and not self._may_hold_another(out, client):
+            if self.clustered:  # claimed in the registry just now: give it back
+                out.releases.append(code)
             return
         self.rooms[code] = _Room(host=client, last_active_ms=now_ms)
         log.info("room %s registered", code)
         out.sends.append((client, Registered(code=code)))
+
+    def _may_hold_another(self, out: RelayOutcome, client: str) -> bool:
+        if sum(r.host == client for r in self.rooms.values()) < ROOMS_PER_CLIENT:
+            return True
+        self._refuse(out, client, "too_many_rooms", "One connection holds at most 3 rooms.")
+        return False
+
+    def _forget(self, out: RelayOutcome, code: str) -> None:
+        del self.rooms[code]
+        if self.clustered:
+            out.releases.append(code)
+
+    def _fail_join(
+        self, out: RelayOutcome, join_id: str, join: _Join, code: str, message: str
+    ) -> None:
+        if join.joiner:
+            self._refuse(out, join.joiner, code, message)
+            out.close.append(join.joiner)
+        else:
+            failure = Failure(code=code, message=message)
+            out.peers.append((join.origin, PeerFailure(join_id=join_id, failure=failure)))
 
     def _join(self, out: RelayOutcome, client: str, join: Join, now_ms: int) -> None:
         code, sdp = join.code, join.sdp
@@ -155,10 +347,14 @@ class Relay:
             self._refuse(out, client, "protocol_version", _version_words(join.protocol))
             return
         room = self.rooms.get(code)
-        if room is None:
-            self._refuse(out, client, "no_room", f"No jam with code {code[:12]} is open here.")
-            return
         join_id = secrets.token_hex(8)
+        if room is None and self.clustered:  # perhaps held by another instance
+            self._joins[join_id] = _Join(joiner=client, code=code, since_ms=now_ms)
+            out.forwards.append(Forward(join_id=join_id, code=code, sdp=sdp, pake=join.pake))
+            return
+        if room is None:
+            self._refuse(out, client, "no_room", _no_room_words(code))
+            return
         self._joins[join_id] = _Join(joiner=client, code=code, since_ms=now_ms)
         room.last_active_ms = now_ms
         out.sends.append((room.host, Offer(join_id=join_id, sdp=sdp, pake=join.pake)))
@@ -172,11 +368,18 @@ class Relay:
             return
         del self._joins[join_id]
         room.last_active_ms = now_ms
-        out.sends.append((join.joiner, answer))  # as the host sent it: SDP, PAKE, proof
+        if join.joiner:  # as the host sent it: SDP, PAKE, proof
+            out.sends.append((join.joiner, answer))
+        else:
+            out.peers.append((join.origin, PeerAnswer(answer=answer)))
 
     def _refuse(self, out: RelayOutcome, client: str, code: str, message: str) -> None:
         self.refusals[code] = self.refusals.get(code, 0) + 1
         out.sends.append((client, Failure(code=code, message=message)))
+
+
+def _no_room_words(code: str) -> str:
+    return f"No jam with code {code[:12]} is open here."
 
 
 def _version_words(protocol: int) -> str:

@@ -5,6 +5,10 @@
 :class:`~jamdesk.signal_server.relay.Relay`; this module carries frames to it and its
 answers back, counts connections per address (at most :data:`CONNECTIONS_PER_ADDRESS`),
 expires idle rooms every second, and logs one JSON object per line on stderr.
+
+With ``redis_url`` the instance joins a cluster (:mod:`jamdesk.signal_server.cluster`): the
+room registry is shared and joins are relayed between instances, so several can run behind
+one load balancer. Without it the instance runs alone, in memory.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from collections import Counter
 from aiohttp import WSMsgType, web
 
 from jamdesk.protocol.signal import MAX_SIGNAL_BYTES, Failure, encode_signal
-from jamdesk.signal_server.relay import Relay, RelayOutcome
+from jamdesk.signal_server.cluster import REFRESH_S, ClusterError, RedisCluster
+from jamdesk.signal_server.relay import Forward, PeerMessage, PeerOffer, Relay, RelayOutcome
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +48,22 @@ class JsonLines(logging.Formatter):
 
 
 class SignalServer:
-    """The relay behind a WebSocket endpoint on ``host``:``port`` (0: any free port)."""
+    """The relay behind a WebSocket endpoint on ``host``:``port`` (0: any free port); with
+    ``redis_url``, one instance of a cluster sharing that Redis server."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 8787, per_address: int = CONNECTIONS_PER_ADDRESS
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8787,
+        per_address: int = CONNECTIONS_PER_ADDRESS,
+        redis_url: str = "",
     ) -> None:
         self._host, self._port = host, port
         self._max_per_address = per_address
-        self.relay = Relay()
+        self._redis_url = redis_url
+        self._cluster: RedisCluster | None = None
+        self._peer_tasks: set[asyncio.Task[None]] = set()
+        self.relay = Relay(clustered=bool(redis_url))
         self._sockets: dict[str, web.WebSocketResponse] = {}
         self._per_address: Counter[str] = Counter()
         self._ids = itertools.count(1)
@@ -59,7 +72,12 @@ class SignalServer:
         self.port = 0
 
     async def start(self) -> int:
-        """Listen; returns the port."""
+        """Join the cluster (if any), then listen; returns the port. Raises ``OSError`` when
+        the port cannot be had, :class:`~jamdesk.signal_server.cluster.ClusterError` when
+        Redis cannot be reached."""
+        if self._redis_url:
+            self._cluster = RedisCluster(self._redis_url, self._peer_message)
+            await self._cluster.start()
         app = web.Application()
         app.router.add_get("/v1/ws", self._ws)
         app.router.add_get("/health", self._health)
@@ -82,10 +100,18 @@ class SignalServer:
             await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
+        if self._cluster is not None:
+            await self._cluster.release(list(self.relay.rooms))
+            await self._cluster.close()
 
     async def _health(self, _request: web.Request) -> web.Response:
         return web.json_response(
-            {"ok": True, "rooms": len(self.relay.rooms), "connections": len(self._sockets)}
+            {
+                "ok": True,
+                "rooms": len(self.relay.rooms),
+                "connections": len(self._sockets),
+                "instance": self._cluster.instance if self._cluster is not None else "",
+            }
         )
 
     async def _ws(self, request: web.Request) -> web.StreamResponse:
@@ -124,29 +150,85 @@ class SignalServer:
             ws = self._sockets.get(client)
             if ws is not None:
                 await ws.close()
+        cluster = self._cluster
+        if cluster is None:
+            return
+        if out.releases:
+            await cluster.release(out.releases)
+        for instance, peer in out.peers:
+            if instance == cluster.instance:
+                await self._carry_out(self.relay.peer_received(peer, _now_ms()))
+            else:  # not received (0 or None): that joiner's instance is gone; nothing to do
+                await cluster.publish(instance, peer)
+        for client, code in out.claims:
+            held = await cluster.claim(code)
+            await self._carry_out(self.relay.claimed(client, code, held, _now_ms()))
+        for forward in out.forwards:
+            await self._forward(cluster, forward)
+
+    async def _forward(self, cluster: RedisCluster, forward: Forward) -> None:
+        """Pass a join to the instance that holds its room, or tell the joiner."""
+        try:
+            owner = await cluster.owner(forward.code)
+        except ClusterError as exc:
+            log.warning("could not route a join: %s", exc)
+            await self._carry_out(self.relay.unrouted(forward.join_id, reachable=False))
+            return
+        if owner is None:
+            await self._carry_out(self.relay.unrouted(forward.join_id))
+            return
+        offer = PeerOffer(
+            join_id=forward.join_id,
+            code=forward.code,
+            sdp=forward.sdp,
+            origin=cluster.instance,
+            pake=forward.pake,
+        )
+        if owner == cluster.instance:  # claimed here a moment ago, or just given back
+            await self._carry_out(self.relay.peer_received(offer, _now_ms()))
+            return
+        received = await cluster.publish(owner, offer)
+        if not received:  # 0: the instance holding the code is gone (its claim will expire)
+            await self._carry_out(self.relay.unrouted(forward.join_id, received is not None))
+
+    def _peer_message(self, message: PeerMessage) -> None:
+        task = asyncio.ensure_future(self._carry_out(self.relay.peer_received(message, _now_ms())))
+        self._peer_tasks.add(task)
+        task.add_done_callback(self._peer_tasks.discard)
 
     async def _tick_loop(self) -> None:
-        while True:
+        for second in itertools.count(1):
             await asyncio.sleep(1)
             await self._carry_out(self.relay.tick(_now_ms()))
+            if self._cluster is not None and second % REFRESH_S == 0:
+                for code in await self._cluster.renew(list(self.relay.rooms)):
+                    await self._carry_out(self.relay.lost(code))
 
 
 def _now_ms() -> int:
     return time.monotonic_ns() // 1_000_000
 
 
-async def serve(host: str, port: int, per_address: int = CONNECTIONS_PER_ADDRESS) -> int:
-    """Run until SIGINT/SIGTERM; prints ``{"event": "listening", "port": N}`` on stdout."""
+async def serve(
+    host: str, port: int, per_address: int = CONNECTIONS_PER_ADDRESS, redis_url: str = ""
+) -> int:
+    """Run until SIGINT/SIGTERM; prints ``{"event": "listening", "port": N}`` on stdout, or
+    ``{"event": "error", "reason": ...}`` and returns 2 when it cannot start."""
     import signal  # noqa: PLC0415 - only the server process handles signals
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
     logging.getLogger().handlers = [handler]
-    server = SignalServer(host, port, per_address)
+    server = SignalServer(host, port, per_address, redis_url)
     try:
         await server.start()
+    except ClusterError as exc:
+        print(json.dumps({"event": "error", "reason": str(exc)}), flush=True)
+        await server.close()
+        return 2
     except OSError as exc:
         print(json.dumps({"event": "error", "reason": f"Cannot listen there: {exc}"}), flush=True)
+        await server.close()
         return 2
     print(json.dumps({"event": "listening", "host": host, "port": server.port}), flush=True)
     stop = asyncio.Event()

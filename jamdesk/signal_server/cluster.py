@@ -1,0 +1,177 @@
+"""Several ``jamdesk signal`` instances behind one load balancer, sharing a Redis server.
+
+The shared room registry is one Redis key per room, ``jamdesk:room:<code>``, whose value is the
+id of the instance that holds the room. An instance claims a code with ``SET NX EX`` (so two
+hosts on two instances cannot both get it: Redis runs commands one at a time), keeps its
+claims alive every :data:`REFRESH_S` seconds, and gives them back when the room goes; the
+keys expire :data:`CLAIM_TTL_S` seconds after an instance dies, so its codes are free again.
+
+Each instance subscribes to its own channel, ``jamdesk:instance:<id>``. A joiner's offer for
+a room held elsewhere is published there as a :class:`~jamdesk.signal_server.relay.PeerOffer`;
+the host's answer comes back on the joiner's instance's channel. ``PUBLISH`` returns how many
+subscribers received the message (Redis documentation, PUBLISH): 0 means the instance named
+in the registry is gone, and the joiner is told at once instead of waiting.
+
+The rules stay in :class:`~jamdesk.signal_server.relay.Relay`; this module does Redis I/O only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from jamdesk.protocol.signal import SignalError
+from jamdesk.signal_server.relay import PeerMessage, decode_peer, encode_peer
+
+log = logging.getLogger(__name__)
+
+CLAIM_TTL_S = 30
+"""A claim's lifetime in Redis unless refreshed: how long a dead instance's codes stay taken."""
+REFRESH_S = 10
+"""How often an instance renews the claims of the rooms it holds."""
+
+_PREFIX = "jamdesk:"
+
+# Delete or renew a key only while it still names this instance (a claim that expired and was
+# taken by another instance must not be touched). Redis runs a script atomically (EVAL).
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+_RENEW = """
+local held = redis.call('get', KEYS[1])
+if held == ARGV[1] or not held then
+  redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+class ClusterError(ConnectionError):
+    """Redis cannot be reached (at start: the server does not start); the text says where."""
+
+
+class RedisCluster:
+    """This instance's part in a cluster: its ``instance`` id, claims in the shared registry
+    and its pub/sub channel. ``on_message`` is called with each readable
+    :data:`~jamdesk.signal_server.relay.PeerMessage` that another instance sends here (bad
+    ones are logged and dropped)."""
+
+    def __init__(self, url: str, on_message: Callable[[PeerMessage], None]) -> None:
+        self.url = url
+        self.instance = secrets.token_hex(6)
+        self._on_message = on_message
+        self._redis: aioredis.Redis = aioredis.Redis.from_url(
+            url, socket_connect_timeout=5, decode_responses=True
+        )
+        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        self._listener: asyncio.Task[None] | None = None
+
+    @property
+    def channel(self) -> str:
+        """This instance's channel."""
+        return f"{_PREFIX}instance:{self.instance}"
+
+    async def start(self) -> None:
+        """Connect and subscribe. Raises :class:`ClusterError` when Redis is unreachable."""
+        try:
+            await self._redis.ping()
+            await self._pubsub.subscribe(self.channel)
+        except (RedisError, OSError) as exc:
+            raise ClusterError(f"Cannot reach Redis at {self.url}: {exc}") from exc
+        self._listener = asyncio.create_task(self._listen(), name="jamdesk-signal-pubsub")
+        log.info("instance %s joined the cluster at %s", self.instance, self.url)
+
+    async def close(self) -> None:
+        """Stop listening and disconnect (claims are given back by the relay beforehand)."""
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        with contextlib.suppress(RedisError, OSError):
+            await self._pubsub.reset()  # aclose() is untyped; reset() is its typed alias
+        with contextlib.suppress(RedisError, OSError):
+            await self._redis.aclose()
+
+    async def claim(self, code: str) -> bool | None:
+        """Claim ``code`` for this instance: ``True`` held here now (or already), ``False``
+        held by another instance, ``None`` when Redis cannot be reached."""
+        key = _room_key(code)
+        try:
+            if await self._redis.set(key, self.instance, nx=True, ex=CLAIM_TTL_S):
+                return True
+            owner = await self._redis.get(key)
+        except (RedisError, OSError) as exc:
+            log.warning("could not claim %s in Redis: %s", code, exc)
+            return None
+        return owner == self.instance
+
+    async def owner(self, code: str) -> str | None:
+        """The instance that holds ``code``, or None. Raises :class:`ClusterError`."""
+        try:
+            owner = await self._redis.get(_room_key(code))
+        except (RedisError, OSError) as exc:
+            raise ClusterError(f"Cannot reach Redis at {self.url}: {exc}") from exc
+        return None if owner is None else str(owner)
+
+    async def release(self, codes: Iterable[str]) -> None:
+        """Give back claims (only those still naming this instance)."""
+        for code in codes:
+            try:
+                await self._redis.eval(_RELEASE, 1, _room_key(code), self.instance)
+            except (RedisError, OSError) as exc:  # it expires on its own
+                log.warning("could not release %s in Redis: %s", code, exc)
+
+    async def renew(self, codes: Iterable[str]) -> list[str]:
+        """Renew the claims on ``codes``; returns those another instance holds now (lost
+        while Redis was unreachable and the claim expired). Unreachable Redis: none lost."""
+        lost: list[str] = []
+        for code in codes:
+            try:
+                held = await self._redis.eval(
+                    _RENEW, 1, _room_key(code), self.instance, str(CLAIM_TTL_S)
+                )
+            except (RedisError, OSError) as exc:
+                log.warning("could not renew %s in Redis: %s", code, exc)
+                return []
+            if held != 1:
+                lost.append(code)
+        return lost
+
+    async def publish(self, instance: str, message: PeerMessage) -> int | None:
+        """Send ``message`` to ``instance``; returns how many received it (0: that instance
+        is gone), None when Redis cannot be reached."""
+        try:
+            return await self._redis.publish(f"{_PREFIX}instance:{instance}", encode_peer(message))
+        except (RedisError, OSError) as exc:
+            log.warning("could not publish to instance %s: %s", instance, exc)
+            return None
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async for item in self._pubsub.listen():
+                    if item.get("type") != "message":
+                        continue
+                    try:
+                        message = decode_peer(item["data"])
+                    except SignalError as exc:
+                        log.warning("an unreadable message between instances: %s", exc)
+                        continue
+                    self._on_message(message)
+            except (RedisError, OSError) as exc:
+                log.warning("lost the Redis subscription (%s); subscribing again", exc)
+                await asyncio.sleep(1)
+                with contextlib.suppress(RedisError, OSError):
+                    await self._pubsub.subscribe(self.channel)
+
+
+def _room_key(code: str) -> str:
+    return f"{_PREFIX}room:{code}"
