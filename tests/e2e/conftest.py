@@ -262,12 +262,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture
-def jamdesk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., JamProcess]]:
+def network() -> Iterator[Network]:
+    """The test's own network namespace (or plain loopback), where its processes run."""
+    net = Network()
+    yield net
+    net.close()
+
+
+@pytest.fixture
+def jamdesk(
+    tmp_path: Path, request: pytest.FixtureRequest, network: Network
+) -> Iterator[Callable[..., JamProcess]]:
     """Start ``jamdesk`` processes: ``jamdesk("host", "--headless", ..., data="a")``.
 
     When the test fails, every process's stdout lines and stderr log are printed, so a failure
     on CI can be read without running it again."""
-    net = Network()
+    net = network
     started: list[JamProcess] = []
 
     def start(*args: str, data: str, env: dict[str, str] | None = None) -> JamProcess:
@@ -282,5 +292,4 @@ def jamdesk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable
     yield start
     for proc in started:
         proc.kill()
-    net.close()
     _report(request, started)

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
@@ -19,9 +14,9 @@ from jamdesk.protocol.signal import (
     Offer,
     Register,
     Registered,
-    decode_signal,
     encode_signal,
 )
+from tests.e2e.signalling import SignalProcess, health_until, receive
 
 SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
 
@@ -29,46 +24,15 @@ SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
 @pytest.fixture
 def server() -> Iterator[str]:
     """The server's base URL; the process is stopped (SIGTERM) afterwards and must exit 0."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jamdesk", "signal", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    first = json.loads(proc.stdout.readline())
-    assert first["event"] == "listening"
-    yield f"http://127.0.0.1:{first['port']}"
-    proc.terminate()
-    assert proc.wait(timeout=10) == 0
-    assert proc.stderr is not None
-    logs = [json.loads(line) for line in proc.stderr.read().splitlines()]  # structured: JSON
-    assert all({"t", "level", "logger", "message"} <= set(entry) for entry in logs)
+    process = SignalProcess()
+    yield process.url
+    process.stop()
 
 
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as s:
         yield s
-
-
-async def health_until(
-    session: aiohttp.ClientSession, server: str, predicate: Callable[[dict[str, Any]], bool]
-) -> None:
-    """Ask /health until ``predicate`` holds (the server frees a connection after its close
-    handshake, a moment after the client's close returns)."""
-
-    async def ask() -> None:
-        while True:
-            async with session.get(f"{server}/health") as response:
-                if predicate(await response.json()):
-                    return
-
-    await asyncio.wait_for(ask(), 10)
-
-
-async def receive(ws: aiohttp.ClientWebSocketResponse) -> object:
-    return decode_signal(await ws.receive_str(timeout=10))
 
 
 async def test_a_join_is_relayed_and_bad_clients_do_not_disturb_other_rooms(

@@ -1,0 +1,69 @@
+"""Helpers for tests that speak to ``jamdesk signal`` processes over real WebSockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from jamdesk.protocol.signal import decode_signal
+
+
+class SignalProcess:
+    """``jamdesk signal --port 0 *args`` on loopback; :attr:`url` is its base URL. Its first
+    line is :attr:`first`: ``listening`` (asserted unless ``listening`` is false) or
+    ``error``."""
+
+    def __init__(self, *args: str, listening: bool = True) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "jamdesk", "signal", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.first = json.loads(self.proc.stdout.readline())
+        assert self.first["event"] == "listening" or not listening, self.first
+        self.url = f"http://127.0.0.1:{self.first.get('port', 0)}"
+
+    def stop(self) -> list[dict[str, Any]]:
+        """SIGTERM; the process must exit 0 and have logged only JSON lines (returned)."""
+        self.proc.terminate()
+        assert self.proc.wait(timeout=10) == 0
+        assert self.proc.stderr is not None
+        logs = [json.loads(line) for line in self.proc.stderr.read().splitlines()]
+        assert all({"t", "level", "logger", "message"} <= set(entry) for entry in logs)
+        return logs
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+async def receive(ws: aiohttp.ClientWebSocketResponse) -> object:
+    """The next signalling message on ``ws`` (10 s at most)."""
+    return decode_signal(await ws.receive_str(timeout=10))
+
+
+async def health_until(
+    session: aiohttp.ClientSession, server: str, predicate: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """Ask /health until ``predicate`` holds (10 s at most); returns that answer. (The server
+    frees a connection after its close handshake, a moment after the client's close
+    returns.)"""
+
+    async def ask() -> dict[str, Any]:
+        while True:
+            async with session.get(f"{server}/health") as response:
+                health: dict[str, Any] = await response.json()
+            if predicate(health):
+                return health
+
+    return await asyncio.wait_for(ask(), 10)

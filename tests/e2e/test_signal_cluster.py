@@ -1,0 +1,167 @@
+"""Two ``jamdesk signal --redis URL`` instances sharing a real ``redis-server``: a host on one
+and joiners on the other, as raw WebSockets and as real jam processes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from jamdesk.protocol.signal import (
+    Answer,
+    Failure,
+    Join,
+    Offer,
+    Register,
+    Registered,
+    encode_signal,
+)
+from tests.e2e.conftest import JamProcess, Network
+from tests.e2e.redis_server import RedisServer, free_port
+from tests.e2e.signalling import SignalProcess, health_until, receive
+
+SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
+
+
+@dataclass
+class Cluster:
+    one: SignalProcess
+    two: SignalProcess
+    session: aiohttp.ClientSession
+
+    async def connect(self, server: SignalProcess) -> aiohttp.ClientWebSocketResponse:
+        return await self.session.ws_connect(f"{server.url}/v1/ws")
+
+
+@pytest.fixture
+def redis_here(tmp_path: Path) -> Iterator[str]:
+    """A Redis server on this machine's loopback (for the tests' own WebSockets)."""
+    server = RedisServer(tmp_path / "redis", free_port())
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def cluster(redis_here: str) -> AsyncIterator[Cluster]:
+    one, two = SignalProcess("--redis", redis_here), SignalProcess("--redis", redis_here)
+    async with aiohttp.ClientSession() as session:
+        yield Cluster(one, two, session)
+    for server in (one, two):
+        if server.proc.poll() is None:
+            server.stop()
+
+
+async def test_a_host_on_one_instance_answers_a_joiner_on_the_other(cluster: Cluster) -> None:
+    host = await cluster.connect(cluster.one)
+    await host.send_str(encode_signal(Register(code="ALGO7X")))
+    assert await receive(host) == Registered(code="ALGO7X")
+
+    eve = await cluster.connect(cluster.two)  # the code is taken cluster-wide
+    await eve.send_str(encode_signal(Register(code="ALGO7X")))
+    taken = await receive(eve)
+    assert isinstance(taken, Failure)
+    assert taken.code == "code_taken"
+
+    joiner = await cluster.connect(cluster.two)
+    await joiner.send_str(encode_signal(Join(code="ALGO7X", sdp=SDP, pake="ab")))
+    offer = await receive(host)
+    assert isinstance(offer, Offer)
+    assert (offer.sdp, offer.pake) == (SDP, "ab")
+    answer = Answer(join_id=offer.join_id, sdp="v=0 answer", pake="cd", proof="ef")
+    await host.send_str(encode_signal(answer))
+    assert await receive(joiner) == answer
+
+    await joiner.send_str(encode_signal(Join(code="NOSUCH", sdp=SDP)))
+    unknown = await receive(joiner)
+    assert isinstance(unknown, Failure)
+    assert unknown.code == "no_room"
+
+    one = await health_until(cluster.session, cluster.one.url, lambda h: h["rooms"] == 1)
+    two = await health_until(cluster.session, cluster.two.url, lambda h: h["rooms"] == 0)
+    assert one["instance"]
+    assert two["instance"] not in ("", one["instance"])
+
+    await host.close()  # the host leaves: its claim is given back, and the code is free again
+
+    async def register_when_free() -> object:
+        while True:
+            await eve.send_str(encode_signal(Register(code="ALGO7X")))
+            reply = await receive(eve)
+            if not (isinstance(reply, Failure) and reply.code == "code_taken"):
+                return reply
+
+    assert await asyncio.wait_for(register_when_free(), 10) == Registered(code="ALGO7X")
+    for ws in (eve, joiner):
+        await ws.close()
+
+
+async def test_a_join_for_a_room_on_a_crashed_instance_fails_at_once(cluster: Cluster) -> None:
+    host = await cluster.connect(cluster.one)
+    await host.send_str(encode_signal(Register(code="ALGO7X")))
+    assert await receive(host) == Registered(code="ALGO7X")
+    cluster.one.kill()  # its claim stays in Redis until it expires, but nobody hears its channel
+
+    joiner = await cluster.connect(cluster.two)
+    await joiner.send_str(encode_signal(Join(code="ALGO7X", sdp=SDP)))
+    refused = await asyncio.wait_for(receive(joiner), 5)  # not after the 20 s join wait
+    assert refused == Failure(code="no_room", message="No jam with code ALGO7X is open here.")
+    await joiner.close()
+    await host.close()
+
+
+def test_an_unreachable_redis_is_said_in_words() -> None:
+    server = SignalProcess("--redis", f"redis://127.0.0.1:{free_port()}/0", listening=False)
+    assert server.first["event"] == "error"
+    assert "Cannot reach Redis at redis://127.0.0.1:" in server.first["reason"]
+    assert server.proc.wait(timeout=10) == 2
+
+
+@pytest.fixture
+def redis_in_network(network: Network, tmp_path: Path) -> Iterator[str]:
+    """A Redis server where the test's jam processes run (its namespace, or loopback)."""
+    port = 6379 if network.namespace else free_port()
+    server = RedisServer(tmp_path / "redis", port, network.prefix)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+def test_jams_through_two_instances_public_and_private(
+    jamdesk: Callable[..., JamProcess], redis_in_network: str
+) -> None:
+    urls = []
+    for name in ("one", "two"):
+        server = jamdesk("signal", "--port", "0", "--redis", redis_in_network, data=name)
+        urls.append(f"http://127.0.0.1:{server.event('listening')['port']}")
+    one, two = urls
+
+    ana = jamdesk(
+        "host", "--headless", "--name", "Ana", "--signal", one, "--no-advertise", data="a"
+    )
+    code = ana.event("hosting")["code"]
+    bo = jamdesk("join", code, "--headless", "--name", "Bo", "--signal", two, data="bo")
+    assert bo.event("joined")["code"] == code
+    ana.send({"cmd": "timer.start"})
+    bo.event("room_event", kind="timer_started")
+
+    dee = jamdesk("host", "--headless", "--private", "--signal", two, "--no-advertise", data="d")
+    hosting = dee.event("hosting")
+    room = hosting["link"].split("&room=")[1]
+    eve = jamdesk(
+        "join", hosting["code"], "--headless", "--name", "Eve", "--signal", one, "--room", room,
+        data="eve",
+    )  # fmt: skip
+    eve.event("joined")  # the PAKE ran across the two instances
+
+    for host, member in ((ana, bo), (dee, eve)):
+        host.send({"cmd": "end"})
+        member.event("room_event", kind="room_ended")
+        assert host.finish() == 0
+        assert member.finish() == 0
