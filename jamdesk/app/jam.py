@@ -58,6 +58,9 @@ log = logging.getLogger(__name__)
 
 END_DRAIN_S = 2.0
 """How long an ending host waits for members to hear the end before closing links."""
+TAKE_OVER_PATIENCE_S = 60.0
+"""How long a member who takes over waits for the signalling server to let go of the lost
+host's registration (members keep trying as long: RESUME_WINDOW_MS in member_client)."""
 
 
 @dataclass(frozen=True)
@@ -345,17 +348,16 @@ class Jam:
             host_signal = HostSignal(
                 self.signal_url, self.relay_id or room_log.state.code, service.answer
             )
-            try:
-                await host_signal.start()
-            except SignallingError as exc:
-                await host_signal.close()
-                if probe:  # opening the room: say so and stop
+            self._host_signal = host_signal
+            if probe:  # opening the room: a refusal is said, and the room does not open
+                try:
+                    await host_signal.start()
+                except SignallingError:
+                    self._host_signal = None
+                    await host_signal.close()
                     raise
-                # Taking over: the lost host's registration may still hold the code until the
-                # server notices it gone; members on the LAN reconnect all the same.
-                log.warning("could not register at %s: %s", self.signal_url, exc)
-            else:
-                self._host_signal = host_signal
+            else:  # taking over: LAN members come back at once; those online once registered
+                self._spawn(self._register_again(host_signal))
         if self._advertise:
             advertiser = Advertiser(self._mode)
             self._advertised = self._ad()
@@ -371,6 +373,23 @@ class Jam:
                 )
                 return
             self._advertiser = advertiser
+
+    async def _register_again(self, host_signal: HostSignal) -> None:
+        """Register the room we took over, waiting while the lost host's registration (or a
+        crashed server instance's claim) still holds its code."""
+        try:
+            await host_signal.start(patience_s=TAKE_OVER_PATIENCE_S)
+        except SignallingError as exc:
+            if self._host_signal is not host_signal:  # handed over or closed meanwhile
+                return
+            log.warning("could not register at %s: %s", self.signal_url, exc)
+            self._emit(
+                JamUpdate(
+                    notice=f"People joining over the internet cannot reach this jam now: {exc}"
+                )
+            )
+            return
+        log.info("registered the room at %s after taking over", self.signal_url)
 
     async def _stop_hosting(self) -> None:
         service, self.service = self.service, None

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 TIMEOUT_S = 10.0
 RETRY_S = (0.5, 1.0, 2.0, 5.0)
+HELD_RETRY_S = 1.0
+"""How often :meth:`HostSignal.start` asks again for a code the server still holds."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,15 @@ class SignalRoute:
 
 class AlteredError(SignallingError):
     """The PAKE proof failed: a wrong code, or the SDP was altered on the way."""
+
+
+class RefusedError(SignallingError):
+    """The server refused a registration: ``code`` is its failure code (``code_taken``,
+    ``unavailable``, ...; :mod:`jamdesk.protocol.signal`), the text its words."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def ws_url(url: str) -> str:
@@ -124,10 +135,31 @@ class HostSignal:
         self._closing = False
         self._offers: set[asyncio.Future[None]] = set()
 
-    async def start(self) -> None:
-        """Register the room; returns once the server holds it."""
+    async def start(self, patience_s: float = 0.0) -> None:
+        """Register the room; returns once the server holds it. With ``patience_s``, a code
+        the server still holds for someone else is asked for again every
+        :data:`HELD_RETRY_S` until then: after a failover the lost host's registration lasts
+        until the server notices its connection dead (its WebSocket heartbeat), and a
+        crashed cluster instance's claim until it expires
+        (:data:`~jamdesk.signal_server.cluster.CLAIM_TTL_S`). Raises
+        :class:`RefusedError` (refused, patience spent) or
+        :class:`~jamdesk.net.lan.SignallingError` (unreachable, or closed meanwhile)."""
         self._session = aiohttp.ClientSession()
-        ws = await self._register()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + patience_s
+        while True:
+            try:
+                ws = await self._register()
+                break
+            except RefusedError as exc:
+                held = exc.code in ("code_taken", "unavailable")
+                if not held or loop.time() + HELD_RETRY_S > deadline or self._closing:
+                    raise
+                log.info("the server still holds %s (%s); asking again", self.code, exc)
+                await asyncio.sleep(HELD_RETRY_S)
+        if self._closing:  # closed while registering: let go at once
+            await ws.close()
+            raise SignallingError("Closed while registering.")
         self._task = asyncio.create_task(self._serve(ws), name="jamdesk-host-signal")
 
     async def close(self) -> None:
@@ -150,7 +182,7 @@ class HostSignal:
             raise SignallingError(f"Could not reach the signalling server at {self.url}.") from exc
         if isinstance(reply, Failure):
             await ws.close()
-            raise SignallingError(reply.message)
+            raise RefusedError(reply.code, reply.message)
         if not isinstance(reply, Registered):
             await ws.close()
             raise SignallingError("The signalling server answered out of turn.")

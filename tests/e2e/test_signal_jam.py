@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 
 from tests.e2e.conftest import JamProcess
@@ -44,3 +45,32 @@ def test_join_through_the_signalling_server_with_a_link(
     assert bo.finish() == 0
     server.proc.terminate()
     assert server.finish() == 0
+
+
+def test_when_the_host_is_lost_the_new_host_is_reached_through_the_server(
+    jamdesk: Callable[..., JamProcess],
+) -> None:
+    server = jamdesk("signal", "--port", "0", data="srv")
+    url = f"http://127.0.0.1:{server.event('listening')['port']}"
+    ana = jamdesk(
+        "host", "--headless", "--name", "Ana", "--signal", url, "--no-advertise", data="a"
+    )
+    code = ana.event("hosting")["code"]
+    bo = jamdesk("join", code, "--headless", "--name", "Bo", "--signal", url, data="bo")
+    bo_id = bo.event("joined")["participant_id"]
+    cy = jamdesk("join", code, "--headless", "--name", "Cy", "--signal", url, data="cy")
+    cy.event("joined")
+
+    ana.proc.send_signal(signal.SIGKILL)
+    bo.event("host", me=True)  # Bo joined earliest: it takes over and registers the code again
+    bo.wait_log("registered the room at")
+    cy.wait_for(lambda line: line.get("event") == "host" and line["host_id"] == bo_id)
+    cy.send({"cmd": "chat", "text": "still here"})  # Cy came back through the server
+    bo.event("room_event", kind="chat_posted")
+
+    dee = jamdesk("join", code, "--headless", "--name", "Dee", "--signal", url, data="dee")
+    dee.event("joined")  # a newcomer reaches the new host by the same code
+    bo.send({"cmd": "end"})
+    for member in (cy, dee):
+        member.event("room_event", kind="room_ended")
+    assert bo.finish() == 0
