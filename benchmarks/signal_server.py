@@ -7,8 +7,12 @@
    at rising rates for 5 s each; the highest rate whose p99 join exchange stays under 500 ms.
 3. Memory: the server's resident memory (``/proc``) before and after 1,800 more rooms (600
    host connections holding 3 rooms each), per room (a third of a connection included).
+4. Cluster (when ``redis-server`` is installed): two ``jamdesk signal --redis`` instances on
+   one Redis server; the real host registers on the first, the 20 real joins and then the
+   load go through the second, so every offer and answer crosses Redis pub/sub. On this
+   2-core machine the two instances, Redis and the clients share the cores.
 
-The server runs as its own process; the clients here. Prints JSON.
+The servers run as their own processes; the clients here. Prints JSON.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -56,7 +62,7 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-async def join_times(url: str) -> list[float]:
+async def join_times(url: str, join_url: str = "") -> list[float]:
     clock = LocalClock()
     settings = HostSettings(
         name="Ana",
@@ -72,7 +78,12 @@ async def join_times(url: str) -> list[float]:
     for i in range(20):
         start = time.perf_counter()
         jam = await join_jam(
-            f"m{i}", code=host.code, clock=clock, db=None, mode=NetworkMode.LOOPBACK, signal_url=url
+            f"m{i}",
+            code=host.code,
+            clock=clock,
+            db=None,
+            mode=NetworkMode.LOOPBACK,
+            signal_url=join_url or url,
         )
         times.append((time.perf_counter() - start) * 1000)
         joined.append(jam)
@@ -105,9 +116,10 @@ async def one_join(session: aiohttp.ClientSession, url: str, code: str) -> float
     return (time.perf_counter() - start) * 1000
 
 
-async def load(url: str) -> list[dict[str, float]]:
+async def load(url: str, join_url: str = "") -> list[dict[str, float]]:
     results = []
     connector = aiohttp.TCPConnector(limit=0)
+    join_url = join_url or url
     async with aiohttp.ClientSession(connector=connector) as session:
         codes = [f"ROOM{i:04d}" for i in range(200)]
         for code in codes:
@@ -117,7 +129,8 @@ async def load(url: str) -> list[dict[str, float]]:
             start = time.perf_counter()
             for i in range(rate * 5):
                 await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-                tasks.append(asyncio.ensure_future(one_join(session, url, codes[i % len(codes)])))
+                code = codes[i % len(codes)]
+                tasks.append(asyncio.ensure_future(one_join(session, join_url, code)))
             times = await asyncio.gather(*tasks, return_exceptions=True)
             ok = [t for t in times if isinstance(t, float)]
             results.append(
@@ -150,18 +163,55 @@ async def memory(url: str, pid: int) -> float:
     return round((after - before) / (HOSTS * 3), 2)
 
 
-def main() -> None:
+def start_server(data: str, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    """A ``jamdesk signal`` process and its URL."""
     env = dict(os.environ, JAMDESK_NETWORK="loopback")
+    server = subprocess.Popen(
+        [*SERVER, *extra, "--data-dir", data],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    assert server.stdout is not None
+    first = json.loads(server.stdout.readline())
+    if first["event"] != "listening":
+        raise SystemExit(f"the signalling server did not start: {first}")
+    return server, f"http://127.0.0.1:{first['port']}"
+
+
+def start_redis(workdir: str) -> tuple[subprocess.Popen[str], str] | None:
+    """A throwaway ``redis-server`` on a free loopback port, once it accepts connections."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        return None
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    options = ["--bind", "127.0.0.1", "--port", str(port), "--save", "", "--dir", workdir]
+    proc = subprocess.Popen([exe, *options], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "Ready to accept connections" in line:
+            break
+    return proc, f"redis://127.0.0.1:{port}/0"
+
+
+def summary(joins: list[float], steps: list[dict[str, float]]) -> dict[str, object]:
+    sustained = [s["joins_per_s"] for s in steps if s["p99_ms"] < 500 and not s["failed"]]
+    return {
+        "join_through_server_ms": {
+            "n": len(joins),
+            "median": round(statistics.median(joins), 1),
+            "p95": round(pct(joins, 0.95), 1),
+        },
+        "load": {"rooms": 200, "steps": steps, "sustained_joins_per_s": max(sustained or [0])},
+    }
+
+
+def main() -> None:
     with tempfile.TemporaryDirectory() as data:
-        server = subprocess.Popen(
-            [*SERVER, "--data-dir", data],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env=env,
-        )
-        assert server.stdout is not None
-        url = f"http://127.0.0.1:{json.loads(server.stdout.readline())['port']}"
+        server, url = start_server(data)
         try:
             joins = asyncio.run(join_times(url))
             steps = asyncio.run(load(url))
@@ -169,26 +219,26 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
-    sustained = [s["joins_per_s"] for s in steps if s["p99_ms"] < 500 and not s["failed"]]
-    print(
-        json.dumps(
-            {
-                "benchmark": "signal_server",
-                "join_through_server_ms": {
-                    "n": len(joins),
-                    "median": round(statistics.median(joins), 1),
-                    "p95": round(pct(joins, 0.95), 1),
-                },
-                "load": {
-                    "rooms": 200,
-                    "steps": steps,
-                    "sustained_joins_per_s": max(sustained or [0]),
-                },
-                "memory_kib_per_room_with_its_host_connection": per_room,
-            },
-            indent=2,
-        )
-    )
+        result: dict[str, object] = {"benchmark": "signal_server", **summary(joins, steps)}
+        result["memory_kib_per_room_with_its_host_connection"] = per_room
+        redis = start_redis(data)
+        if redis is None:
+            result["cluster"] = "skipped: redis-server is not installed"
+        else:
+            servers = [start_server(data, "--redis", redis[1]) for _ in range(2)]
+            (_, one), (_, two) = servers
+            try:
+                joins = asyncio.run(join_times(one, join_url=two))
+                steps = asyncio.run(load(one, join_url=two))
+            finally:
+                for proc, _ in servers:
+                    proc.terminate()
+                    proc.wait(timeout=10)
+                redis[0].terminate()
+                redis[0].wait(timeout=10)
+            result["cluster"] = {"instances": 2, "host_on": "one", "joiners_on": "two"}
+            result["cluster"] |= summary(joins, steps)
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ CLAIM_TTL_S = 30
 """A claim's lifetime in Redis unless refreshed: how long a dead instance's codes stay taken."""
 REFRESH_S = 10
 """How often an instance renews the claims of the rooms it holds."""
+REDIS_CONNECTIONS = 32
+"""Connections one instance opens to Redis at most (one of them for its subscription)."""
 
 _PREFIX = "jamdesk:"
 
@@ -68,9 +70,16 @@ class RedisCluster:
         self.url = url
         self.instance = secrets.token_hex(6)
         self._on_message = on_message
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(
-            url, socket_connect_timeout=5, decode_responses=True
+        # A bounded pool that makes commands wait for a free connection (up to 5 s) rather
+        # than fail, as the default pool does past its size (redis-py, BlockingConnectionPool).
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=REDIS_CONNECTIONS,
+            timeout=5,
+            socket_connect_timeout=5,
+            decode_responses=True,
         )
+        self._redis: aioredis.Redis = aioredis.Redis.from_pool(pool)
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._listener: asyncio.Task[None] | None = None
 
