@@ -115,6 +115,20 @@ async def test_a_join_for_a_room_on_a_crashed_instance_fails_at_once(cluster: Cl
     await host.close()
 
 
+async def test_an_instance_that_stops_gives_its_codes_back_at_once(cluster: Cluster) -> None:
+    host = await cluster.connect(cluster.one)
+    await host.send_str(encode_signal(Register(code="ALGO7X")))
+    assert await receive(host) == Registered(code="ALGO7X")
+    logs = cluster.one.stop()  # SIGTERM: it closes its connections and releases its claims
+    assert not [entry for entry in logs if entry["level"] in ("warning", "error")]
+
+    again = await cluster.connect(cluster.two)  # the host, reconnected through the balancer
+    await again.send_str(encode_signal(Register(code="ALGO7X")))
+    assert await receive(again) == Registered(code="ALGO7X")  # not after the claim's 30 s
+    await again.close()
+    await host.close()
+
+
 def test_an_unreachable_redis_is_said_in_words() -> None:
     server = SignalProcess("--redis", f"redis://127.0.0.1:{free_port()}/0", listening=False)
     assert server.first["event"] == "error"
