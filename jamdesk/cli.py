@@ -209,6 +209,14 @@ def _add_signal_parser(
         help="share rooms with other instances through this Redis server "
         "(redis://host:6379/0), to run several behind a load balancer",
     )
+    signal.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="the reverse proxy's address or network (repeatable): limits then count the "
+        "client address it puts in X-Forwarded-For, and connections must come through it",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -237,7 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from jamdesk.signal_server.server import serve  # noqa: PLC0415 - server only
 
         try:
-            return asyncio.run(serve(args.host, args.port, args.max_per_address, args.redis))
+            return asyncio.run(
+                serve(args.host, args.port, args.max_per_address, args.redis, args.trusted_proxy)
+            )
         except KeyboardInterrupt:
             return 0
     if args.command == "rooms" or (args.command == "lobby" and args.headless):

@@ -6,6 +6,12 @@
 answers back, counts connections per address (at most :data:`CONNECTIONS_PER_ADDRESS`),
 expires idle rooms every second, and logs one JSON object per line on stderr.
 
+Behind a reverse proxy or load balancer every connection comes from the proxy's address; with
+``trusted_proxies`` (the proxy's addresses or networks) the per-address limit counts the
+client's address from the ``X-Forwarded-For`` header the proxy sets instead, and connections
+that do not come through the proxy are refused (aiohttp-remotes' ``XForwardedStrict``, one
+hop; ``/health`` is exempt so the proxy can check it directly).
+
 With ``redis_url`` the instance joins a cluster (:mod:`jamdesk.signal_server.cluster`): the
 room registry is shared and joins are relayed between instances, so several can run behind
 one load balancer. Without it the instance runs alone, in memory.
@@ -21,8 +27,10 @@ import logging
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 
 from aiohttp import WSMsgType, web
+from aiohttp_remotes import XForwardedStrict
 
 from jamdesk.protocol.signal import MAX_SIGNAL_BYTES, Failure, encode_signal
 from jamdesk.signal_server.cluster import REFRESH_S, ClusterError, RedisCluster
@@ -57,8 +65,15 @@ class SignalServer:
         port: int = 8787,
         per_address: int = CONNECTIONS_PER_ADDRESS,
         redis_url: str = "",
+        trusted_proxies: Sequence[str] = (),
     ) -> None:
         self._host, self._port = host, port
+        # One hop: the proxy. Raises ValueError for what is not an address or a network.
+        self._proxy = (
+            XForwardedStrict([list(trusted_proxies)], white_paths=["/health"])
+            if trusted_proxies
+            else None
+        )
         self._max_per_address = per_address
         self._redis_url = redis_url
         self._cluster: RedisCluster | None = None
@@ -79,6 +94,8 @@ class SignalServer:
             self._cluster = RedisCluster(self._redis_url, self._peer_message)
             await self._cluster.start()
         app = web.Application()
+        if self._proxy is not None:
+            await self._proxy.setup(app)
         app.router.add_get("/v1/ws", self._ws)
         app.router.add_get("/health", self._health)
         self._runner = web.AppRunner(app, access_log=None)
@@ -210,7 +227,11 @@ def _now_ms() -> int:
 
 
 async def serve(
-    host: str, port: int, per_address: int = CONNECTIONS_PER_ADDRESS, redis_url: str = ""
+    host: str,
+    port: int,
+    per_address: int = CONNECTIONS_PER_ADDRESS,
+    redis_url: str = "",
+    trusted_proxies: Sequence[str] = (),
 ) -> int:
     """Run until SIGINT/SIGTERM; prints ``{"event": "listening", "port": N}`` on stdout, or
     ``{"event": "error", "reason": ...}`` and returns 2 when it cannot start."""
@@ -219,7 +240,11 @@ async def serve(
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
     logging.getLogger().handlers = [handler]
-    server = SignalServer(host, port, per_address, redis_url)
+    try:
+        server = SignalServer(host, port, per_address, redis_url, trusted_proxies)
+    except ValueError as exc:
+        print(json.dumps({"event": "error", "reason": f"--trusted-proxy: {exc}"}), flush=True)
+        return 2
     try:
         await server.start()
     except ClusterError as exc:

@@ -86,3 +86,37 @@ async def test_connections_from_one_address_are_limited(
     again = await session.ws_connect(f"{server}/v1/ws")  # a place is free again
     for ws in [*sockets[1:], again]:
         await ws.close()
+
+
+async def test_behind_a_trusted_proxy_limits_count_the_forwarded_client_address(
+    session: aiohttp.ClientSession,
+) -> None:
+    server = SignalProcess("--trusted-proxy", "127.0.0.1", "--max-per-address", "2")
+    try:
+        url = f"{server.url}/v1/ws"
+        ana = {"X-Forwarded-For": "203.0.113.5"}  # as the proxy says; nothing is sent there
+        sockets = [await session.ws_connect(url, headers=ana) for _ in range(2)]
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await session.ws_connect(url, headers=ana)
+        assert refused.value.status == 429
+        bo = await session.ws_connect(url, headers={"X-Forwarded-For": "203.0.113.6"})
+        with pytest.raises(aiohttp.WSServerHandshakeError) as direct:
+            await session.ws_connect(url)  # not through the proxy: refused
+        assert direct.value.status == 400
+        async with session.get(f"{server.url}/health") as response:  # the proxy's own check
+            assert response.status == 200
+        await bo.send_str(encode_signal(Register(code="ALGO7X")))
+        assert await receive(bo) == Registered(code="ALGO7X")
+        for ws in [*sockets, bo]:
+            await ws.close()
+    finally:
+        server.stop()
+
+
+def test_a_bad_trusted_proxy_is_said_in_words() -> None:
+    server = SignalProcess("--trusted-proxy", "not-an-address", listening=False)
+    assert server.first == {
+        "event": "error",
+        "reason": "--trusted-proxy: 'not-an-address' is not IPv4 or IPv6 address or network",
+    }
+    assert server.proc.wait(timeout=10) == 2
