@@ -21,6 +21,7 @@ from jamdesk.protocol.signal import (
     encode_signal,
 )
 from tests.e2e.conftest import JamProcess, Network
+from tests.e2e.nginx_proxy import Nginx
 from tests.e2e.redis_server import RedisServer, free_port
 from tests.e2e.signalling import SignalProcess, health_until, receive
 
@@ -127,6 +128,41 @@ async def test_an_instance_that_stops_gives_its_codes_back_at_once(cluster: Clus
     assert await receive(again) == Registered(code="ALGO7X")  # not after the claim's 30 s
     await again.close()
     await host.close()
+
+
+async def test_behind_nginx_as_the_readme_says_a_host_and_a_joiner_meet_across_instances(
+    redis_here: str, tmp_path: Path
+) -> None:
+    options = ("--redis", redis_here, "--trusted-proxy", "127.0.0.1")
+    one, two = SignalProcess(*options), SignalProcess(*options)
+    upstreams = [server.url.removeprefix("http://") for server in (one, two)]
+    proxy = Nginx(tmp_path / "nginx", free_port(), upstreams)
+    try:
+        url = proxy.start()
+        async with aiohttp.ClientSession() as session:
+            host = await session.ws_connect(f"{url}/v1/ws")
+            await host.send_str(encode_signal(Register(code="ALGO7X")))
+            assert await receive(host) == Registered(code="ALGO7X")
+            joiner = await session.ws_connect(f"{url}/v1/ws")
+            for server in (one, two):  # round robin: one connection on each instance
+                await health_until(session, server.url, lambda h: h["connections"] == 1)
+
+            await joiner.send_str(encode_signal(Join(code="ALGO7X", sdp=SDP)))
+            offer = await receive(host)
+            assert isinstance(offer, Offer)
+            answer = Answer(join_id=offer.join_id, sdp="v=0 answer")
+            await host.send_str(encode_signal(answer))
+            assert await receive(joiner) == answer
+
+            with pytest.raises(aiohttp.WSServerHandshakeError) as direct:
+                await session.ws_connect(f"{one.url}/v1/ws")  # around the proxy: refused
+            assert direct.value.status == 400
+            for ws in (host, joiner):
+                await ws.close()
+    finally:
+        proxy.stop()
+        for server in (one, two):
+            server.stop()
 
 
 def test_an_unreachable_redis_is_said_in_words() -> None:
