@@ -186,6 +186,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _claim_ttl(text: str) -> int:
+    """``--claim-ttl``: whole seconds, at least 3 (claims are renewed every third of it)."""
+    try:
+        seconds = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
+    if seconds < 3:
+        raise argparse.ArgumentTypeError("a claim lasts at least 3 seconds")
+    return seconds
+
+
 def _add_signal_parser(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
@@ -208,6 +219,13 @@ def _add_signal_parser(
         metavar="URL",
         help="share rooms with other instances through this Redis server "
         "(redis://host:6379/0), to run several behind a load balancer",
+    )
+    signal.add_argument(
+        "--claim-ttl",
+        type=_claim_ttl,
+        default=30,
+        metavar="SECONDS",
+        help="with --redis: how long a crashed instance's rooms stay taken (default 30; >= 3)",
     )
     signal.add_argument(
         "--trusted-proxy",
@@ -246,7 +264,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         try:
             return asyncio.run(
-                serve(args.host, args.port, args.max_per_address, args.redis, args.trusted_proxy)
+                serve(
+                    args.host,
+                    args.port,
+                    per_address=args.max_per_address,
+                    redis_url=args.redis,
+                    trusted_proxies=args.trusted_proxy,
+                    claim_ttl_s=args.claim_ttl,
+                )
             )
         except KeyboardInterrupt:
             return 0

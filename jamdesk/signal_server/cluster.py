@@ -3,8 +3,9 @@
 The shared room registry is one Redis key per room, ``jamdesk:room:<code>``, whose value is the
 id of the instance that holds the room. An instance claims a code with ``SET NX EX`` (so two
 hosts on two instances cannot both get it: Redis runs commands one at a time), keeps its
-claims alive every :data:`REFRESH_S` seconds, and gives them back when the room goes; the
-keys expire :data:`CLAIM_TTL_S` seconds after an instance dies, so its codes are free again.
+claims alive every third of their lifetime, and gives them back when the room goes; the keys
+expire :data:`CLAIM_TTL_S` seconds (``--claim-ttl``) after an instance dies, so its codes are
+free again.
 
 Each instance subscribes to its own channel, ``jamdesk:instance:<id>``. A joiner's offer for
 a room held elsewhere is published there as a :class:`~jamdesk.signal_server.relay.PeerOffer`;
@@ -32,9 +33,9 @@ from jamdesk.signal_server.relay import PeerMessage, decode_peer, encode_peer
 log = logging.getLogger(__name__)
 
 CLAIM_TTL_S = 30
-"""A claim's lifetime in Redis unless refreshed: how long a dead instance's codes stay taken."""
-REFRESH_S = 10
-"""How often an instance renews the claims of the rooms it holds."""
+"""A claim's lifetime in Redis unless renewed: how long a dead instance's codes stay taken.
+Renewed every third of it (:attr:`RedisCluster.renew_every_s`)."""
+MIN_CLAIM_TTL_S = 3
 REDIS_CONNECTIONS = 32
 """Connections one instance opens to Redis at most (one of them for its subscription)."""
 
@@ -66,8 +67,17 @@ class RedisCluster:
     :data:`~jamdesk.signal_server.relay.PeerMessage` that another instance sends here (bad
     ones are logged and dropped)."""
 
-    def __init__(self, url: str, on_message: Callable[[PeerMessage], None]) -> None:
+    def __init__(
+        self,
+        url: str,
+        on_message: Callable[[PeerMessage], None],
+        claim_ttl_s: int = CLAIM_TTL_S,
+    ) -> None:
+        if claim_ttl_s < MIN_CLAIM_TTL_S:
+            raise ValueError(f"a claim lasts at least {MIN_CLAIM_TTL_S} s")
         self.url = url
+        self.claim_ttl_s = claim_ttl_s
+        self.renew_every_s = claim_ttl_s // 3
         self.instance = secrets.token_hex(6)
         self._on_message = on_message
         # A bounded pool that makes commands wait for a free connection (up to 5 s) rather
@@ -114,7 +124,7 @@ class RedisCluster:
         held by another instance, ``None`` when Redis cannot be reached."""
         key = _room_key(code)
         try:
-            if await self._redis.set(key, self.instance, nx=True, ex=CLAIM_TTL_S):
+            if await self._redis.set(key, self.instance, nx=True, ex=self.claim_ttl_s):
                 return True
             owner = await self._redis.get(key)
         except (RedisError, OSError) as exc:
@@ -145,7 +155,7 @@ class RedisCluster:
         for code in codes:
             try:
                 held = await self._redis.eval(
-                    _RENEW, 1, _room_key(code), self.instance, str(CLAIM_TTL_S)
+                    _RENEW, 1, _room_key(code), self.instance, str(self.claim_ttl_s)
                 )
             except (RedisError, OSError) as exc:
                 log.warning("could not renew %s in Redis: %s", code, exc)

@@ -33,7 +33,7 @@ from aiohttp import WSMsgType, web
 from aiohttp_remotes import XForwardedStrict
 
 from jamdesk.protocol.signal import MAX_SIGNAL_BYTES, Failure, encode_signal
-from jamdesk.signal_server.cluster import REFRESH_S, ClusterError, RedisCluster
+from jamdesk.signal_server.cluster import CLAIM_TTL_S, ClusterError, RedisCluster
 from jamdesk.signal_server.relay import Forward, PeerMessage, PeerOffer, Relay, RelayOutcome
 
 log = logging.getLogger(__name__)
@@ -63,11 +63,14 @@ class SignalServer:
         self,
         host: str = "127.0.0.1",
         port: int = 8787,
+        *,
         per_address: int = CONNECTIONS_PER_ADDRESS,
         redis_url: str = "",
         trusted_proxies: Sequence[str] = (),
+        claim_ttl_s: int = CLAIM_TTL_S,
     ) -> None:
         self._host, self._port = host, port
+        self._claim_ttl_s = claim_ttl_s
         # One hop: the proxy. Raises ValueError for what is not an address or a network.
         self._proxy = (
             XForwardedStrict([list(trusted_proxies)], white_paths=["/health"])
@@ -91,7 +94,9 @@ class SignalServer:
         the port cannot be had, :class:`~jamdesk.signal_server.cluster.ClusterError` when
         Redis cannot be reached."""
         if self._redis_url:
-            self._cluster = RedisCluster(self._redis_url, self._peer_message)
+            self._cluster = RedisCluster(
+                self._redis_url, self._peer_message, claim_ttl_s=self._claim_ttl_s
+            )
             await self._cluster.start()
         app = web.Application()
         if self._proxy is not None:
@@ -217,7 +222,7 @@ class SignalServer:
         for second in itertools.count(1):
             await asyncio.sleep(1)
             await self._carry_out(self.relay.tick(_now_ms()))
-            if self._cluster is not None and second % REFRESH_S == 0:
+            if self._cluster is not None and second % self._cluster.renew_every_s == 0:
                 for code in await self._cluster.renew(list(self.relay.rooms)):
                     await self._carry_out(self.relay.lost(code))
 
@@ -229,9 +234,11 @@ def _now_ms() -> int:
 async def serve(
     host: str,
     port: int,
+    *,
     per_address: int = CONNECTIONS_PER_ADDRESS,
     redis_url: str = "",
     trusted_proxies: Sequence[str] = (),
+    claim_ttl_s: int = CLAIM_TTL_S,
 ) -> int:
     """Run until SIGINT/SIGTERM; prints ``{"event": "listening", "port": N}`` on stdout, or
     ``{"event": "error", "reason": ...}`` and returns 2 when it cannot start."""
@@ -241,7 +248,14 @@ async def serve(
     handler.setFormatter(JsonLines())
     logging.getLogger().handlers = [handler]
     try:
-        server = SignalServer(host, port, per_address, redis_url, trusted_proxies)
+        server = SignalServer(
+            host,
+            port,
+            per_address=per_address,
+            redis_url=redis_url,
+            trusted_proxies=trusted_proxies,
+            claim_ttl_s=claim_ttl_s,
+        )
     except ValueError as exc:
         print(json.dumps({"event": "error", "reason": f"--trusted-proxy: {exc}"}), flush=True)
         return 2

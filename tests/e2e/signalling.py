@@ -53,11 +53,14 @@ async def receive(ws: aiohttp.ClientWebSocketResponse) -> object:
 
 
 async def health_until(
-    session: aiohttp.ClientSession, server: str, predicate: Callable[[dict[str, Any]], bool]
+    session: aiohttp.ClientSession,
+    server: str,
+    predicate: Callable[[dict[str, Any]], bool],
+    timeout_s: float = 10,
 ) -> dict[str, Any]:
-    """Ask /health until ``predicate`` holds (10 s at most); returns that answer. (The server
-    frees a connection after its close handshake, a moment after the client's close
-    returns.)"""
+    """Ask /health until ``predicate`` holds (``timeout_s`` at most); returns that answer.
+    (The server frees a connection after its close handshake, a moment after the client's
+    close returns.)"""
 
     async def ask() -> dict[str, Any]:
         while True:
@@ -66,4 +69,4 @@ async def health_until(
             if predicate(health):
                 return health
 
-    return await asyncio.wait_for(ask(), 10)
+    return await asyncio.wait_for(ask(), timeout_s)

@@ -11,6 +11,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from jamdesk.net.lan import SessionDescription
+from jamdesk.net.signal_client import HostSignal, SignalRoute, exchange
 from jamdesk.protocol.signal import (
     Answer,
     Failure,
@@ -163,6 +165,38 @@ async def test_behind_nginx_as_the_readme_says_a_host_and_a_joiner_meet_across_i
         proxy.stop()
         for server in (one, two):
             server.stop()
+
+
+async def test_a_host_whose_instance_crashes_comes_back_on_another_once_its_claim_expires(
+    redis_here: str, tmp_path: Path
+) -> None:
+    options = ("--redis", redis_here, "--claim-ttl", "3", "--log-level", "INFO")
+    servers = [SignalProcess(*options), SignalProcess(*options)]
+    proxy = Nginx(tmp_path / "nginx", free_port(), [s.url.removeprefix("http://") for s in servers])
+    host = HostSignal(proxy.start(), "ALGO7X", answer)
+    try:
+        await host.start()  # the app's own registration, reconnecting as the app does
+        async with aiohttp.ClientSession() as session:
+            healths = [await health_until(session, s.url, lambda _h: True) for s in servers]
+            crashed, survivor = servers if healths[0]["rooms"] == 1 else servers[::-1]
+            crashed.kill()
+            # "code taken" until the claim expires (3 s), then registered on the survivor
+            await health_until(session, survivor.url, lambda h: h["rooms"] == 1, timeout_s=20)
+        offer = SessionDescription(sdp=SDP, type="offer")
+        got, _ = await exchange(SignalRoute(proxy.url, "ALGO7X"), offer)
+        assert got.sdp == "v=0 answer"
+        await host.close()
+        said = [entry["message"] for entry in survivor.stop()]
+        assert any("code_taken" in message for message in said)  # it did wait for the claim
+    finally:
+        await host.close()
+        proxy.stop()
+        for server in servers:
+            server.kill()
+
+
+async def answer(offer: SessionDescription, remote: str) -> SessionDescription:
+    return SessionDescription(sdp="v=0 answer", type="answer")
 
 
 def test_an_unreachable_redis_is_said_in_words() -> None:
