@@ -25,6 +25,8 @@ import secrets
 from collections.abc import Callable, Iterable
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
 from jamdesk.protocol.signal import SignalError
@@ -81,17 +83,21 @@ class RedisCluster:
         self.instance = secrets.token_hex(6)
         self._on_message = on_message
         # A bounded pool that makes commands wait for a free connection (up to 5 s) rather
-        # than fail, as the default pool does past its size (redis-py, BlockingConnectionPool).
+        # than fail, as the default pool does past its size (redis-py, BlockingConnectionPool);
+        # a command on a connection that Redis closed (it restarted) is tried again on a new
+        # one: redis-py's asyncio connections do not retry unless given a Retry.
         pool = aioredis.BlockingConnectionPool.from_url(
             url,
             max_connections=REDIS_CONNECTIONS,
             timeout=5,
             socket_connect_timeout=5,
             decode_responses=True,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
         )
         self._redis: aioredis.Redis = aioredis.Redis.from_pool(pool)
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._listener: asyncio.Task[None] | None = None
+        self.subscribed = False  # whether this instance hears its channel now
 
     @property
     def channel(self) -> str:
@@ -105,6 +111,7 @@ class RedisCluster:
             await self._pubsub.subscribe(self.channel)
         except (RedisError, OSError) as exc:
             raise ClusterError(f"Cannot reach Redis at {self.url}: {exc}") from exc
+        self.subscribed = True
         self._listener = asyncio.create_task(self._listen(), name="jamdesk-signal-pubsub")
         log.info("instance %s joined the cluster at %s", self.instance, self.url)
 
@@ -118,6 +125,13 @@ class RedisCluster:
             await self._pubsub.reset()  # aclose() is untyped; reset() is its typed alias
         with contextlib.suppress(RedisError, OSError):
             await self._redis.aclose()
+
+    async def reachable(self) -> bool:
+        """Whether this instance hears its channel and Redis answers a PING within 2 s."""
+        try:
+            return self.subscribed and bool(await asyncio.wait_for(self._redis.ping(), 2))
+        except (RedisError, OSError, TimeoutError):
+            return False
 
     async def claim(self, code: str) -> bool | None:
         """Claim ``code`` for this instance: ``True`` held here now (or already), ``False``
@@ -186,10 +200,14 @@ class RedisCluster:
                         continue
                     self._on_message(message)
             except (RedisError, OSError) as exc:
-                log.warning("lost the Redis subscription (%s); subscribing again", exc)
+                if self.subscribed:
+                    log.warning("lost the Redis subscription (%s); subscribing again", exc)
+                self.subscribed = False
                 await asyncio.sleep(1)
                 with contextlib.suppress(RedisError, OSError):
                     await self._pubsub.subscribe(self.channel)
+                    self.subscribed = True
+                    log.info("subscribed again to %s", self.channel)
 
 
 def _room_key(code: str) -> str:

@@ -1,7 +1,7 @@
 """``jamdesk signal``: the signalling server, an aiohttp WebSocket service anyone can deploy.
 
 ``GET /v1/ws`` upgrades to the relay's WebSocket (:mod:`jamdesk.protocol.signal`);
-``GET /health`` answers ``{"ok": true, "rooms": N, "connections": N}``. The rules live in
+``GET /health`` answers ``{"ok": true, "rooms": N, "connections": N, ...}``. The rules live in
 :class:`~jamdesk.signal_server.relay.Relay`; this module carries frames to it and its
 answers back, counts connections per address (at most :data:`CONNECTIONS_PER_ADDRESS`),
 expires idle rooms every second, and logs one JSON object per line on stderr.
@@ -122,18 +122,27 @@ class SignalServer:
             await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
+        for task in list(self._peer_tasks):
+            task.cancel()
         if self._cluster is not None:
             await self._cluster.release(list(self.relay.rooms))
             await self._cluster.close()
 
     async def _health(self, _request: web.Request) -> web.Response:
+        """``{"ok", "rooms", "connections", "instance", "redis"}``; 503 with ``"ok": false``
+        while an instance of a cluster cannot reach Redis, so a load balancer's health check
+        sends new clients elsewhere."""
+        cluster = self._cluster
+        redis = await cluster.reachable() if cluster is not None else None
         return web.json_response(
             {
-                "ok": True,
+                "ok": redis is not False,
                 "rooms": len(self.relay.rooms),
                 "connections": len(self._sockets),
-                "instance": self._cluster.instance if self._cluster is not None else "",
-            }
+                "instance": cluster.instance if cluster is not None else "",
+                "redis": redis,
+            },
+            status=503 if redis is False else 200,
         )
 
     async def _ws(self, request: web.Request) -> web.StreamResponse:

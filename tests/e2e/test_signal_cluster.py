@@ -199,6 +199,48 @@ async def answer(offer: SessionDescription, remote: str) -> SessionDescription:
     return SessionDescription(sdp="v=0 answer", type="answer")
 
 
+async def test_while_redis_is_down_instances_say_so_and_they_recover_when_it_is_back(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    redis = RedisServer(tmp_path / "redis", port)
+    url = redis.start()
+    servers = [SignalProcess("--redis", url), SignalProcess("--redis", url)]
+    one, two = servers
+    try:
+        async with aiohttp.ClientSession() as session:
+            redis.stop()
+            async with session.get(f"{one.url}/health") as response:
+                assert response.status == 503  # a balancer's check sends clients elsewhere
+                assert (await response.json())["redis"] is False
+            host = await session.ws_connect(f"{one.url}/v1/ws")
+            await host.send_str(encode_signal(Register(code="ALGO7X")))
+            assert await receive(host) == Failure(
+                code="unavailable", message="The signalling server is busy; try again soon."
+            )
+
+            redis = RedisServer(tmp_path / "redis", port)  # back, empty
+            redis.start()
+            for server in servers:
+                await health_until(session, server.url, lambda h: h["ok"] is True)  # subscribed
+            await host.send_str(encode_signal(Register(code="ALGO7X")))
+            assert await receive(host) == Registered(code="ALGO7X")
+
+            joiner = await session.ws_connect(f"{two.url}/v1/ws")  # across, through Redis
+            await joiner.send_str(encode_signal(Join(code="ALGO7X", sdp=SDP)))
+            offer = await receive(host)
+            assert isinstance(offer, Offer)
+            answer = Answer(join_id=offer.join_id, sdp="v=0 answer")
+            await host.send_str(encode_signal(answer))
+            assert await receive(joiner) == answer
+            await joiner.close()
+            await host.close()
+    finally:
+        for server in servers:
+            server.kill()
+        redis.stop()
+
+
 def test_an_unreachable_redis_is_said_in_words() -> None:
     server = SignalProcess("--redis", f"redis://127.0.0.1:{free_port()}/0", listening=False)
     assert server.first["event"] == "error"
