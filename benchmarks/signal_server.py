@@ -52,7 +52,7 @@ SDP = "v=0\r\n" + "a=x\r\n" * 200  # about 1 KiB, like a data channel's offer
 SERVER = [sys.executable, "-m", "jamdesk", "signal", "--port", "0"]
 SERVER += ["--max-per-address", "100000"]  # every client here comes from 127.0.0.1
 HOSTS = 2000
-RATES = (100, 200, 400, 800, 1600, 3200)
+RATES = (100, 200, 400, 800, 1200, 1600, 2400, 3200)
 
 
 def rss_kib(pid: int) -> int:
