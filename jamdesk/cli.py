@@ -187,13 +187,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _claim_ttl(text: str) -> int:
-    """``--claim-ttl``: whole seconds, at least 3 (claims are renewed every third of it)."""
+    """``--claim-ttl``: whole seconds, at least ``MIN_CLAIM_TTL_S`` (claims are renewed every
+    third of it)."""
+    from jamdesk.signal_server.cluster import MIN_CLAIM_TTL_S  # noqa: PLC0415 - server only
+
     try:
         seconds = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
-    if seconds < 3:
-        raise argparse.ArgumentTypeError("a claim lasts at least 3 seconds")
+    if seconds < MIN_CLAIM_TTL_S:
+        raise argparse.ArgumentTypeError(f"a claim lasts at least {MIN_CLAIM_TTL_S} seconds")
     return seconds
 
 
@@ -223,7 +226,7 @@ def _add_signal_parser(
     signal.add_argument(
         "--claim-ttl",
         type=_claim_ttl,
-        default=30,
+        default=None,
         metavar="SECONDS",
         help="with --redis: how long a crashed instance's rooms stay taken (default 30; >= 3)",
     )
@@ -260,6 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "signal":
         import asyncio  # noqa: PLC0415
 
+        from jamdesk.signal_server.cluster import CLAIM_TTL_S  # noqa: PLC0415 - server only
         from jamdesk.signal_server.server import serve  # noqa: PLC0415 - server only
 
         try:
@@ -270,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     per_address=args.max_per_address,
                     redis_url=args.redis,
                     trusted_proxies=args.trusted_proxy,
-                    claim_ttl_s=args.claim_ttl,
+                    claim_ttl_s=args.claim_ttl or CLAIM_TTL_S,
                 )
             )
         except KeyboardInterrupt:

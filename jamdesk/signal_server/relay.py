@@ -50,6 +50,9 @@ ROOM_IDLE_S = 12 * 60 * 60
 JOIN_WAIT_S = 20
 MAX_BAD_FRAMES = 10
 
+_TAKEN = "Another room already uses this code."
+_BUSY = "The signalling server is busy; try again soon."
+
 
 class _Peer(msgspec.Struct, frozen=True, tag_field="type", forbid_unknown_fields=True):
     """Base of the messages between signalling instances (over Redis pub/sub)."""
@@ -222,12 +225,10 @@ class Relay:
         another client here claimed the code meanwhile)."""
         out = RelayOutcome()
         if held is None:
-            self._refuse(
-                out, client, "unavailable", "The signalling server is busy; try again soon."
-            )
+            self._refuse(out, client, "unavailable", _BUSY)
             return out
         if not held:
-            self._refuse(out, client, "code_taken", "Another room already uses this code.")
+            self._refuse(out, client, "code_taken", _TAKEN)
             return out
         if client not in self._live:  # it left while the registry answered
             if code not in self.rooms:
@@ -246,9 +247,7 @@ class Relay:
         if reachable:
             self._refuse(out, join.joiner, "no_room", _no_room_words(join.code))
         else:
-            self._refuse(
-                out, join.joiner, "unavailable", "The signalling server is busy; try again soon."
-            )
+            self._refuse(out, join.joiner, "unavailable", _BUSY)
         return out
 
     def peer_received(self, message: PeerMessage, now_ms: int) -> RelayOutcome:
@@ -276,8 +275,7 @@ class Relay:
                 join = self._joins.get(join_id)
                 if join is not None and join.joiner:
                     del self._joins[join_id]
-                    self._refuse(out, join.joiner, failure.code, failure.message)
-                    out.close.append(join.joiner)
+                    self._fail_join(out, join_id, join, failure.code, failure.message)
         return out
 
     def lost(self, code: str) -> RelayOutcome:
@@ -310,7 +308,7 @@ class Relay:
     def _hold(self, out: RelayOutcome, client: str, code: str, now_ms: int) -> None:
         room = self.rooms.get(code)
         if room is not None and room.host != client:
-            self._refuse(out, client, "code_taken", "Another room already uses this code.")
+            self._refuse(out, client, "code_taken", _TAKEN)
             return
         if room is None and not self._may_hold_another(out, client):
             if self.clustered:  # claimed in the registry just now: give it back
@@ -334,6 +332,7 @@ class Relay:
     def _fail_join(
         self, out: RelayOutcome, join_id: str, join: _Join, code: str, message: str
     ) -> None:
+        """Tell a pending join's joiner, here (and close it) or on its own instance."""
         if join.joiner:
             self._refuse(out, join.joiner, code, message)
             out.close.append(join.joiner)
