@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -46,8 +47,9 @@ http {{
 
 
 class Nginx:
-    """nginx on 127.0.0.1:``port`` balancing over ``upstreams`` (``host:port``), its files in
-    ``workdir``; :meth:`start` waits until its worker runs."""
+    """nginx on 127.0.0.1:``port`` balancing over ``upstreams`` (base URLs,
+    ``http://host:port``), its files in ``workdir``; :meth:`start` waits until its worker
+    runs."""
 
     def __init__(self, workdir: Path, port: int, upstreams: list[str]) -> None:
         path = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
@@ -57,7 +59,7 @@ class Nginx:
                 pytest.fail(message)
             pytest.skip(message)
         workdir.mkdir(parents=True, exist_ok=True)
-        servers = "\n".join(f"        server {u};" for u in upstreams)
+        servers = "\n".join(f"        server {urlsplit(u).netloc};" for u in upstreams)
         conf = workdir / "nginx.conf"
         conf.write_text(CONF.format(dir=workdir, servers=servers, port=port))
         self.url = f"http://127.0.0.1:{port}"

@@ -10,8 +10,20 @@ from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+import msgspec
 
-from jamdesk.protocol.signal import decode_signal
+from jamdesk.protocol.signal import (
+    Answer,
+    Join,
+    Offer,
+    Signal,
+    decode_signal,
+    encode_signal,
+)
+from tests.e2e.conftest import JamProcess
+
+SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
+"""An SDP offer for tests of the relay, which never looks inside it."""
 
 
 class SignalProcess:
@@ -47,9 +59,42 @@ class SignalProcess:
             self.proc.wait(timeout=10)
 
 
+def start_signal(
+    jamdesk: Callable[..., JamProcess], *args: str, data: str
+) -> tuple[JamProcess, str]:
+    """Start ``jamdesk signal --port 0 *args`` with the e2e ``jamdesk`` fixture (in the test's
+    namespace); returns the process and its base URL once it listens."""
+    server = jamdesk("signal", "--port", "0", *args, data=data)
+    return server, f"http://127.0.0.1:{server.event('listening')['port']}"
+
+
 async def receive(ws: aiohttp.ClientWebSocketResponse) -> object:
     """The next signalling message on ``ws`` (10 s at most)."""
     return decode_signal(await ws.receive_str(timeout=10))
+
+
+async def ask(ws: aiohttp.ClientWebSocketResponse, message: Signal) -> object:
+    """Send ``message`` on ``ws``; returns the server's next message to it."""
+    await ws.send_str(encode_signal(message))
+    return await receive(ws)
+
+
+async def join_answered(
+    host: aiohttp.ClientWebSocketResponse,
+    joiner: aiohttp.ClientWebSocketResponse,
+    join: Join,
+    answer: Answer,
+) -> None:
+    """``joiner`` sends ``join``: asserts that its offer reaches ``host`` with the same SDP and
+    PAKE message, that the host's ``answer`` (its ``join_id`` filled in) reaches the joiner as
+    sent."""
+    await joiner.send_str(encode_signal(join))
+    offer = await receive(host)
+    assert isinstance(offer, Offer)
+    assert (offer.sdp, offer.pake) == (join.sdp, join.pake)
+    reply = msgspec.structs.replace(answer, join_id=offer.join_id)
+    await host.send_str(encode_signal(reply))
+    assert await receive(joiner) == reply
 
 
 async def health_until(

@@ -17,7 +17,6 @@ from jamdesk.protocol.signal import (
     Answer,
     Failure,
     Join,
-    Offer,
     Register,
     Registered,
     encode_signal,
@@ -25,9 +24,17 @@ from jamdesk.protocol.signal import (
 from tests.e2e.conftest import JamProcess, Network
 from tests.e2e.nginx_proxy import Nginx
 from tests.e2e.redis_server import RedisServer, free_port
-from tests.e2e.signalling import SignalProcess, health_until, receive
+from tests.e2e.signalling import (
+    SDP,
+    SignalProcess,
+    ask,
+    health_until,
+    join_answered,
+    receive,
+    start_signal,
+)
 
-SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
+ANSWER = Answer(join_id="", sdp="v=0 answer")  # join_answered() fills in the join id
 
 
 @dataclass
@@ -62,26 +69,18 @@ async def cluster(redis_here: str) -> AsyncIterator[Cluster]:
 
 async def test_a_host_on_one_instance_answers_a_joiner_on_the_other(cluster: Cluster) -> None:
     host = await cluster.connect(cluster.one)
-    await host.send_str(encode_signal(Register(code="ALGO7X")))
-    assert await receive(host) == Registered(code="ALGO7X")
+    assert await ask(host, Register(code="ALGO7X")) == Registered(code="ALGO7X")
 
     eve = await cluster.connect(cluster.two)  # the code is taken cluster-wide
-    await eve.send_str(encode_signal(Register(code="ALGO7X")))
-    taken = await receive(eve)
+    taken = await ask(eve, Register(code="ALGO7X"))
     assert isinstance(taken, Failure)
     assert taken.code == "code_taken"
 
     joiner = await cluster.connect(cluster.two)
-    await joiner.send_str(encode_signal(Join(code="ALGO7X", sdp=SDP, pake="ab")))
-    offer = await receive(host)
-    assert isinstance(offer, Offer)
-    assert (offer.sdp, offer.pake) == (SDP, "ab")
-    answer = Answer(join_id=offer.join_id, sdp="v=0 answer", pake="cd", proof="ef")
-    await host.send_str(encode_signal(answer))
-    assert await receive(joiner) == answer
+    join = Join(code="ALGO7X", sdp=SDP, pake="ab")  # PAKE fields carried intact both ways
+    await join_answered(host, joiner, join, Answer(join_id="", sdp="a", pake="cd", proof="ef"))
 
-    await joiner.send_str(encode_signal(Join(code="NOSUCH", sdp=SDP)))
-    unknown = await receive(joiner)
+    unknown = await ask(joiner, Join(code="NOSUCH", sdp=SDP))
     assert isinstance(unknown, Failure)
     assert unknown.code == "no_room"
 
@@ -94,8 +93,7 @@ async def test_a_host_on_one_instance_answers_a_joiner_on_the_other(cluster: Clu
 
     async def register_when_free() -> object:
         while True:
-            await eve.send_str(encode_signal(Register(code="ALGO7X")))
-            reply = await receive(eve)
+            reply = await ask(eve, Register(code="ALGO7X"))
             if not (isinstance(reply, Failure) and reply.code == "code_taken"):
                 return reply
 
@@ -106,8 +104,7 @@ async def test_a_host_on_one_instance_answers_a_joiner_on_the_other(cluster: Clu
 
 async def test_a_join_for_a_room_on_a_crashed_instance_fails_at_once(cluster: Cluster) -> None:
     host = await cluster.connect(cluster.one)
-    await host.send_str(encode_signal(Register(code="ALGO7X")))
-    assert await receive(host) == Registered(code="ALGO7X")
+    assert await ask(host, Register(code="ALGO7X")) == Registered(code="ALGO7X")
     cluster.one.kill()  # its claim stays in Redis until it expires, but nobody hears its channel
 
     joiner = await cluster.connect(cluster.two)
@@ -120,14 +117,13 @@ async def test_a_join_for_a_room_on_a_crashed_instance_fails_at_once(cluster: Cl
 
 async def test_an_instance_that_stops_gives_its_codes_back_at_once(cluster: Cluster) -> None:
     host = await cluster.connect(cluster.one)
-    await host.send_str(encode_signal(Register(code="ALGO7X")))
-    assert await receive(host) == Registered(code="ALGO7X")
+    assert await ask(host, Register(code="ALGO7X")) == Registered(code="ALGO7X")
     logs = cluster.one.stop()  # SIGTERM: it closes its connections and releases its claims
     assert not [entry for entry in logs if entry["level"] in ("warning", "error")]
 
     again = await cluster.connect(cluster.two)  # the host, reconnected through the balancer
-    await again.send_str(encode_signal(Register(code="ALGO7X")))
-    assert await receive(again) == Registered(code="ALGO7X")  # not after the claim's 30 s
+    # at once, not after the claim's 30 s
+    assert await ask(again, Register(code="ALGO7X")) == Registered(code="ALGO7X")
     await again.close()
     await host.close()
 
@@ -137,24 +133,17 @@ async def test_behind_nginx_as_the_readme_says_a_host_and_a_joiner_meet_across_i
 ) -> None:
     options = ("--redis", redis_here, "--trusted-proxy", "127.0.0.1")
     one, two = SignalProcess(*options), SignalProcess(*options)
-    upstreams = [server.url.removeprefix("http://") for server in (one, two)]
-    proxy = Nginx(tmp_path / "nginx", free_port(), upstreams)
+    proxy = Nginx(tmp_path / "nginx", free_port(), [one.url, two.url])
     try:
         url = proxy.start()
         async with aiohttp.ClientSession() as session:
             host = await session.ws_connect(f"{url}/v1/ws")
-            await host.send_str(encode_signal(Register(code="ALGO7X")))
-            assert await receive(host) == Registered(code="ALGO7X")
+            assert await ask(host, Register(code="ALGO7X")) == Registered(code="ALGO7X")
             joiner = await session.ws_connect(f"{url}/v1/ws")
             for server in (one, two):  # round robin: one connection on each instance
                 await health_until(session, server.url, lambda h: h["connections"] == 1)
 
-            await joiner.send_str(encode_signal(Join(code="ALGO7X", sdp=SDP)))
-            offer = await receive(host)
-            assert isinstance(offer, Offer)
-            answer = Answer(join_id=offer.join_id, sdp="v=0 answer")
-            await host.send_str(encode_signal(answer))
-            assert await receive(joiner) == answer
+            await join_answered(host, joiner, Join(code="ALGO7X", sdp=SDP), ANSWER)
 
             with pytest.raises(aiohttp.WSServerHandshakeError) as direct:
                 await session.ws_connect(f"{one.url}/v1/ws")  # around the proxy: refused
@@ -172,7 +161,7 @@ async def test_a_host_whose_instance_crashes_comes_back_on_another_once_its_clai
 ) -> None:
     options = ("--redis", redis_here, "--claim-ttl", "3", "--log-level", "INFO")
     servers = [SignalProcess(*options), SignalProcess(*options)]
-    proxy = Nginx(tmp_path / "nginx", free_port(), [s.url.removeprefix("http://") for s in servers])
+    proxy = Nginx(tmp_path / "nginx", free_port(), [server.url for server in servers])
     host = HostSignal(proxy.start(), "ALGO7X", answer)
     try:
         await host.start()  # the app's own registration, reconnecting as the app does
@@ -214,8 +203,7 @@ async def test_while_redis_is_down_instances_say_so_and_they_recover_when_it_is_
                 assert response.status == 503  # a balancer's check sends clients elsewhere
                 assert (await response.json())["redis"] is False
             host = await session.ws_connect(f"{one.url}/v1/ws")
-            await host.send_str(encode_signal(Register(code="ALGO7X")))
-            assert await receive(host) == Failure(
+            assert await ask(host, Register(code="ALGO7X")) == Failure(
                 code="unavailable", message="The signalling server is busy; try again soon."
             )
 
@@ -223,16 +211,10 @@ async def test_while_redis_is_down_instances_say_so_and_they_recover_when_it_is_
             redis.start()
             for server in servers:
                 await health_until(session, server.url, lambda h: h["ok"] is True)  # subscribed
-            await host.send_str(encode_signal(Register(code="ALGO7X")))
-            assert await receive(host) == Registered(code="ALGO7X")
+            assert await ask(host, Register(code="ALGO7X")) == Registered(code="ALGO7X")
 
             joiner = await session.ws_connect(f"{two.url}/v1/ws")  # across, through Redis
-            await joiner.send_str(encode_signal(Join(code="ALGO7X", sdp=SDP)))
-            offer = await receive(host)
-            assert isinstance(offer, Offer)
-            answer = Answer(join_id=offer.join_id, sdp="v=0 answer")
-            await host.send_str(encode_signal(answer))
-            assert await receive(joiner) == answer
+            await join_answered(host, joiner, Join(code="ALGO7X", sdp=SDP), ANSWER)
             await joiner.close()
             await host.close()
     finally:
@@ -262,11 +244,7 @@ def redis_in_network(network: Network, tmp_path: Path) -> Iterator[str]:
 def test_jams_through_two_instances_public_and_private(
     jamdesk: Callable[..., JamProcess], redis_in_network: str
 ) -> None:
-    urls = []
-    for name in ("one", "two"):
-        server = jamdesk("signal", "--port", "0", "--redis", redis_in_network, data=name)
-        urls.append(f"http://127.0.0.1:{server.event('listening')['port']}")
-    one, two = urls
+    (_, one), (_, two) = (start_signal(jamdesk, "--redis", redis_in_network, data=d) for d in "12")
 
     ana = jamdesk(
         "host", "--headless", "--name", "Ana", "--signal", one, "--no-advertise", data="a"

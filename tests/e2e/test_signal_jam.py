@@ -6,13 +6,13 @@ import signal
 from collections.abc import Callable
 
 from tests.e2e.conftest import JamProcess
+from tests.e2e.signalling import start_signal
 
 
 def test_join_through_the_signalling_server_with_a_link(
     jamdesk: Callable[..., JamProcess],
 ) -> None:
-    server = jamdesk("signal", "--port", "0", data="srv")
-    url = f"http://127.0.0.1:{server.event('listening')['port']}"
+    server, url = start_signal(jamdesk, data="srv")
     ana = jamdesk(
         "host", "--headless", "--name", "Ana", "--signal", url, "--no-advertise", data="ana"
     )
@@ -50,8 +50,7 @@ def test_join_through_the_signalling_server_with_a_link(
 def test_when_the_host_is_lost_the_new_host_is_reached_through_the_server(
     jamdesk: Callable[..., JamProcess],
 ) -> None:
-    server = jamdesk("signal", "--port", "0", data="srv")
-    url = f"http://127.0.0.1:{server.event('listening')['port']}"
+    _, url = start_signal(jamdesk, data="srv")
     ana = jamdesk(
         "host", "--headless", "--name", "Ana", "--signal", url, "--no-advertise", data="a"
     )

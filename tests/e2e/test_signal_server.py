@@ -11,14 +11,10 @@ from jamdesk.protocol.signal import (
     Answer,
     Failure,
     Join,
-    Offer,
     Register,
     Registered,
-    encode_signal,
 )
-from tests.e2e.signalling import SignalProcess, health_until, receive
-
-SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
+from tests.e2e.signalling import SDP, SignalProcess, ask, health_until, join_answered, receive
 
 
 @pytest.fixture
@@ -39,14 +35,12 @@ async def test_a_join_is_relayed_and_bad_clients_do_not_disturb_other_rooms(
     server: str, session: aiohttp.ClientSession
 ) -> None:
     host = await session.ws_connect(f"{server}/v1/ws")
-    await host.send_str(encode_signal(Register(code="ALGO7X")))
-    assert await receive(host) == Registered(code="ALGO7X")
+    assert await ask(host, Register(code="ALGO7X")) == Registered(code="ALGO7X")
 
     mallory = await session.ws_connect(f"{server}/v1/ws")
     await mallory.send_str("{ not json")
     assert isinstance(await receive(mallory), Failure)
-    await mallory.send_str(encode_signal(Register(code="ALGO7X")))
-    refused = await receive(mallory)
+    refused = await ask(mallory, Register(code="ALGO7X"))
     assert isinstance(refused, Failure)
     assert refused.code == "code_taken"
     await mallory.send_str("x" * 70_000)  # over the frame limit: aiohttp closes with 1009
@@ -54,12 +48,8 @@ async def test_a_join_is_relayed_and_bad_clients_do_not_disturb_other_rooms(
     assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
 
     joiner = await session.ws_connect(f"{server}/v1/ws")
-    await joiner.send_str(encode_signal(Join(code="ALGO7X", sdp=SDP)))
-    offer = await receive(host)
-    assert isinstance(offer, Offer)
-    assert offer.sdp == SDP
-    await host.send_str(encode_signal(Answer(join_id=offer.join_id, sdp="v=0 answer")))
-    assert await receive(joiner) == Answer(join_id=offer.join_id, sdp="v=0 answer")
+    answer = Answer(join_id="", sdp="v=0 answer")  # join_answered() fills in the join id
+    await join_answered(host, joiner, Join(code="ALGO7X", sdp=SDP), answer)
 
     async with session.get(f"{server}/health") as response:
         health = await response.json()
@@ -67,8 +57,7 @@ async def test_a_join_is_relayed_and_bad_clients_do_not_disturb_other_rooms(
     assert health["rooms"] == 1
 
     await host.close()  # the host leaves: the room is forgotten
-    await joiner.send_str(encode_signal(Join(code="ALGO7X", sdp=SDP)))
-    gone = await receive(joiner)
+    gone = await ask(joiner, Join(code="ALGO7X", sdp=SDP))
     assert isinstance(gone, Failure)
     assert gone.code == "no_room"
     await joiner.close()
@@ -105,8 +94,7 @@ async def test_behind_a_trusted_proxy_limits_count_the_forwarded_client_address(
         assert direct.value.status == 400
         async with session.get(f"{server.url}/health") as response:  # the proxy's own check
             assert response.status == 200
-        await bo.send_str(encode_signal(Register(code="ALGO7X")))
-        assert await receive(bo) == Registered(code="ALGO7X")
+        assert await ask(bo, Register(code="ALGO7X")) == Registered(code="ALGO7X")
         for ws in [*sockets, bo]:
             await ws.close()
     finally:
