@@ -45,8 +45,10 @@ def run_gui(args: argparse.Namespace) -> int:
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
     # SIGTERM (logout, kill) and Ctrl+C quit cleanly: the jam is closed and the session kept.
+    # The quit is queued into Qt's loop, so that a signal taken before the loop runs still
+    # quits once it does.
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: app.quit())
+        signal.signal(sig, lambda *_: QTimer.singleShot(0, app.quit))
     wake = QTimer(window)  # lets Python run its signal handlers while Qt waits
     wake.start(250)
     with loop:

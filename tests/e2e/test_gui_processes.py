@@ -54,3 +54,14 @@ def test_two_windows_host_and_join(gui: list[subprocess.Popen[str]], tmp_path: P
     (session,) = Database(tmp_path / "b").sessions()
     assert (session.room_code, session.title, session.outcome) == (code, "Physics", "interrupted")
     assert session.event_count >= 2
+
+
+def test_an_idle_window_quits_on_sigterm(tmp_path: Path) -> None:
+    """Logout sends SIGTERM: the window closes even when nothing else runs Python code."""
+    window = start([], tmp_path / "a")
+    try:
+        read_until(window, "first window shown")
+        window.terminate()
+        assert window.wait(timeout=20) == 0
+    finally:
+        window.kill()
