@@ -238,6 +238,32 @@ def _add_signal_parser(
         help="the reverse proxy's address or network (repeatable): limits then count the "
         "client address it puts in X-Forwarded-For, and connections must come through it",
     )
+    signal.add_argument(
+        "--ice-server",
+        action="append",
+        default=[],
+        type=_ice_server,
+        metavar="URL",
+        help="a STUN or TURN server to hand every client (repeatable): stun:HOST:3478, "
+        "turn:HOST:3478, or turn:USER:PASSWORD@HOST:3478",
+    )
+    signal.add_argument(
+        "--turn-secret",
+        default="",
+        metavar="SECRET",
+        help="coturn's static-auth-secret: each client gets short-lived TURN credentials "
+        "for the --ice-server turn: URLs given without a user (coturn use-auth-secret)",
+    )
+
+
+def _ice_server(text: str) -> object:
+    """``--ice-server`` of ``jamdesk signal``, checked as it is parsed."""
+    from jamdesk.signal_server.turn import parse_server  # noqa: PLC0415 - server only
+
+    try:
+        return parse_server(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -265,7 +291,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         from jamdesk.signal_server.cluster import CLAIM_TTL_S  # noqa: PLC0415 - server only
         from jamdesk.signal_server.server import serve  # noqa: PLC0415 - server only
+        from jamdesk.signal_server.turn import IceConfig  # noqa: PLC0415 - server only
 
+        if args.turn_secret and not any(s.urls.startswith("turn") for s in args.ice_server):
+            print(
+                "jamdesk signal: --turn-secret needs a --ice-server turn:HOST:PORT", file=sys.stderr
+            )
+            return 2
+        ice = IceConfig(servers=tuple(args.ice_server), turn_secret=args.turn_secret)
         try:
             return asyncio.run(
                 serve(
@@ -275,6 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     redis_url=args.redis,
                     trusted_proxies=args.trusted_proxy,
                     claim_ttl_s=args.claim_ttl or CLAIM_TTL_S,
+                    ice=ice,
                 )
             )
         except KeyboardInterrupt:

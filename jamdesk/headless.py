@@ -3,7 +3,9 @@
 stdout carries only JSON objects, one per line: ``hosting`` or ``joined`` first, then
 ``room_event`` for every event of the log, a ``tick`` every second, ``host`` when the host role
 moves, ``error`` for a refused or unreadable command, ``notice`` and ``link`` for what a student
-would see, ``mytasks`` for the personal task list, and ``closed`` last. stdin takes commands
+would see, ``path`` when a member's link moves between the relay and a direct or TURN path
+(``joined`` and ``link`` carry it too), ``mytasks`` for the personal task list, and
+``closed`` last. stdin takes commands
 such as ``{"cmd": "timer.start"}``; logs go to stderr.
 """
 
@@ -136,9 +138,17 @@ def emit_update(jam: Jam, update: JamUpdate, narrator: Narrator) -> None:
     if update.refused is not None:
         emit({"event": "error", "code": update.refused.code, "reason": update.refused.reason})
     if update.link is not None:
-        emit({"event": "link", "state": update.link.value})
+        emit({"event": "link", "state": update.link.value, "path": _path(jam)})
+    if update.path is not None:
+        emit({"event": "path", "path": update.path.value})
     if update.notice is not None:
         emit({"event": "notice", "message": update.notice})
+
+
+def _path(jam: Jam) -> str | None:
+    """What carries our link to the host: ``direct``, ``turn`` or ``relayed`` (a member)."""
+    path = jam.path
+    return path.value if path is not None else None
 
 
 def run_headless(args: argparse.Namespace) -> int:
@@ -223,6 +233,7 @@ async def _main(args: argparse.Namespace) -> int:
                         "seq": jam.state.head_seq,
                         "offset_ms": jam.clock_offset_ms,
                         "rtt_ms": jam.rtt_ms,
+                        "path": _path(jam),
                     }
                 )
         except JoinError as exc:

@@ -53,6 +53,7 @@ from jamdesk.net.member_client import HostRoute, JoinError, LinkState, MemberCli
 from jamdesk.net.signal_client import HostSignal, SignalRoute
 from jamdesk.protocol.engine import HostEngine, MemberEngine, MemberOutcome
 from jamdesk.protocol.messages import PROTOCOL_VERSION
+from jamdesk.protocol.paths import Path
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class JamUpdate:
         notice: something to tell the student in plain words.
         host_changed: the host role moved (to us or to someone else).
         closed: the jam is over for this computer.
+        path: what now carries our link to the host (direct, TURN or relayed).
     """
 
     events: tuple[Event, ...] = ()
@@ -82,6 +84,7 @@ class JamUpdate:
     notice: str | None = None
     host_changed: bool = False
     closed: bool = False
+    path: Path | None = None
 
 
 Listener = Callable[[JamUpdate], None]
@@ -226,6 +229,11 @@ class Jam:
         if self.hosting or self.client is None:
             return LinkState.CONNECTED
         return self.client.link_state
+
+    @property
+    def path(self) -> Path | None:
+        """What carries our link to the host (``None`` while hosting or not connected)."""
+        return self.client.path if self.client is not None and not self.hosting else None
 
     @property
     def clock_offset_ms(self) -> int:
@@ -520,6 +528,7 @@ class Jam:
             on_link=self._on_link,
             find_host=self._find_host,
             ice_servers=self.ice_servers,
+            on_path=lambda path: self._emit(JamUpdate(path=path)),
         )
 
     async def _find_host(self) -> HostRoute:

@@ -1,8 +1,11 @@
 """HostService: runs a :class:`~jamdesk.protocol.engine.HostEngine` over real data channels.
 
 Each joiner posts an SDP offer to the LAN signalling endpoint; the service answers, and the
-joiner's data channel becomes one *link* of the star. Everything the engine decides is carried
-out here (send, close, report events); nothing here decides anything about the room.
+joiner's data channel becomes one *link* of the star. A joiner that came through a
+signalling server with a tunnel key gets a :class:`~jamdesk.net.paths.PathLink` instead: the
+link opens at once over the server's relay, and moves to the data channel when ICE opens one.
+Everything the engine decides is carried out here (send, close, report events); nothing here
+decides anything about the room.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import msgspec
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 
 from jamdesk.core.commands import Command
@@ -21,9 +25,14 @@ from jamdesk.core.room import Event
 from jamdesk.core.rules import Rejected
 from jamdesk.net import rtc
 from jamdesk.net.lan import LanSignallingServer, SessionDescription
+from jamdesk.net.paths import PathLink, channel_path
+from jamdesk.net.signal_client import SignalledJoin
 from jamdesk.net.waiting import wait_until
 from jamdesk.protocol import pake
 from jamdesk.protocol.engine import HostEngine, HostOutcome, RateLimit
+from jamdesk.protocol.paths import Path
+from jamdesk.protocol.signal import IceServer
+from jamdesk.protocol.tunnel import TunnelError, TunnelKey
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +50,17 @@ EventsListener = Callable[[list[Event]], None]
 class _Peer:
     pc: RTCPeerConnection
     channel: RTCDataChannel | None = None
+    link: PathLink | None = None  # a relayed join's link (the channel then joins it)
+
+    @property
+    def opened(self) -> bool:
+        return self.channel is not None or self.link is not None
+
+    def send(self, data: bytes) -> None:
+        if self.link is not None:
+            self.link.send(data)
+        elif self.channel is not None:
+            rtc.send(self.channel, data)
 
 
 class HostService:
@@ -77,6 +97,17 @@ class HostService:
         self._links_changed = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
         self.port = 0
+        self.on_path: Callable[[str, Path], None] | None = None
+        """Called with (participant id, path) when a member's link changes path."""
+
+    def paths(self) -> dict[str, Path]:
+        """``participant id -> path`` of every admitted member's link."""
+        linked = self.engine.linked_participants()
+        return {
+            pid: (peer.link.path if peer.link is not None else Path.DIRECT)
+            for link, pid in linked.items()
+            if (peer := self._peers.get(link)) is not None
+        }
 
     async def start(self) -> int:
         """Start the signalling endpoint and the timer ticker; returns the port."""
@@ -103,40 +134,59 @@ class HostService:
             await self._ticker
         await self._signalling.close()
         peers, self._peers = list(self._peers.values()), {}
+        for peer in peers:
+            if peer.link is not None:
+                peer.link.close("The host stopped serving the jam.")
         await asyncio.gather(*(p.pc.close() for p in peers), return_exceptions=True)
 
     # -- signalling ---------------------------------------------------------------------------
 
-    async def answer(self, offer: SessionDescription, remote: str = "") -> SessionDescription:
+    async def answer(
+        self, offer: SessionDescription, remote: str = "", via: SignalledJoin | None = None
+    ) -> SessionDescription:
         """Answer a joiner's SDP offer, from the LAN endpoint or a signalling server (then
-        ``remote`` is ``"relay"``); the joiner's data channel becomes one link. A private
-        room's joiner proves the code with SPAKE2 (its offer carries message A): the answer
-        carries message B and the host's proof, and the joiner's hello must carry its own
-        proof (:mod:`jamdesk.protocol.pake`). At most :data:`PAKE_TRY_LIMIT` tries per
-        ``remote``. Raises ``ValueError`` for an unusable offer or PAKE message, or too many
-        tries (the LAN endpoint answers 400)."""
+        ``remote`` is ``"relay"`` and ``via`` says with which STUN/TURN servers, and whether
+        the joiner asked for a relay session); the joiner's data channel, or its relayed
+        :class:`~jamdesk.net.paths.PathLink`, becomes one link. A private room's joiner
+        proves the code with SPAKE2 (its offer carries message A): the answer carries
+        message B and the host's proof, the joiner's hello must carry its own proof
+        (:mod:`jamdesk.protocol.pake`), and the SPAKE2 key binds the relay tunnel's keys
+        (:mod:`jamdesk.protocol.tunnel`). At most :data:`PAKE_TRY_LIMIT` tries per
+        ``remote``. Raises ``ValueError`` for an unusable offer, PAKE message or tunnel key,
+        or too many tries (the LAN endpoint answers 400)."""
         if not (offer.pake and self.engine.state.private):
-            return await self._answer(offer, remote)
+            return await self._answer(offer, remote, via=via)
         if not self._pake_tries.allow(remote, self._clock()):
             raise ValueError("too many tries at this private jam's code")
         key, message = pake.host_pake(self.engine.state.code, offer.pake)
         answer = await self._answer(
-            offer, remote, lambda sdp: pake.proof(key, "joiner", offer.sdp, sdp)
+            offer, remote, lambda sdp: pake.proof(key, "joiner", offer.sdp, sdp), via, key
         )
         proof = pake.proof(key, "host", answer.sdp, offer.sdp)
-        return SessionDescription(sdp=answer.sdp, type=answer.type, pake=message, proof=proof)
+        return msgspec.structs.replace(answer, pake=message, proof=proof)
 
     async def _answer(
         self,
         offer: SessionDescription,
         remote: str = "",
         expect_proof: Callable[[str], str] | None = None,
+        via: SignalledJoin | None = None,
+        pake_key: bytes = b"",
     ) -> SessionDescription:
         problem = rtc.offer_problem(offer.sdp)
         if problem is not None:
             raise ValueError(problem)
+        tunnel = TunnelKey() if via is not None and via.relay is not None and offer.tunnel else None
+        cipher = None
+        if tunnel is not None:
+            try:
+                cipher = tunnel.cipher(offer.tunnel, role="host", pake_key=pake_key)
+            except TunnelError as exc:
+                raise ValueError(str(exc)) from exc
         link = f"link{next(self._ids)}"
-        pc = rtc.new_peer_connection(self._ice_servers)
+        servers: list[str | IceServer] = [*(self._ice_servers or [])]
+        servers += via.ice_servers if via is not None else ()
+        pc = rtc.new_peer_connection(servers)
         peer = _Peer(pc)
         self._peers[link] = peer
 
@@ -146,6 +196,9 @@ class HostService:
                 log.warning("%s opened a second data channel; ignoring it", link)
                 return
             peer.channel = channel
+            if peer.link is not None:  # a relayed link: the direct path joins it
+                peer.link.attach(channel, channel_path(pc))
+                return
             proof = self._proofs.pop(link, None)
             self.engine.link_opened(link, self._clock(), source=remote, proof=proof)
 
@@ -160,7 +213,10 @@ class HostService:
         @pc.on("connectionstatechange")
         async def on_state() -> None:
             if pc.connectionState in ("failed", "closed"):
-                self._drop(link)
+                if peer.link is None:
+                    self._drop(link)
+                elif pc.connectionState == "failed":
+                    log.info("%s: no direct path could be made; it stays on the relay", link)
 
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type=offer.type))
@@ -170,14 +226,42 @@ class HostService:
             await pc.close()
             raise ValueError(str(exc)) from exc
         answer = rtc.sdp_dict(pc)
-        if expect_proof is not None:
-            self._proofs[link] = expect_proof(answer["sdp"])
+        proof = expect_proof(answer["sdp"]) if expect_proof is not None else None
+        if proof is not None:
+            self._proofs[link] = proof
+        if cipher is not None and via is not None and via.relay is not None:
+            path_link = PathLink(
+                cipher,
+                via.relay,
+                on_message=lambda data: self._carry_out(
+                    self.engine.receive(link, data, self._clock())
+                ),
+                on_closed=lambda _reason: self._drop(link),
+                on_path=lambda path: self._path_changed(link, path),
+            )
+            via.relay.carry(self._open_relayed(link, peer, path_link, remote, proof))
         # A joiner that never opens its data channel must not hold a peer connection forever.
         asyncio.get_running_loop().call_later(OPEN_TIMEOUT_S, self._expire, link, peer)
-        return SessionDescription(sdp=answer["sdp"], type=answer["type"])
+        return SessionDescription(
+            sdp=answer["sdp"], type=answer["type"], tunnel=tunnel.public if tunnel else ""
+        )
+
+    def _open_relayed(
+        self, link: str, peer: _Peer, path_link: PathLink, remote: str, proof: str | None
+    ) -> PathLink:
+        """A relayed join's link is open as soon as the answer goes out."""
+        peer.link = path_link
+        self._proofs.pop(link, None)
+        self.engine.link_opened(link, self._clock(), source=remote, proof=proof)
+        return path_link
+
+    def _path_changed(self, link: str, path: Path) -> None:
+        participant = self.engine.linked_participants().get(link)
+        if participant is not None and self.on_path is not None:
+            self.on_path(participant, path)
 
     def _expire(self, link: str, peer: _Peer) -> None:
-        if peer.channel is None and self._peers.get(link) is peer:
+        if not peer.opened and self._peers.get(link) is peer:
             log.info("%s never opened its data channel; closing it", link)
             del self._peers[link]
             _close_soon(peer.pc)
@@ -191,8 +275,8 @@ class HostService:
     def _carry_out(self, out: HostOutcome) -> None:
         for send in out.sends:
             peer = self._peers.get(send.link)
-            if peer is not None and peer.channel is not None:
-                rtc.send(peer.channel, send.data)
+            if peer is not None:
+                peer.send(send.data)
         for link in out.close:
             self._close_link(link)
         if out.events:
@@ -200,8 +284,11 @@ class HostService:
             self._on_events(out.events)
 
     def _drop(self, link: str) -> None:
-        if self._peers.pop(link, None) is None:
+        peer = self._peers.pop(link, None)
+        if peer is None:
             return
+        if peer.link is not None:  # the link failed: let go of its relay and ICE too
+            _close_soon(peer)
         self._links_changed.set()
         self._carry_out(self.engine.link_closed(link, self._clock()))
 
@@ -211,9 +298,10 @@ class HostService:
             return
         self._links_changed.set()
         self._carry_out(self.engine.link_closed(link, self._clock()))
-        # Let the last messages (a goodbye or a fatal error) drain before tearing down SCTP.
+        # Let the last messages (a goodbye or a fatal error) drain before tearing down SCTP
+        # and leaving the relay session.
         loop = asyncio.get_running_loop()
-        loop.call_later(CLOSE_DRAIN_S, _close_soon, peer.pc)
+        loop.call_later(CLOSE_DRAIN_S, _close_soon, peer)
 
     async def _tick_loop(self) -> None:
         # Stops on a flag, not on cancel: in Python 3.11, asyncio.wait_for can swallow a
@@ -226,8 +314,12 @@ class HostService:
                 await asyncio.wait_for(self._wake.wait(), delay_s)
 
 
-def _close_soon(pc: RTCPeerConnection) -> None:
-    task = asyncio.ensure_future(pc.close())
+def _close_soon(peer: _Peer | RTCPeerConnection) -> None:
+    if isinstance(peer, _Peer):
+        if peer.link is not None:
+            peer.link.close("The host closed the link.")
+        peer = peer.pc
+    task = asyncio.ensure_future(peer.close())
     task.add_done_callback(_log_failure)
 
 

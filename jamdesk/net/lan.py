@@ -33,6 +33,9 @@ class SessionDescription(msgspec.Struct, frozen=True):
     protocol: int = PROTOCOL_VERSION
     pake: str = ""
     proof: str = ""
+    tunnel: str = ""
+    """Through a signalling server only: a tunnel key for the relay session
+    (:mod:`jamdesk.protocol.tunnel`), the joiner's in an offer, the host's in an answer."""
 
 
 OfferHandler = Callable[[SessionDescription, str], Awaitable[SessionDescription]]

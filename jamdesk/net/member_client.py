@@ -1,8 +1,14 @@
 """MemberClient: runs a :class:`~jamdesk.protocol.engine.MemberEngine` over a data channel.
 
-It connects to the host (SDP offer over the LAN endpoint), says hello, keeps the room-clock
-estimate fresh with a ping every second, and when the link drops reconnects by itself with
-backoff for up to :data:`RESUME_WINDOW_MS`, resuming from its last sequence number.
+It connects to the host (SDP offer over the LAN endpoint, or through a signalling server),
+says hello, keeps the room-clock estimate fresh with a ping every second, and when the link
+drops reconnects by itself with backoff for up to :data:`RESUME_WINDOW_MS`, resuming from its
+last sequence number.
+
+Through a signalling server the link starts on the server's relay as soon as the host answers
+(a :class:`~jamdesk.net.paths.PathLink`, sealed end to end) while ICE goes on trying in the
+background; a data channel that opens later carries the link from then on, and :attr:`path`
+says which carries it (docs/ARCHITECTURE.md, "Relay fallback").
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
+from typing import Protocol
 
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.exceptions import InvalidStateError
@@ -19,9 +26,12 @@ from aiortc.exceptions import InvalidStateError
 from jamdesk.core.commands import Command
 from jamdesk.net import rtc
 from jamdesk.net.lan import SessionDescription, SignallingError, post_offer
-from jamdesk.net.signal_client import SignalRoute, conclude, exchange
+from jamdesk.net.paths import PathLink, channel_path
+from jamdesk.net.signal_client import JoinerSignal, SignalRoute, conclude
 from jamdesk.protocol import pake
 from jamdesk.protocol.engine import LINK_TIMEOUT_MS, MemberEngine, MemberOutcome
+from jamdesk.protocol.paths import Path
+from jamdesk.protocol.tunnel import TunnelError, TunnelKey
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +61,32 @@ class JoinError(ConnectionError):
     """Joining failed; the message is fit to show a student."""
 
 
+class _Pipe(Protocol):
+    """What carries the link's messages: a data channel, or a relayed :class:`PathLink`."""
+
+    @property
+    def path(self) -> Path: ...
+
+    def send(self, data: bytes) -> bool: ...
+
+    async def wait_closed(self, timeout_s: float) -> None: ...
+
+
+class _ChannelPipe:
+    """A plain data channel (a LAN join), as a :class:`_Pipe`."""
+
+    path = Path.DIRECT
+
+    def __init__(self, channel: RTCDataChannel) -> None:
+        self.channel = channel
+
+    def send(self, data: bytes) -> bool:
+        return rtc.send(self.channel, data)
+
+    async def wait_closed(self, timeout_s: float) -> None:
+        await rtc.wait_closed(self.channel, timeout_s)
+
+
 class MemberClient:
     """One member's connection to a room.
 
@@ -73,6 +109,7 @@ class MemberClient:
         on_link: Callable[[LinkState], None],
         find_host: AddressSource,
         ice_servers: list[str] | None = None,
+        on_path: Callable[[Path], None] | None = None,
     ) -> None:
         self.engine = engine
         self._clock = local_clock
@@ -80,8 +117,11 @@ class MemberClient:
         self._on_link = on_link
         self._find_host = find_host
         self._ice_servers = ice_servers
+        self._on_path = on_path
         self._pc: RTCPeerConnection | None = None
-        self._channel: RTCDataChannel | None = None
+        self._signal: JoinerSignal | None = None
+        self._relayed: PathLink | None = None  # the relayed link being set up, or in use
+        self._channel: _Pipe | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_heard_ms = 0
         self._closing = False
@@ -89,6 +129,11 @@ class MemberClient:
         self._reconnecting = False
         self.pake_secret = ""  # a private room's code: proved on the LAN, never sent
         self.link_state = LinkState.CONNECTING
+
+    @property
+    def path(self) -> Path | None:
+        """What carries our link now (``None`` while not connected)."""
+        return self._channel.path if self._channel is not None else None
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -123,7 +168,7 @@ class MemberClient:
         """Send ``cmd``; returns its ref (a refusal comes back in an outcome) or ``None`` when
         the link is down right now."""
         ref, data = self.engine.command(cmd)
-        if self._channel is None or not rtc.send(self._channel, data):
+        if self._channel is None or not self._channel.send(data):
             return None
         return ref
 
@@ -131,10 +176,10 @@ class MemberClient:
         """Say goodbye and close (the host records the member as having left)."""
         self._closing = True
         channel = self._channel
-        if channel is not None and rtc.send(channel, self.engine.bye()):
+        if channel is not None and channel.send(self.engine.bye()):
             # The host closes the link once it has recorded the goodbye.
             with contextlib.suppress(TimeoutError, ConnectionError):
-                await rtc.wait_closed(channel, LEAVE_TIMEOUT_S)
+                await channel.wait_closed(LEAVE_TIMEOUT_S)
         await self.close()
 
     async def close(self) -> None:
@@ -158,6 +203,9 @@ class MemberClient:
         closed or the peer connection was closed under us) or ``SignallingError``.
         """
         await self._teardown()
+        if isinstance(address, SignalRoute):
+            await self._connect_signalled(address)
+            return
         pc = rtc.new_peer_connection(self._ice_servers)
         self._pc = pc
         channel = pc.createDataChannel(rtc.CHANNEL_LABEL, ordered=True)
@@ -169,18 +217,18 @@ class MemberClient:
         def on_message(data: bytes | str) -> None:
             self._receive(data)
 
+        pipe = _ChannelPipe(channel)
+
         @channel.on("close")
         def on_close() -> None:
             _fail(welcomed, ConnectionError("the host closed the connection"))
-            self._lost(channel)
+            self._lost(pipe)
 
         try:
             await pc.setLocalDescription(await pc.createOffer())
             offer = rtc.sdp_dict(pc)
             sent = SessionDescription(sdp=offer["sdp"], type="offer")
-            if isinstance(address, SignalRoute):
-                answer, self.engine.proof = await exchange(address, sent)
-            elif self.pake_secret:
+            if self.pake_secret:
                 answer, self.engine.proof = await _pake_offer(address, sent, self.pake_secret)
             else:
                 answer = await post_offer(address, sent)
@@ -188,17 +236,95 @@ class MemberClient:
         except InvalidStateError as exc:  # the peer connection was closed while we waited
             raise ConnectionError("the connection was closed while connecting") from exc
         await rtc.wait_open(channel, CONNECT_TIMEOUT_S)
-        rtc.send(channel, self.engine.hello())
-        rtc.send(channel, self.engine.ping(self._clock()))
+        await self._greet(pipe, welcomed)
+
+    async def _greet(self, pipe: _Pipe, welcomed: asyncio.Future[None]) -> None:
+        """Say hello over ``pipe`` and wait for the Welcome; then ``pipe`` is the link."""
+        pipe.send(self.engine.hello())
+        pipe.send(self.engine.ping(self._clock()))
         await welcomed
         self._last_heard_ms = self._clock()
-        self._channel = channel
+        self._channel = pipe
+
+    async def _connect_signalled(self, route: SignalRoute) -> None:
+        """Join through a signalling server: ask it for its STUN/TURN servers, offer with a
+        tunnel key, and, when the host accepts a relay session, say hello over the relay at
+        once; ICE goes on in the background and its data channel joins the link when it
+        opens. A host that accepts no relay session is joined over the data channel only."""
+        joiner = JoinerSignal(route)
+        self._signal = joiner
+        servers = await joiner.open()
+        pc = rtc.new_peer_connection([*(self._ice_servers or []), *servers])
+        self._pc = pc
+        channel = pc.createDataChannel(rtc.CHANNEL_LABEL, ordered=True)
+        welcomed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._welcomed = welcomed
+        key = TunnelKey()
+        try:
+            await pc.setLocalDescription(await pc.createOffer())
+            offer = SessionDescription(sdp=rtc.sdp_dict(pc)["sdp"], type="offer")
+            answer, self.engine.proof, pake_key = await joiner.join(offer, key.public)
+            if not answer.tunnel:  # no relay: the direct path or nothing
+                await joiner.close()
+                await self._direct_only(pc, channel, answer, welcomed)
+                return
+            try:
+                cipher = key.cipher(answer.tunnel, role="joiner", pake_key=pake_key)
+            except TunnelError as exc:
+                raise SignallingError("The host's relay key cannot be used.") from exc
+            link = PathLink(
+                cipher,
+                joiner,
+                on_message=self._receive,
+                on_closed=lambda reason: self._link_closed(link, welcomed, reason),
+                on_path=self._path_changed,
+            )
+            self._relayed = link
+            joiner.carry(link)
+            channel.on("open", lambda: link.attach(channel, channel_path(pc)))
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))
+        except InvalidStateError as exc:  # the peer connection was closed while we waited
+            raise ConnectionError("the connection was closed while connecting") from exc
+        await self._greet(link, welcomed)
+
+    async def _direct_only(
+        self,
+        pc: RTCPeerConnection,
+        channel: RTCDataChannel,
+        answer: SessionDescription,
+        welcomed: asyncio.Future[None],
+    ) -> None:
+        pipe = _ChannelPipe(channel)
+        channel.on("message", self._receive)
+
+        @channel.on("close")
+        def on_close() -> None:
+            _fail(welcomed, ConnectionError("the host closed the connection"))
+            self._lost(pipe)
+
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))
+        await rtc.wait_open(channel, CONNECT_TIMEOUT_S)
+        await self._greet(pipe, welcomed)
+
+    def _link_closed(self, link: PathLink, welcomed: asyncio.Future[None], reason: str) -> None:
+        _fail(welcomed, ConnectionError(reason))
+        self._lost(link)
+
+    def _path_changed(self, path: Path) -> None:
+        if self._on_path is not None and not self._closing:
+            self._on_path(path)
 
     async def _teardown(self) -> None:
         pc, self._pc, self._channel = self._pc, None, None
+        joiner, self._signal = self._signal, None
+        relayed, self._relayed = self._relayed, None
         welcomed, self._welcomed = self._welcomed, None
         if welcomed is not None:
             _fail(welcomed, ConnectionError("the connection was closed while connecting"))
+        if relayed is not None:
+            relayed.close()
+        if joiner is not None:
+            await joiner.close()
         if pc is not None:
             await pc.close()
 
@@ -234,7 +360,7 @@ class MemberClient:
             now = self._clock()
             if now >= next_ping:
                 if self._channel is not None:
-                    rtc.send(self._channel, self.engine.ping(now))
+                    self._channel.send(self.engine.ping(now))
                 next_ping = now + ping_ms
             silent_until = self._last_heard_ms + LINK_TIMEOUT_MS
             if self._channel is not None and now > silent_until:
@@ -243,7 +369,7 @@ class MemberClient:
             wake = next_ping if self._channel is None else min(next_ping, silent_until + 1)
             await asyncio.sleep(max(0.01, (wake - self._clock()) / 1000))
 
-    def _lost(self, channel: RTCDataChannel) -> None:
+    def _lost(self, channel: _Pipe) -> None:
         if self._closing or channel is not self._channel or self._reconnecting:
             return
         self._channel = None

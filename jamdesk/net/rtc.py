@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from aiortc import RTCConfiguration, RTCDataChannel, RTCIceServer, RTCPeerConnection
+
+from jamdesk.protocol.signal import IceServer
 
 log = logging.getLogger(__name__)
 CHANNEL_LABEL = "jamdesk"
@@ -58,9 +61,20 @@ def ice_server(text: str) -> RTCIceServer:
     return RTCIceServer(urls=f"{scheme}:{rest}")
 
 
-def new_peer_connection(ice_servers: list[str] | None = None) -> RTCPeerConnection:
-    """A peer connection using only ``ice_servers`` (see :func:`ice_server`; none on a LAN)."""
-    servers = [ice_server(url) for url in ice_servers or []]
+def new_peer_connection(ice_servers: Sequence[str | IceServer] | None = None) -> RTCPeerConnection:
+    """A peer connection using only ``ice_servers``: our text form (see :func:`ice_server`)
+    or as a signalling server hands them out (:class:`~jamdesk.protocol.signal.IceServer`);
+    none on a LAN."""
+    servers = [
+        ice_server(server)
+        if isinstance(server, str)
+        else RTCIceServer(
+            urls=server.urls,
+            username=server.username or None,
+            credential=server.credential or None,
+        )
+        for server in ice_servers or []
+    ]
     return RTCPeerConnection(configuration=RTCConfiguration(iceServers=servers))
 
 

@@ -2,9 +2,10 @@
 
 The host keeps one WebSocket to the server (:class:`HostSignal`): it registers the room's
 code, and answers each joiner's SDP offer that the server hands it, exactly as the LAN
-endpoint would. A joiner trades its offer for the host's answer in one short WebSocket
-(:func:`exchange`). After that the peers talk directly over WebRTC; the server relays SDP
-only. Messages: :mod:`jamdesk.protocol.signal`.
+endpoint would. A joiner (:class:`JoinerSignal`) asks for the server's STUN/TURN servers,
+trades its offer for the host's answer, and keeps its WebSocket as the relay session of its
+link until a direct path replaces it (:mod:`jamdesk.net.paths`; docs/ARCHITECTURE.md, "Relay
+fallback"). Messages: :mod:`jamdesk.protocol.signal`.
 """
 
 from __future__ import annotations
@@ -12,22 +13,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import aiohttp
 
-from jamdesk.net.lan import OfferHandler, SessionDescription, SignallingError
+from jamdesk.net.lan import SessionDescription, SignallingError
 from jamdesk.protocol import pake
 from jamdesk.protocol.signal import (
     Answer,
+    AskIce,
     Failure,
+    IceServer,
+    IceServers,
     Join,
     Offer,
     Register,
     Registered,
+    RelayEnd,
     SignalError,
     decode_signal,
     encode_signal,
+    parse_relay_frame,
+    relay_frame,
 )
 
 log = logging.getLogger(__name__)
@@ -70,33 +79,183 @@ def ws_url(url: str) -> str:
     return base if base.endswith("/v1/ws") else f"{base}/v1/ws"
 
 
+class RelayReceiver(Protocol):
+    """What a relay session's frames are handed to (a :class:`~jamdesk.net.paths.PathLink`)."""
+
+    def relay_frame(self, sealed: bytes) -> None:
+        """A sealed frame from the other side."""
+
+    def relay_ended(self, reason: str = "") -> None:
+        """The session is over."""
+
+
+class _Outbox:
+    """Frames for one WebSocket, written in order by one task (aiohttp does not promise the
+    order of concurrent sends)."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self._queue: asyncio.Queue[bytes | str | None] = asyncio.Queue()
+        self._task = asyncio.create_task(self._write(), name="jamdesk-signal-writer")
+
+    def put(self, frame: bytes | str) -> bool:
+        if self.ws.closed or self._task.done():
+            return False
+        self._queue.put_nowait(frame)
+        return True
+
+    async def _write(self) -> None:
+        while (frame := await self._queue.get()) is not None:
+            try:
+                if isinstance(frame, bytes):
+                    await self.ws.send_bytes(frame)
+                else:
+                    await self.ws.send_str(frame)
+            except (ConnectionError, aiohttp.ClientError, RuntimeError):
+                return
+
+    async def close(self) -> None:
+        self._queue.put_nowait(None)
+        with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError):
+            await asyncio.wait_for(self._task, 1.0)
+
+
+class JoinerSignal:
+    """A joiner's connection to the signalling server, in three steps: :meth:`open` (the
+    server's STUN/TURN servers), :meth:`join` (offer for answer), then, when the host
+    accepted a relay session, :meth:`carry` (the WebSocket stays open and carries the link's
+    sealed frames; it is a :class:`~jamdesk.net.paths.RelayPort`). Raises
+    :class:`~jamdesk.net.lan.SignallingError` in words."""
+
+    def __init__(self, route: SignalRoute) -> None:
+        self.route = route
+        self.join_id = ""
+        self._session: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._outbox: _Outbox | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._receiver: RelayReceiver | None = None
+
+    async def open(self) -> tuple[IceServer, ...]:
+        """Connect; returns the server's STUN/TURN servers (perhaps none)."""
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
+        try:
+            self._ws = await self._session.ws_connect(
+                ws_url(self.route.url), timeout=aiohttp.ClientWSTimeout(ws_close=2.0)
+            )
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            await self.close()
+            raise SignallingError(
+                f"Could not reach the signalling server at {self.route.url}."
+            ) from exc
+        reply = await self._ask(AskIce())
+        return reply.servers if isinstance(reply, IceServers) else ()
+
+    async def join(
+        self, offer: SessionDescription, tunnel: str = ""
+    ) -> tuple[SessionDescription, str, bytes]:
+        """Send ``offer`` (and our tunnel key) to the room's host; returns the host's answer
+        (its ``tunnel`` set when it accepted a relay session), our proof for the hello and
+        the PAKE key (both empty for a public room). Raises :class:`AlteredError` when the
+        host's proof fails, :class:`~jamdesk.net.lan.SignallingError` otherwise."""
+        route = self.route
+        joiner = pake.JoinerPake(route.secret) if route.secret else None
+        join = Join(
+            code=route.code, sdp=offer.sdp, pake=joiner.message if joiner else "", tunnel=tunnel
+        )
+        reply = await self._ask(join)
+        if isinstance(reply, Failure):
+            raise SignallingError(reply.message)
+        if not isinstance(reply, Answer):
+            raise SignallingError("The signalling server answered out of turn.")
+        self.join_id = reply.join_id
+        answer = SessionDescription(sdp=reply.sdp, type="answer", tunnel=reply.tunnel)
+        if joiner is None:
+            return answer, "", b""
+        proof = conclude(joiner, offer, reply.sdp, reply.pake, reply.proof)
+        return answer, proof, joiner.key
+
+    def carry(self, receiver: RelayReceiver) -> None:
+        """Keep the WebSocket as the relay session: frames go to ``receiver``."""
+        assert self._ws is not None
+        self._receiver = receiver
+        self._outbox = _Outbox(self._ws)
+        self._reader = asyncio.create_task(self._read(self._ws), name="jamdesk-joiner-relay")
+
+    def send_frame(self, sealed: bytes) -> bool:
+        """Queue a sealed frame for the host (:class:`~jamdesk.net.paths.RelayPort`)."""
+        return self._outbox is not None and self._outbox.put(relay_frame(self.join_id, sealed))
+
+    def end(self) -> None:
+        """Leave the relay session: closing our WebSocket ends it at the server."""
+        task = asyncio.ensure_future(self.close())
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    async def close(self) -> None:
+        """Close the WebSocket (and with it any relay session)."""
+        if self._reader is not None and self._reader is not asyncio.current_task():
+            self._reader.cancel()
+        if self._outbox is not None:
+            await self._outbox.close()
+        if self._ws is not None:
+            with contextlib.suppress(aiohttp.ClientError, ConnectionError):
+                await self._ws.close()
+        if self._session is not None:
+            await self._session.close()
+
+    async def _ask(self, message: AskIce | Join) -> object:
+        assert self._ws is not None
+        try:
+            await self._ws.send_str(encode_signal(message))
+            return decode_signal(await self._ws.receive_str(timeout=TIMEOUT_S * 2))
+        except (aiohttp.ClientError, OSError, TimeoutError, TypeError, RuntimeError) as exc:
+            raise SignallingError(
+                f"Could not reach the signalling server at {self.route.url}."
+            ) from exc
+        except SignalError as exc:
+            raise SignallingError(
+                "The signalling server sent something Jamdesk cannot read."
+            ) from exc
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        reason = "The connection to the signalling server was lost."
+        try:
+            async for frame in ws:
+                if frame.type == aiohttp.WSMsgType.BINARY:
+                    try:
+                        join_id, sealed = parse_relay_frame(frame.data)
+                    except SignalError as exc:
+                        log.warning("the signalling server sent an unusable relay frame: %s", exc)
+                        continue
+                    if join_id == self.join_id and self._receiver is not None:
+                        self._receiver.relay_frame(sealed)
+                elif frame.type == aiohttp.WSMsgType.TEXT:
+                    with contextlib.suppress(SignalError):
+                        message = decode_signal(frame.data)
+                        if isinstance(message, RelayEnd) and message.join_id == self.join_id:
+                            reason = message.reason or "The host closed the relayed link."
+                            break
+                        if isinstance(message, Failure):
+                            log.info("the signalling server said: %s", message.message)
+        finally:
+            if self._receiver is not None:
+                self._receiver.relay_ended(reason)
+
+
 async def exchange(route: SignalRoute, offer: SessionDescription) -> tuple[SessionDescription, str]:
-    """Send ``offer`` to the room's host through the server; returns the host's answer and,
-    for a private room, the proof our hello must carry ("" otherwise).
+    """Send ``offer`` to the room's host through the server (asking for no relay session);
+    returns the host's answer and, for a private room, the proof our hello must carry (""
+    otherwise).
 
     Raises :class:`~jamdesk.net.lan.SignallingError` in words (server unreachable, no such
     room, no answer in time), :class:`AlteredError` when the host's proof fails."""
-    joiner = pake.JoinerPake(route.secret) if route.secret else None
-    join = Join(code=route.code, sdp=offer.sdp, pake=joiner.message if joiner else "")
+    joiner = JoinerSignal(route)
     try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S * 2)) as session,
-            session.ws_connect(ws_url(route.url)) as ws,
-        ):
-            await ws.send_str(encode_signal(join))
-            reply = decode_signal(await ws.receive_str(timeout=TIMEOUT_S * 2))
-    except (aiohttp.ClientError, OSError, TimeoutError, TypeError) as exc:
-        raise SignallingError(f"Could not reach the signalling server at {route.url}.") from exc
-    except SignalError as exc:
-        raise SignallingError("The signalling server sent something Jamdesk cannot read.") from exc
-    if isinstance(reply, Failure):
-        raise SignallingError(reply.message)
-    if not isinstance(reply, Answer):
-        raise SignallingError("The signalling server answered out of turn.")
-    answer = SessionDescription(sdp=reply.sdp, type="answer")
-    if joiner is None:
-        return answer, ""
-    return answer, conclude(joiner, offer, reply.sdp, reply.pake, reply.proof)
+        await joiner.open()
+        answer, proof, _key = await joiner.join(offer)
+    finally:
+        await joiner.close()
+    return answer, proof
 
 
 def conclude(
@@ -120,20 +279,66 @@ ALTERED = (
 )
 
 
+@dataclass
+class SignalledJoin:
+    """How a join reached the host through the server: the server's STUN/TURN servers, and
+    ``relay`` when the joiner asked for a relay session (its frames then go through it)."""
+
+    ice_servers: tuple[IceServer, ...] = ()
+    relay: HostRelayPort | None = None
+
+
+SignalledAnswerer = Callable[
+    [SessionDescription, str, SignalledJoin], Awaitable[SessionDescription]
+]
+"""Answers a relayed offer (``HostService.answer``): offer, remote, how it came."""
+
+
+@dataclass
+class HostRelayPort:
+    """One relay session on the host's WebSocket (a :class:`~jamdesk.net.paths.RelayPort`):
+    :meth:`carry` names who gets its frames once the answer is sent."""
+
+    signal: HostSignal
+    join_id: str
+    receiver: RelayReceiver | None = field(default=None, repr=False)
+
+    def carry(self, receiver: RelayReceiver) -> None:
+        """Hand the session's frames to ``receiver`` from now on."""
+        self.receiver = receiver
+        self.signal._relays[self.join_id] = self
+
+    def send_frame(self, sealed: bytes) -> bool:
+        """Queue a sealed frame for the joiner."""
+        outbox = self.signal._outbox
+        live = self.signal._relays.get(self.join_id) is self
+        return live and outbox is not None and outbox.put(relay_frame(self.join_id, sealed))
+
+    def end(self) -> None:
+        """Leave the session (the server tells the joiner)."""
+        if self.signal._relays.pop(self.join_id, None) is self and self.signal._outbox:
+            self.signal._outbox.put(encode_signal(RelayEnd(join_id=self.join_id)))
+
+
 class HostSignal:
     """The host's registration at a signalling server, answering joiners' offers with
     ``answer`` (``HostService.answer``, the LAN endpoint's answerer: it runs a private
-    room's PAKE and rate-limits its tries). Reconnects with backoff when the server
-    drops it. Raises :class:`~jamdesk.net.lan.SignallingError` from :meth:`start` when the
-    server cannot be reached or refuses the code."""
+    room's PAKE and rate-limits its tries), and carrying the frames of relayed members'
+    links (:class:`HostRelayPort`). Reconnects with backoff when the server drops it (the
+    relay sessions end then; their members reconnect). Raises
+    :class:`~jamdesk.net.lan.SignallingError` from :meth:`start` when the server cannot be
+    reached or refuses the code."""
 
-    def __init__(self, url: str, code: str, answer: OfferHandler) -> None:
+    def __init__(self, url: str, code: str, answer: SignalledAnswerer) -> None:
         self.url, self.code = url, code
         self._answer = answer
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._offers: set[asyncio.Future[None]] = set()
+        self._relays: dict[str, HostRelayPort] = {}
+        self._outbox: _Outbox | None = None
+        self.ice_servers: tuple[IceServer, ...] = ()
 
     async def start(self, patience_s: float = 0.0) -> None:
         """Register the room; returns once the server holds it. With ``patience_s``, a code
@@ -163,8 +368,11 @@ class HostSignal:
         self._task = asyncio.create_task(self._serve(ws), name="jamdesk-host-signal")
 
     async def close(self) -> None:
-        """Leave the server (it forgets the room)."""
+        """Leave the server (it forgets the room, and ends its relay sessions)."""
         self._closing = True
+        self._end_relays("The host stopped serving the jam.")
+        if self._outbox is not None:
+            await self._outbox.close()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -186,12 +394,17 @@ class HostSignal:
         if not isinstance(reply, Registered):
             await ws.close()
             raise SignallingError("The signalling server answered out of turn.")
+        self.ice_servers = reply.ice_servers
         log.info("room %s registered at %s", self.code, self.url)
         return ws
 
     async def _serve(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         while not self._closing:
+            self._outbox = _Outbox(ws)
             async for frame in ws:
+                if frame.type == aiohttp.WSMsgType.BINARY:
+                    self._relayed(frame.data)
+                    continue
                 if frame.type != aiohttp.WSMsgType.TEXT:
                     continue
                 try:
@@ -200,23 +413,52 @@ class HostSignal:
                     log.warning("the signalling server sent an unreadable frame: %s", exc)
                     continue
                 if isinstance(message, Offer):
-                    task = asyncio.ensure_future(self._offer(ws, message))
+                    task = asyncio.ensure_future(self._offer(message))
                     self._offers.add(task)
                     task.add_done_callback(self._offers.discard)
+                elif isinstance(message, RelayEnd):
+                    port = self._relays.pop(message.join_id, None)
+                    if port is not None and port.receiver is not None:
+                        port.receiver.relay_ended(message.reason or "The member left the relay.")
                 elif isinstance(message, Failure):
                     log.info("the signalling server refused: %s", message.message)
+            self._end_relays("The connection to the signalling server was lost.")
             ws = await self._reconnect()
 
-    async def _offer(self, ws: aiohttp.ClientWebSocketResponse, offer: Offer) -> None:
-        sent = SessionDescription(sdp=offer.sdp, type="offer", pake=offer.pake)
+    def _relayed(self, data: bytes) -> None:
+        try:
+            join_id, sealed = parse_relay_frame(data)
+        except SignalError as exc:
+            log.warning("the signalling server sent an unusable relay frame: %s", exc)
+            return
+        port = self._relays.get(join_id)
+        if port is not None and port.receiver is not None:
+            port.receiver.relay_frame(sealed)
+
+    def _end_relays(self, reason: str) -> None:
+        relays, self._relays = list(self._relays.values()), {}
+        for port in relays:
+            if port.receiver is not None:
+                port.receiver.relay_ended(reason)
+
+    async def _offer(self, offer: Offer) -> None:
+        sent = SessionDescription(sdp=offer.sdp, type="offer", pake=offer.pake, tunnel=offer.tunnel)
+        port = HostRelayPort(self, offer.join_id) if offer.tunnel else None
+        how = SignalledJoin(ice_servers=self.ice_servers, relay=port)
         try:  # the same answerer as the LAN endpoint: it runs a private room's PAKE
-            answer = await self._answer(sent, "relay")
+            answer = await self._answer(sent, "relay", how)
         except ValueError as exc:  # an unusable offer, a bad PAKE message, too many tries
             log.warning("could not answer a relayed offer: %s", exc)
             return
-        reply = Answer(join_id=offer.join_id, sdp=answer.sdp, pake=answer.pake, proof=answer.proof)
-        with contextlib.suppress(ConnectionError, aiohttp.ClientError):
-            await ws.send_str(encode_signal(reply))
+        reply = Answer(
+            join_id=offer.join_id,
+            sdp=answer.sdp,
+            pake=answer.pake,
+            proof=answer.proof,
+            tunnel=answer.tunnel,
+        )
+        if self._outbox is not None:
+            self._outbox.put(encode_signal(reply))
 
     async def _reconnect(self) -> aiohttp.ClientWebSocketResponse:
         for attempt in range(10**9):

@@ -53,6 +53,7 @@ class JoinerPake:
     def __init__(self, code: str) -> None:
         self._spake = SPAKE2_A(code.encode(), idA=_ID_JOINER, idB=_ID_HOST)
         self.message = self._spake.start().hex()
+        self.key = b""
 
     def finish(self, host_message: str) -> bytes:
         """The shared key (equal to the host's only if both used the same code). Raises
@@ -65,10 +66,12 @@ class JoinerPake:
     def conclude(self, offer_sdp: str, answer_sdp: str, host_message: str, host_proof: str) -> str:
         """Check the host's answer (its message and its proof over both fingerprints) and
         return our own proof for the hello. Raises :class:`PakeError` when the proof fails:
-        a wrong code, or an SDP altered on the way."""
+        a wrong code, or an SDP altered on the way. The shared key is then :attr:`key` (it
+        also binds a relay tunnel's keys: :mod:`jamdesk.protocol.tunnel`)."""
         key = self.finish(host_message)
         if not check(proof(key, "host", answer_sdp, offer_sdp), host_proof):
             raise PakeError("the host's proof does not match")
+        self.key = key
         return proof(key, "joiner", offer_sdp, answer_sdp)
 
 

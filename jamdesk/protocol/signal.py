@@ -1,20 +1,32 @@
 """Messages between the signalling server (``jamdesk signal``) and its clients.
 
 One WebSocket per client, one JSON text frame per message, tagged by ``type``. A host
-``register``s its room's code; a joiner sends ``join`` with its SDP offer; the server hands
-the offer to the host as ``offer`` with a ``join_id``; the host's ``answer`` goes back to that
-joiner. The server relays SDP and nothing else, and never looks inside it. Errors are
-``error`` messages with a code and a sentence (design page, "Network": internet).
+``register``s its room's code; a joiner may ask for the server's STUN/TURN servers (``ice``),
+then sends ``join`` with its SDP offer; the server hands the offer to the host as ``offer``
+with a ``join_id``; the host's ``answer`` goes back to that joiner. The server never looks
+inside SDP. Errors are ``error`` messages with a code and a sentence.
+
+Relay fallback (docs/ARCHITECTURE.md, "Relay fallback"): a join that carries a ``tunnel`` key
+and an answer that carries one open a *relay session* under the join's id. Its frames are
+binary WebSocket frames, ``join_id (16 ASCII bytes) || sealed frame``
+(:func:`relay_frame`; sealed by :mod:`jamdesk.protocol.tunnel`, so the server forwards bytes
+it cannot read), until either side sends ``relay_end`` or leaves; the server then tells the
+other side with ``relay_end``.
 """
 
 from __future__ import annotations
 
 import msgspec
 
-from jamdesk.protocol.messages import PROTOCOL_VERSION
+from jamdesk.protocol.messages import MAX_MESSAGE_BYTES, PROTOCOL_VERSION
+from jamdesk.protocol.tunnel import OVERHEAD_BYTES
 
 MAX_SIGNAL_BYTES = 64 * 1024
-"""Largest frame the server reads; an SDP offer of a data channel is about 1 KiB."""
+"""Largest text frame the server reads; an SDP offer of a data channel is about 1 KiB."""
+JOIN_ID_BYTES = 16
+"""A join's id: 16 hex digits (the server makes it)."""
+MAX_RELAY_FRAME_BYTES = JOIN_ID_BYTES + OVERHEAD_BYTES + MAX_MESSAGE_BYTES
+"""Largest binary (relay) frame: one room message, sealed, behind its join's id."""
 
 
 class _Signal(msgspec.Struct, frozen=True, tag_field="type", forbid_unknown_fields=True):
@@ -28,10 +40,40 @@ class Register(_Signal, frozen=True, tag="register"):
     protocol: int = PROTOCOL_VERSION
 
 
+class IceServer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A STUN or TURN server as the signalling server hands it out (W3C ``RTCIceServer``):
+    ``urls`` one ``stun:``/``turn:`` URI; TURN credentials, short-lived where the server has
+    a ``--turn-secret`` (the TURN REST API form coturn's ``use-auth-secret`` checks)."""
+
+    urls: str
+    username: str = ""
+    credential: str = ""
+
+
 class Registered(_Signal, frozen=True, tag="registered"):
-    """The server holds the room under ``code`` for this host."""
+    """The server holds the room under ``code`` for this host; ``ice_servers`` are the
+    server's STUN/TURN servers for answering joiners."""
 
     code: str
+    ice_servers: tuple[IceServer, ...] = ()
+
+
+class AskIce(_Signal, frozen=True, tag="ice"):
+    """A joiner asks for the server's STUN/TURN servers before it makes its offer."""
+
+
+class IceServers(_Signal, frozen=True, tag="ice_servers"):
+    """The server's STUN/TURN servers (perhaps none), answering :class:`AskIce`."""
+
+    servers: tuple[IceServer, ...] = ()
+
+
+class RelayEnd(_Signal, frozen=True, tag="relay_end"):
+    """Client to server: this side is done with relay session ``join_id``. Server to client:
+    the other side left it, or ``reason`` (words) says why the server ended it."""
+
+    join_id: str
+    reason: str = ""
 
 
 class Join(_Signal, frozen=True, tag="join"):
@@ -43,6 +85,8 @@ class Join(_Signal, frozen=True, tag="join"):
     sdp: str
     protocol: int = PROTOCOL_VERSION
     pake: str = ""
+    tunnel: str = ""
+    """The joiner's tunnel key (hex): it asks the host for a relay session."""
 
 
 class Offer(_Signal, frozen=True, tag="offer"):
@@ -52,6 +96,7 @@ class Offer(_Signal, frozen=True, tag="offer"):
     join_id: str
     sdp: str
     pake: str = ""
+    tunnel: str = ""
 
 
 class Answer(_Signal, frozen=True, tag="answer"):
@@ -62,6 +107,8 @@ class Answer(_Signal, frozen=True, tag="answer"):
     sdp: str
     pake: str = ""
     proof: str = ""
+    tunnel: str = ""
+    """The host's tunnel key (hex), when it accepts the joiner's relay session."""
 
 
 class Failure(_Signal, frozen=True, tag="error"):
@@ -71,7 +118,7 @@ class Failure(_Signal, frozen=True, tag="error"):
     message: str
 
 
-Signal = Register | Registered | Join | Offer | Answer | Failure
+Signal = Register | Registered | AskIce | IceServers | Join | Offer | Answer | RelayEnd | Failure
 """Every signalling message."""
 
 _decoder: msgspec.json.Decoder[Signal] = msgspec.json.Decoder(Signal)
@@ -96,3 +143,21 @@ def decode_signal(data: str | bytes) -> Signal:
 def encode_signal(message: Signal) -> str:
     """A message as one JSON text frame."""
     return _encoder.encode(message).decode()
+
+
+def relay_frame(join_id: str, sealed: bytes) -> bytes:
+    """A binary relay frame for session ``join_id``."""
+    return join_id.encode("ascii") + sealed
+
+
+def parse_relay_frame(data: bytes) -> tuple[str, bytes]:
+    """``(join_id, sealed)`` of a binary relay frame. Raises :class:`SignalError` for one
+    too short, too long, or whose id is not 16 hex digits."""
+    if len(data) > MAX_RELAY_FRAME_BYTES:
+        raise SignalError(f"relay frames are at most {MAX_RELAY_FRAME_BYTES} bytes")
+    if len(data) <= JOIN_ID_BYTES:
+        raise SignalError("a relay frame is too short")
+    head = data[:JOIN_ID_BYTES]
+    if any(c not in b"0123456789abcdef" for c in head):
+        raise SignalError("a relay frame must start with its join's id")
+    return head.decode("ascii"), data[JOIN_ID_BYTES:]

@@ -9,6 +9,10 @@ messages a second per connection (burst :data:`MESSAGE_BURST`), a room forgotten
 leaves or after :data:`ROOM_IDLE_S` idle, a joiner's wait dropped after :data:`JOIN_WAIT_S`.
 Connections per address are counted by the adapter (it sees addresses).
 
+Relay sessions (sealed frames between a member and its host when no direct path has opened)
+follow the rules of :mod:`jamdesk.signal_server.sessions`; the STUN/TURN servers handed out
+are :class:`~jamdesk.signal_server.turn.IceConfig`'s.
+
 Several instances (``jamdesk signal --redis URL``) share one room registry: a relay made with
 ``clustered=True`` does not decide alone that a code is free. It asks the adapter to *claim*
 the code cluster-wide (:attr:`RelayOutcome.claims`, answered by :meth:`Relay.claimed`),
@@ -31,15 +35,21 @@ from jamdesk.protocol.engine import RateLimit
 from jamdesk.protocol.messages import PROTOCOL_VERSION
 from jamdesk.protocol.signal import (
     Answer,
+    AskIce,
     Failure,
+    IceServers,
     Join,
     Offer,
     Register,
     Registered,
+    RelayEnd,
     Signal,
     SignalError,
     decode_signal,
+    parse_relay_frame,
 )
+from jamdesk.signal_server.sessions import PeerRelay, PeerRelayEnd, SessionOutcome, Sessions
+from jamdesk.signal_server.turn import IceConfig
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +77,15 @@ class PeerOffer(_Peer, frozen=True, tag="offer"):
     sdp: str
     origin: str
     pake: str = ""
+    tunnel: str = ""
 
 
 class PeerAnswer(_Peer, frozen=True, tag="answer"):
-    """The host's answer to join ``join_id``, for the joiner on the receiving instance."""
+    """The host's answer to join ``join_id``, for the joiner on the receiving instance;
+    ``origin`` is the host's instance (where a relay session's frames go)."""
 
     answer: Answer
+    origin: str = ""
 
 
 class PeerFailure(_Peer, frozen=True, tag="error"):
@@ -82,7 +95,7 @@ class PeerFailure(_Peer, frozen=True, tag="error"):
     failure: Failure
 
 
-PeerMessage = PeerOffer | PeerAnswer | PeerFailure
+PeerMessage = PeerOffer | PeerAnswer | PeerFailure | PeerRelay | PeerRelayEnd
 """Every message between instances."""
 
 _peer_decoder: msgspec.json.Decoder[PeerMessage] = msgspec.json.Decoder(PeerMessage)
@@ -111,6 +124,7 @@ class Forward:
     code: str
     sdp: str
     pake: str
+    tunnel: str = ""
 
 
 @dataclass
@@ -118,14 +132,22 @@ class RelayOutcome:
     """What the adapter must do, in this order: ``sends`` (client, message), then ``close``
     those clients; in a cluster also ``releases`` (codes to free in the shared registry),
     ``peers`` (instance, message) to publish, ``claims`` (client, code) to try in the
-    registry and report with :meth:`Relay.claimed`, and ``forwards`` to route."""
+    registry and report with :meth:`Relay.claimed`, and ``forwards`` to route. ``frames``
+    (client, bytes) are relayed frames, sent as binary WebSocket frames with ``sends``."""
 
     sends: list[tuple[str, Signal]] = field(default_factory=list)
+    frames: list[tuple[str, bytes]] = field(default_factory=list)
     close: list[str] = field(default_factory=list)
     releases: list[str] = field(default_factory=list)
     peers: list[tuple[str, PeerMessage]] = field(default_factory=list)
     claims: list[tuple[str, str]] = field(default_factory=list)
     forwards: list[Forward] = field(default_factory=list)
+
+    def merge(self, other: SessionOutcome) -> None:
+        """Add what the relay sessions decided."""
+        self.sends.extend(other.sends)
+        self.frames.extend(other.frames)
+        self.peers.extend(other.peers)
 
 
 @dataclass
@@ -143,14 +165,21 @@ class _Join:
     code: str
     since_ms: int
     origin: str = ""
+    tunnel: bool = False
 
 
 class Relay:
     """Rooms by code, pending joins by id, and each client's limits. With ``clustered``, codes
-    are claimed in a registry shared with other instances (see the module's text)."""
+    are claimed in a registry shared with other instances (see the module's text), and
+    ``instance`` is this instance's id there; ``ice`` the STUN/TURN servers to hand out."""
 
-    def __init__(self, *, clustered: bool = False) -> None:
+    def __init__(
+        self, *, clustered: bool = False, ice: IceConfig | None = None, instance: str = ""
+    ) -> None:
         self.clustered = clustered
+        self.instance = instance
+        self.ice = ice or IceConfig()
+        self.sessions = Sessions()
         self.rooms: dict[str, _Room] = {}
         self._joins: dict[str, _Join] = {}
         self._live: set[str] = set()
@@ -168,10 +197,7 @@ class Relay:
         try:
             message = decode_signal(data)
         except SignalError as exc:
-            self._bad[client] = self._bad.get(client, 0) + 1
-            self._refuse(out, client, "malformed", str(exc)[:200])
-            if self._bad[client] > MAX_BAD_FRAMES:
-                out.close.append(client)
+            self._bad_frame(out, client, str(exc))
             return out
         match message:
             case Register(code=code, protocol=protocol):
@@ -180,15 +206,42 @@ class Relay:
                 self._join(out, client, message, now_ms)
             case Answer():
                 self._answer(out, client, message, now_ms)
+            case AskIce():
+                out.sends.append((client, IceServers(servers=self.ice.for_client(client))))
+            case RelayEnd(join_id=join_id):
+                out.merge(self.sessions.ended(client, join_id))
             case _:
                 self._refuse(out, client, "unexpected", "Clients do not send that.")
         return out
 
+    def relayed(self, client: str, data: bytes, now_ms: int) -> RelayOutcome:
+        """One binary (relay) frame from ``client``: forwarded to the other side of its
+        session, unread. A frame for a session ``client`` is not a side of counts as bad."""
+        out = RelayOutcome()
+        self._live.add(client)
+        try:
+            join_id, _sealed = parse_relay_frame(data)
+        except SignalError as exc:
+            self._bad_frame(out, client, str(exc))
+            return out
+        sessions, usable = self.sessions.frame(client, join_id, data, now_ms)
+        if not usable:
+            self._bad_frame(out, client, "No relay session of yours has that id.")
+        out.merge(sessions)
+        return out
+
+    def _bad_frame(self, out: RelayOutcome, client: str, reason: str) -> None:
+        self._bad[client] = self._bad.get(client, 0) + 1
+        self._refuse(out, client, "malformed", reason[:200])
+        if self._bad[client] > MAX_BAD_FRAMES:
+            out.close.append(client)
+
     def gone(self, client: str) -> RelayOutcome:
-        """``client`` disconnected: forget its rooms (their waiting joiners are told) and its
-        pending joins."""
+        """``client`` disconnected: forget its rooms (their waiting joiners are told), its
+        pending joins and its relay sessions (the other sides are told)."""
         out = RelayOutcome()
         self._live.discard(client)
+        out.merge(self.sessions.gone(client))
         for code in [c for c, room in self.rooms.items() if room.host == client]:
             self._forget(out, code)
             log.info("room %s forgotten: its host left", code)
@@ -262,20 +315,37 @@ class Relay:
                     failure = Failure(code="no_room", message=_no_room_words(code))
                     out.peers.append((origin, PeerFailure(join_id=join_id, failure=failure)))
                     return out
-                self._joins[join_id] = _Join(joiner="", code=code, since_ms=now_ms, origin=origin)
+                tunnel = bool(message.tunnel)
+                self._joins[join_id] = _Join(
+                    joiner="", code=code, since_ms=now_ms, origin=origin, tunnel=tunnel
+                )
                 room.last_active_ms = now_ms
-                offer = Offer(join_id=join_id, sdp=message.sdp, pake=message.pake)
+                offer = Offer(
+                    join_id=join_id, sdp=message.sdp, pake=message.pake, tunnel=message.tunnel
+                )
                 out.sends.append((room.host, offer))
-            case PeerAnswer(answer=answer):
+            case PeerAnswer(answer=answer, origin=host_instance):
                 join = self._joins.get(answer.join_id)
                 if join is not None and join.joiner:
                     del self._joins[answer.join_id]
+                    if answer.tunnel and join.tunnel and host_instance:
+                        self.sessions.open(
+                            answer.join_id,
+                            join.code,
+                            joiner=join.joiner,
+                            host="",
+                            remote=host_instance,
+                        )
                     out.sends.append((join.joiner, answer))
             case PeerFailure(join_id=join_id, failure=failure):
                 join = self._joins.get(join_id)
                 if join is not None and join.joiner:
                     del self._joins[join_id]
                     self._fail_join(out, join_id, join, failure.code, failure.message)
+            case PeerRelay():
+                out.merge(self.sessions.peer_frame(message))
+            case PeerRelayEnd():
+                out.merge(self.sessions.peer_ended(message))
         return out
 
     def lost(self, code: str) -> RelayOutcome:
@@ -286,6 +356,7 @@ class Relay:
         if room is not None:
             log.warning("room %s lost to another instance", code)
             self._refuse(out, room.host, "code_taken", "Another room now uses this code.")
+            out.merge(self.sessions.room_gone(code))
         return out
 
     # -- internals -------------------------------------------------------------------------------
@@ -316,7 +387,7 @@ class Relay:
             return
         self.rooms[code] = _Room(host=client, last_active_ms=now_ms)
         log.info("room %s registered", code)
-        out.sends.append((client, Registered(code=code)))
+        out.sends.append((client, Registered(code=code, ice_servers=self.ice.for_client(client))))
 
     def _may_hold_another(self, out: RelayOutcome, client: str) -> bool:
         if sum(r.host == client for r in self.rooms.values()) < ROOMS_PER_CLIENT:
@@ -326,6 +397,7 @@ class Relay:
 
     def _forget(self, out: RelayOutcome, code: str) -> None:
         del self.rooms[code]
+        out.merge(self.sessions.room_gone(code))
         if self.clustered:
             out.releases.append(code)
 
@@ -347,16 +419,22 @@ class Relay:
             return
         room = self.rooms.get(code)
         join_id = secrets.token_hex(8)
+        # A relay session is asked for only while this joiner may have another.
+        tunnel = join.tunnel if self.sessions.may_open(code, client) else ""
+        pending = _Join(joiner=client, code=code, since_ms=now_ms, tunnel=bool(tunnel))
         if room is None and self.clustered:  # perhaps held by another instance
-            self._joins[join_id] = _Join(joiner=client, code=code, since_ms=now_ms)
-            out.forwards.append(Forward(join_id=join_id, code=code, sdp=sdp, pake=join.pake))
+            self._joins[join_id] = pending
+            out.forwards.append(
+                Forward(join_id=join_id, code=code, sdp=sdp, pake=join.pake, tunnel=tunnel)
+            )
             return
         if room is None:
             self._refuse(out, client, "no_room", _no_room_words(code))
             return
-        self._joins[join_id] = _Join(joiner=client, code=code, since_ms=now_ms)
+        self._joins[join_id] = pending
         room.last_active_ms = now_ms
-        out.sends.append((room.host, Offer(join_id=join_id, sdp=sdp, pake=join.pake)))
+        offer = Offer(join_id=join_id, sdp=sdp, pake=join.pake, tunnel=tunnel)
+        out.sends.append((room.host, offer))
 
     def _answer(self, out: RelayOutcome, client: str, answer: Answer, now_ms: int) -> None:
         join_id = answer.join_id
@@ -367,10 +445,15 @@ class Relay:
             return
         del self._joins[join_id]
         room.last_active_ms = now_ms
-        if join.joiner:  # as the host sent it: SDP, PAKE, proof
+        if answer.tunnel and join.tunnel and self.sessions.may_open(join.code, ""):
+            joiner, remote = join.joiner, join.origin
+            self.sessions.open(join_id, join.code, joiner=joiner, host=client, remote=remote)
+        elif answer.tunnel:  # no session to carry it: the joiner must not count on one
+            answer = msgspec.structs.replace(answer, tunnel="")
+        if join.joiner:  # as the host sent it: SDP, PAKE, proof (and tunnel key)
             out.sends.append((join.joiner, answer))
         else:
-            out.peers.append((join.origin, PeerAnswer(answer=answer)))
+            out.peers.append((join.origin, PeerAnswer(answer=answer, origin=self.instance)))
 
     def _refuse(self, out: RelayOutcome, client: str, code: str, message: str) -> None:
         self.refusals[code] = self.refusals.get(code, 0) + 1

@@ -1,6 +1,7 @@
 """``jamdesk signal``: the signalling server, an aiohttp WebSocket service anyone can deploy.
 
-``GET /v1/ws`` upgrades to the relay's WebSocket (:mod:`jamdesk.protocol.signal`);
+``GET /v1/ws`` upgrades to the relay's WebSocket (:mod:`jamdesk.protocol.signal`: text frames
+are signalling messages, binary frames a relay session's sealed frames);
 ``GET /health`` answers ``{"ok": true, "rooms": N, "connections": N, ...}``. The rules live in
 :class:`~jamdesk.signal_server.relay.Relay`; this module carries frames to it and its
 answers back, counts connections per address (at most :data:`CONNECTIONS_PER_ADDRESS`),
@@ -32,9 +33,10 @@ from collections.abc import Sequence
 from aiohttp import WSMsgType, web
 from aiohttp_remotes import XForwardedStrict
 
-from jamdesk.protocol.signal import MAX_SIGNAL_BYTES, Failure, encode_signal
+from jamdesk.protocol.signal import MAX_RELAY_FRAME_BYTES, Failure, encode_signal
 from jamdesk.signal_server.cluster import CLAIM_TTL_S, ClusterError, RedisCluster
 from jamdesk.signal_server.relay import Forward, PeerMessage, PeerOffer, Relay, RelayOutcome
+from jamdesk.signal_server.turn import IceConfig
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,8 @@ class JsonLines(logging.Formatter):
 
 class SignalServer:
     """The relay behind a WebSocket endpoint on ``host``:``port`` (0: any free port); with
-    ``redis_url``, one instance of a cluster sharing that Redis server."""
+    ``redis_url``, one instance of a cluster sharing that Redis server; ``ice`` the STUN/TURN
+    servers handed to clients."""
 
     def __init__(
         self,
@@ -68,6 +71,7 @@ class SignalServer:
         redis_url: str = "",
         trusted_proxies: Sequence[str] = (),
         claim_ttl_s: int = CLAIM_TTL_S,
+        ice: IceConfig | None = None,
     ) -> None:
         self._host, self._port = host, port
         self._claim_ttl_s = claim_ttl_s
@@ -81,7 +85,7 @@ class SignalServer:
         self._redis_url = redis_url
         self._cluster: RedisCluster | None = None
         self._peer_tasks: set[asyncio.Task[None]] = set()
-        self.relay = Relay(clustered=bool(redis_url))
+        self.relay = Relay(clustered=bool(redis_url), ice=ice)
         self._sockets: dict[str, web.WebSocketResponse] = {}
         self._per_address: Counter[str] = Counter()
         self._ids = itertools.count(1)
@@ -98,6 +102,7 @@ class SignalServer:
                 self._redis_url, self._peer_message, claim_ttl_s=self._claim_ttl_s
             )
             await self._cluster.start()
+            self.relay.instance = self._cluster.instance
         app = web.Application()
         if self._proxy is not None:
             await self._proxy.setup(app)
@@ -141,6 +146,8 @@ class SignalServer:
                 "connections": len(self._sockets),
                 "instance": cluster.instance if cluster is not None else "",
                 "redis": redis,
+                "relay_sessions": len(self.relay.sessions),
+                "relayed_bytes": self.relay.sessions.relayed_bytes,
             },
             status=503 if redis is False else 200,
         )
@@ -150,19 +157,21 @@ class SignalServer:
         if self._per_address[address] >= self._max_per_address:
             log.warning("refused a connection from %s: too many", address)
             return web.json_response({"error": "Too many connections from you."}, status=429)
-        ws = web.WebSocketResponse(max_msg_size=MAX_SIGNAL_BYTES, heartbeat=20)
+        ws = web.WebSocketResponse(max_msg_size=MAX_RELAY_FRAME_BYTES, heartbeat=20)
         await ws.prepare(request)
         client = f"c{next(self._ids)}"
         self._sockets[client] = ws
         self._per_address[address] += 1
         try:
             async for frame in ws:
-                if frame.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                if frame.type == WSMsgType.TEXT:
                     await self._carry_out(self.relay.received(client, frame.data, _now_ms()))
+                elif frame.type == WSMsgType.BINARY:
+                    await self._carry_out(self.relay.relayed(client, frame.data, _now_ms()))
                 elif frame.type == WSMsgType.ERROR:
                     break
             if ws.close_code == 1009:  # aiohttp closes over-large frames itself (RFC 6455)
-                log.info("%s sent a frame over %d bytes", client, MAX_SIGNAL_BYTES)
+                log.info("%s sent a frame over %d bytes", client, MAX_RELAY_FRAME_BYTES)
         finally:
             del self._sockets[client]
             self._per_address[address] -= 1
@@ -177,6 +186,11 @@ class SignalServer:
                     await ws.send_str(encode_signal(message))
             if isinstance(message, Failure):
                 log.info("refused %s: %s", client, message.code)
+        for client, data in out.frames:
+            ws = self._sockets.get(client)
+            if ws is not None and not ws.closed:
+                with contextlib.suppress(ConnectionError):
+                    await ws.send_bytes(data)
         for client in out.close:
             ws = self._sockets.get(client)
             if ws is not None:
@@ -214,6 +228,7 @@ class SignalServer:
             sdp=forward.sdp,
             origin=cluster.instance,
             pake=forward.pake,
+            tunnel=forward.tunnel,
         )
         if owner == cluster.instance:  # claimed here a moment ago, or just given back
             await self._carry_out(self.relay.peer_received(offer, _now_ms()))
@@ -248,6 +263,7 @@ async def serve(
     redis_url: str = "",
     trusted_proxies: Sequence[str] = (),
     claim_ttl_s: int = CLAIM_TTL_S,
+    ice: IceConfig | None = None,
 ) -> int:
     """Run until SIGINT/SIGTERM; prints ``{"event": "listening", "port": N}`` on stdout, or
     ``{"event": "error", "reason": ...}`` and returns 2 when it cannot start."""
@@ -264,6 +280,7 @@ async def serve(
             redis_url=redis_url,
             trusted_proxies=trusted_proxies,
             claim_ttl_s=claim_ttl_s,
+            ice=ice,
         )
     except ValueError as exc:
         print(json.dumps({"event": "error", "reason": f"--trusted-proxy: {exc}"}), flush=True)

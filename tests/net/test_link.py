@@ -9,7 +9,7 @@ import pytest
 from jamdesk.core import timer
 from jamdesk.core.commands import SetStatus, StartTimer
 from jamdesk.core.kinds import Lifecycle, Status
-from jamdesk.net.member_client import LinkState
+from jamdesk.net.member_client import LinkState, _ChannelPipe
 from tests.net.conftest import Room, wall_ms
 
 
@@ -117,10 +117,11 @@ async def test_garbage_from_one_member_does_not_disturb_the_room(room: Room) -> 
     await bad.join()
     await good.join()
     before = room.service.engine.state
-    assert bad._channel is not None
-    bad._channel.send("{ this is not json")
-    bad._channel.send(b"\x00\x01 binary junk")
-    bad._channel.send("x" * 70_000)
+    assert isinstance(bad._channel, _ChannelPipe)  # a LAN join: a plain data channel
+    raw = bad._channel.channel
+    raw.send("{ this is not json")
+    raw.send(b"\x00\x01 binary junk")
+    raw.send("x" * 70_000)
     await bad_rec.wait_for(lambda: sum(o.error is not None for o in bad_rec.outcomes) >= 3)
     codes = [o.error.code for o in bad_rec.outcomes if o.error is not None]
     assert codes == ["malformed", "malformed", "too_large"]
