@@ -60,6 +60,12 @@ class NatLab:
         self._ip("-n", self.internet, "link", "add", "br0", "type", "bridge")
         self._ip("-n", self.internet, "addr", "add", f"{INTERNET}/24", "dev", "br0")
         self._ip("-n", self.internet, "link", "set", "br0", "up")
+        # Like the real internet, the public side has a way out for any address: a gateway
+        # whose MAC address nobody has, so packets to it vanish. Without it a send to a
+        # private address fails at once (ENETUNREACH), which no server on the internet sees.
+        self._ip("-n", self.internet, "neigh", "add", "203.0.113.254", "lladdr",
+                 "02:00:00:00:00:fe", "dev", "br0", "nud", "permanent")  # fmt: skip
+        self._ip("-n", self.internet, "route", "add", "default", "via", "203.0.113.254")
         for i, (router, home) in enumerate(zip(self.routers, self.homes, strict=True), start=1):
             # router's internet side
             self._ip("-n", router, "link", "add", "wan", "type", "veth", "peer", "name", f"up{i}")
