@@ -629,7 +629,10 @@ class Jam:
         ):
             lost = self.state.host_id
             moved = self._linked_host not in ("", lost)  # handed over: the new host is known
-            if not moved and self._successor(exclude=lost) == self.me and self._address is None:
+            # A relayed link lost with the signalling server says nothing of the host.
+            unknown = self.client is not None and self.client.lost_with_server
+            successor = self._successor(exclude=lost) == self.me
+            if not moved and not unknown and successor and self._address is None:
                 log.info("the host is lost and we joined earliest: taking over")
                 self._spawn(self._become_host(take_over=True))
                 return

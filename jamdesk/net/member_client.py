@@ -129,6 +129,9 @@ class MemberClient:
         self._reconnecting = False
         self.pake_secret = ""  # a private room's code: proved on the LAN, never sent
         self.link_state = LinkState.CONNECTING
+        self.lost_with_server = False
+        """Whether the link was last lost with the signalling server (its relay went), so
+        the host may well be there still: such a member does not take over."""
 
     @property
     def path(self) -> Path | None:
@@ -245,6 +248,7 @@ class MemberClient:
         await welcomed
         self._last_heard_ms = self._clock()
         self._channel = pipe
+        self.lost_with_server = False
 
     async def _connect_signalled(self, route: SignalRoute) -> None:
         """Join through a signalling server: ask it for its STUN/TURN servers, offer with a
@@ -308,6 +312,8 @@ class MemberClient:
 
     def _link_closed(self, link: PathLink, welcomed: asyncio.Future[None], reason: str) -> None:
         _fail(welcomed, ConnectionError(reason))
+        if link is self._channel:
+            self.lost_with_server = link.server_lost
         self._lost(link)
 
     def _path_changed(self, path: Path) -> None:

@@ -90,6 +90,7 @@ class PathLink:
         self._closed_event = asyncio.Event()
         self.closed = False
         self.reason = ""
+        self.server_lost = False
         self.relayed_frames = 0
         self.direct_frames = 0
 
@@ -131,11 +132,14 @@ class PathLink:
             return
         self._deliver(seq, payload)
 
-    def relay_ended(self, reason: str = "") -> None:
-        """The relay session is over (the server said so, or its connection went)."""
+    def relay_ended(self, reason: str = "", *, peer_left: bool = False) -> None:
+        """The relay session is over: the other end left it (``peer_left``), or the server
+        ended it or went away. When that ends the link, :attr:`server_lost` tells the
+        second case: the other end may well be there still."""
         if self._relay is None:
             return
         self._relay = None
+        self.server_lost = not peer_left
         if reason:
             log.info("relay session ended: %s", reason)
         if self.path is Path.RELAYED:

@@ -85,8 +85,9 @@ class RelayReceiver(Protocol):
     def relay_frame(self, sealed: bytes) -> None:
         """A sealed frame from the other side."""
 
-    def relay_ended(self, reason: str = "") -> None:
-        """The session is over."""
+    def relay_ended(self, reason: str = "", *, peer_left: bool = False) -> None:
+        """The session is over: the other side left it (``peer_left``), or the server
+        ended it or went away."""
 
 
 class _Outbox:
@@ -219,6 +220,7 @@ class JoinerSignal:
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         reason = "The connection to the signalling server was lost."
+        left = False
         try:
             async for frame in ws:
                 if frame.type == aiohttp.WSMsgType.BINARY:
@@ -234,12 +236,13 @@ class JoinerSignal:
                         message = decode_signal(frame.data)
                         if isinstance(message, RelayEnd) and message.join_id == self.join_id:
                             reason = message.reason or "The host closed the relayed link."
+                            left = message.left
                             break
                         if isinstance(message, Failure):
                             log.info("the signalling server said: %s", message.message)
         finally:
             if self._receiver is not None:
-                self._receiver.relay_ended(reason)
+                self._receiver.relay_ended(reason, peer_left=left)
 
 
 async def exchange(route: SignalRoute, offer: SessionDescription) -> tuple[SessionDescription, str]:
@@ -419,7 +422,9 @@ class HostSignal:
                 elif isinstance(message, RelayEnd):
                     port = self._relays.pop(message.join_id, None)
                     if port is not None and port.receiver is not None:
-                        port.receiver.relay_ended(message.reason or "The member left the relay.")
+                        port.receiver.relay_ended(
+                            message.reason or "The member left the relay.", peer_left=message.left
+                        )
                 elif isinstance(message, Failure):
                     log.info("the signalling server refused: %s", message.message)
             self._end_relays("The connection to the signalling server was lost.")

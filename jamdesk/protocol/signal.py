@@ -74,6 +74,9 @@ class RelayEnd(_Signal, frozen=True, tag="relay_end"):
 
     join_id: str
     reason: str = ""
+    left: bool = False
+    """The other side left the session (or its room is gone), as opposed to a limit that
+    ended it: a member whose host left may take over, one whose relay failed may not."""
 
 
 class Join(_Signal, frozen=True, tag="join"):

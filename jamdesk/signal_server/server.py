@@ -91,6 +91,7 @@ class SignalServer:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self._closing = False
         self.port = 0
 
     async def start(self) -> int:
@@ -118,7 +119,9 @@ class SignalServer:
         return self.port
 
     async def close(self) -> None:
-        """Stop: close every connection."""
+        """Stop: close every connection. Relay sessions are not ended one by one: their
+        sides see the server go (and so do not take a peer for gone)."""
+        self._closing = True
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -175,7 +178,9 @@ class SignalServer:
         finally:
             del self._sockets[client]
             self._per_address[address] -= 1
-            await self._carry_out(self.relay.gone(client))
+            gone = self.relay.gone(client)
+            if not self._closing:
+                await self._carry_out(gone)
         return ws
 
     async def _carry_out(self, out: RelayOutcome) -> None:

@@ -58,10 +58,12 @@ class PeerRelay(
 class PeerRelayEnd(
     msgspec.Struct, frozen=True, tag_field="type", tag="relay_end", forbid_unknown_fields=True
 ):
-    """Session ``join_id`` ended on the sending instance; ``reason`` in words, if any."""
+    """Session ``join_id`` ended on the sending instance; ``reason`` in words, if any;
+    ``left`` as in :class:`~jamdesk.protocol.signal.RelayEnd`."""
 
     join_id: str
     reason: str = ""
+    left: bool = False
 
 
 @dataclass
@@ -170,7 +172,7 @@ class Sessions:
         out = SessionOutcome()
         session = self._sessions.get(join_id)
         if session is not None and client in (session.joiner, session.host):
-            self._end(out, join_id, "", told=client)
+            self._end(out, join_id, "", told=client, left=True)
         return out
 
     def peer_ended(self, message: PeerRelayEnd) -> SessionOutcome:
@@ -180,7 +182,8 @@ class Sessions:
         if session is not None:
             for side in (session.joiner, session.host):
                 if side:
-                    out.sends.append((side, RelayEnd(message.join_id, message.reason)))
+                    end = RelayEnd(message.join_id, message.reason, left=message.left)
+                    out.sends.append((side, end))
         return out
 
     def gone(self, client: str) -> SessionOutcome:
@@ -188,7 +191,7 @@ class Sessions:
         out = SessionOutcome()
         for join_id, session in list(self._sessions.items()):
             if client in (session.joiner, session.host):
-                self._end(out, join_id, "The other side left the relay.", told=client)
+                self._end(out, join_id, "The other side left the relay.", told=client, left=True)
         self._clients.forget(client)
         return out
 
@@ -197,17 +200,20 @@ class Sessions:
         out = SessionOutcome()
         for join_id, session in list(self._sessions.items()):
             if session.code == code:
-                self._end(out, join_id, "The host has left this jam.")
+                self._end(out, join_id, "The host has left this jam.", left=True)
         self._rooms.forget(code)
         return out
 
-    def _end(self, out: SessionOutcome, join_id: str, reason: str, told: str = "") -> None:
-        """End a session: tell each side here (but ``told``, who knows) and the remote one."""
+    def _end(
+        self, out: SessionOutcome, join_id: str, reason: str, told: str = "", left: bool = False
+    ) -> None:
+        """End a session: tell each side here (but ``told``, who knows) and the remote one;
+        ``left`` when a side left (not a limit)."""
         session = self._sessions.pop(join_id)
         if reason:
             log.info("relay session %s ended: %s", join_id, reason)
         for side in (session.joiner, session.host):
             if side and side != told:
-                out.sends.append((side, RelayEnd(join_id, reason)))
+                out.sends.append((side, RelayEnd(join_id, reason, left=left)))
         if session.remote:
-            out.peers.append((session.remote, PeerRelayEnd(join_id, reason)))
+            out.peers.append((session.remote, PeerRelayEnd(join_id, reason, left=left)))
