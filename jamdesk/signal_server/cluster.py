@@ -59,6 +59,16 @@ return 0
 """
 
 
+# Take over a key only while it still names the instance found dead (atomically: EVAL).
+_TAKE_OVER = """
+if redis.call('get', KEYS[1]) == ARGV[2] then
+  redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""
+
+
 class ClusterError(ConnectionError):
     """Redis cannot be reached (at start: the server does not start); the text says where."""
 
@@ -135,16 +145,31 @@ class RedisCluster:
 
     async def claim(self, code: str) -> bool | None:
         """Claim ``code`` for this instance: ``True`` held here now (or already), ``False``
-        held by another instance, ``None`` when Redis cannot be reached."""
+        held by another live instance, ``None`` when Redis cannot be reached.
+
+        A code held by an instance that no longer listens on its channel (``PUBSUB
+        NUMSUB`` counts 0 subscribers: it crashed) is taken over at once instead of after
+        its claim expires, so a host whose instance died registers again within seconds
+        (its members, relayed or not, then find it)."""
         key = _room_key(code)
         try:
             if await self._redis.set(key, self.instance, nx=True, ex=self.claim_ttl_s):
                 return True
             owner = await self._redis.get(key)
+            if owner is None or owner == self.instance:
+                return bool(owner == self.instance)
+            ((_, listeners),) = await self._redis.pubsub_numsub(_channel(str(owner)))
+            if listeners:
+                return False
+            taken = await self._redis.eval(
+                _TAKE_OVER, 1, key, self.instance, str(owner), str(self.claim_ttl_s)
+            )
         except (RedisError, OSError) as exc:
             log.warning("could not claim %s in Redis: %s", code, exc)
             return None
-        return owner == self.instance
+        if taken == 1:
+            log.info("took over %s from instance %s, which is gone", code, owner)
+        return bool(taken == 1)
 
     async def owner(self, code: str) -> str | None:
         """The instance that holds ``code``, or None. Raises :class:`ClusterError`."""

@@ -36,7 +36,7 @@ class Cluster:
     """Instances by name, the registry (code -> instance), and the adapter's duties."""
 
     def __init__(self, *names: str) -> None:
-        self.relays = {name: Relay(clustered=True) for name in names}
+        self.relays = {name: Relay(clustered=True, instance=name) for name in names}
         self.owners: dict[str, str] = {}
         self.reachable = True
 
@@ -44,12 +44,17 @@ class Cluster:
         out = self.relays[instance].received(client, encode_signal(message), 0)  # type: ignore[arg-type]
         return self.carry_out(instance, out)
 
+    def relayed(self, instance: str, client: str, data: bytes, now: int = 0) -> Got:
+        """A binary (relay) frame from ``client``; frames out come back as bytes."""
+        return self.carry_out(instance, self.relays[instance].relayed(client, data, now))
+
     def gone(self, instance: str, client: str) -> Got:
         return self.carry_out(instance, self.relays[instance].gone(client))
 
     def carry_out(self, instance: str, out: RelayOutcome) -> Got:
         relay = self.relays[instance]
         got: Got = [(instance, client, message) for client, message in out.sends]
+        got += [(instance, client, data) for client, data in out.frames]
         for code in out.releases:
             if self.owners.get(code) == instance:
                 del self.owners[code]
@@ -69,6 +74,7 @@ class Cluster:
                 sdp=forward.sdp,
                 origin=instance,
                 pake=forward.pake,
+                tunnel=forward.tunnel,
             )
             got += self.carry_out(owner, self.relays[owner].peer_received(offer, 0))
         return got
