@@ -76,6 +76,7 @@ class JamUpdate:
         host_changed: the host role moved (to us or to someone else).
         closed: the jam is over for this computer.
         path: what now carries our link to the host (direct, TURN or relayed).
+        paths: how people reach the host changed (read :meth:`Jam.paths`).
     """
 
     events: tuple[Event, ...] = ()
@@ -85,6 +86,7 @@ class JamUpdate:
     host_changed: bool = False
     closed: bool = False
     path: Path | None = None
+    paths: bool = False
 
 
 Listener = Callable[[JamUpdate], None]
@@ -235,6 +237,17 @@ class Jam:
         """What carries our link to the host (``None`` while hosting or not connected)."""
         return self.client.path if self.client is not None and not self.hosting else None
 
+    def paths(self) -> dict[str, Path]:
+        """How each member's link reaches the host (participant id -> path), as the host
+        knows it; our own from our link while we are a member. The host has none."""
+        if self.service is not None:
+            return self.service.engine.paths()
+        held = dict(self.engine.paths) if self.engine is not None else {}
+        own = self.path
+        if own is not None:
+            held[self.me] = own
+        return held
+
     @property
     def clock_offset_ms(self) -> int:
         """Room clock minus this computer's clock, as estimated (ms)."""
@@ -346,6 +359,7 @@ class Jam:
             ice_servers=self.ice_servers,
         )
         await service.start()
+        service.on_path = lambda: self._emit(JamUpdate(paths=True))
         self.service = service
         if self.signal_url:
             private = room_log.state.private
@@ -602,6 +616,8 @@ class Jam:
                 self._after_member_event(event)
         for _ref, refusal in out.refused:
             self._emit(JamUpdate(refused=refusal))
+        if out.paths_changed:
+            self._emit(JamUpdate(paths=True))
         if out.error is not None:
             log.warning("the host reported: %s %s", out.error.code, out.error.message)
             if out.error.fatal:

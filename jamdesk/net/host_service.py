@@ -97,17 +97,8 @@ class HostService:
         self._links_changed = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
         self.port = 0
-        self.on_path: Callable[[str, Path], None] | None = None
-        """Called with (participant id, path) when a member's link changes path."""
-
-    def paths(self) -> dict[str, Path]:
-        """``participant id -> path`` of every admitted member's link."""
-        linked = self.engine.linked_participants()
-        return {
-            pid: (peer.link.path if peer.link is not None else Path.DIRECT)
-            for link, pid in linked.items()
-            if (peer := self._peers.get(link)) is not None
-        }
+        self.on_path: Callable[[], None] | None = None
+        """Called when a member's link changes path (``engine.paths()`` has them all)."""
 
     async def start(self) -> int:
         """Start the signalling endpoint and the timer ticker; returns the port."""
@@ -252,13 +243,13 @@ class HostService:
         """A relayed join's link is open as soon as the answer goes out."""
         peer.link = path_link
         self._proofs.pop(link, None)
-        self.engine.link_opened(link, self._clock(), source=remote, proof=proof)
+        self.engine.link_opened(link, self._clock(), source=remote, proof=proof, path=Path.RELAYED)
         return path_link
 
     def _path_changed(self, link: str, path: Path) -> None:
-        participant = self.engine.linked_participants().get(link)
-        if participant is not None and self.on_path is not None:
-            self.on_path(participant, path)
+        self._carry_out(self.engine.link_moved(link, path))
+        if self.on_path is not None:
+            self.on_path()
 
     def _expire(self, link: str, peer: _Peer) -> None:
         if not peer.opened and self._peers.get(link) is peer:

@@ -48,11 +48,13 @@ from jamdesk.protocol.messages import (
     Events,
     Hello,
     Message,
+    Paths,
     Ping,
     Pong,
     Refused,
     Welcome,
 )
+from jamdesk.protocol.paths import Path
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,7 @@ class _Link:
     bad_messages: int = 0
     source: str = ""
     proof: str | None = None
+    path: Path = Path.DIRECT
 
 
 @dataclass
@@ -171,13 +174,37 @@ class HostEngine:
     # -- inputs ---------------------------------------------------------------------------
 
     def link_opened(
-        self, link: str, now_ms: int, source: str = "", proof: str | None = None
+        self,
+        link: str,
+        now_ms: int,
+        source: str = "",
+        proof: str | None = None,
+        path: Path = Path.DIRECT,
     ) -> None:
         """A data channel to a prospective member opened; ``source`` names where it came
         from (the remote address), for rate-limiting tries at a private room's code;
         ``proof`` is the PAKE proof its hello must carry instead of the code (a join through
-        a signalling server, :mod:`jamdesk.protocol.pake`)."""
-        self._links[link] = _Link(last_seen_ms=now_ms, source=source, proof=proof)
+        a signalling server, :mod:`jamdesk.protocol.pake`); ``path`` what carries it."""
+        self._links[link] = _Link(last_seen_ms=now_ms, source=source, proof=proof, path=path)
+
+    def link_moved(self, link: str, path: Path) -> HostOutcome:
+        """``link`` is carried by ``path`` now; every member is told (:class:`Paths`)."""
+        out = HostOutcome()
+        st = self._links.get(link)
+        if st is not None and st.path is not path:
+            st.path = path
+            self._announce_paths(out)
+        return out
+
+    def paths(self) -> dict[str, Path]:
+        """``participant id -> path`` of every admitted member's link."""
+        return {st.participant_id: st.path for st in self._links.values() if st.participant_id}
+
+    def _announce_paths(self, out: HostOutcome) -> None:
+        message = Paths(paths={pid: path.value for pid, path in self.paths().items()})
+        for link, st in self._links.items():
+            if st.participant_id:
+                _send(out, link, message)
 
     def link_closed(self, link: str, now_ms: int) -> HostOutcome:
         """A link went away; its member, if still present, is recorded as lost."""
@@ -326,6 +353,8 @@ class HostEngine:
         )
         for batch in batch_events(self.log.since(since)):
             _send(out, link, Events(events=batch))
+        if any(path is not Path.DIRECT for path in self.paths().values()):
+            self._announce_paths(out)  # a LAN room, all direct, never needs to say so
 
     def _code_refusal(self, st: _Link, hello: Hello, now_ms: int) -> Rejected | None:
         """A private room admits only a hello with its code (compared in constant time),
@@ -450,6 +479,7 @@ class MemberOutcome:
     refused: list[tuple[int, Rejected]] = field(default_factory=list)
     error: Error | None = None
     clock_updated: bool = False
+    paths_changed: bool = False
 
 
 class MemberEngine:
@@ -475,6 +505,7 @@ class MemberEngine:
         self.name = name
         self.code = code
         self.proof = ""  # set after a PAKE through a signalling server
+        self.paths: dict[str, Path] = {}  # how each member reaches the host, as it said
         self.client_id = client_id
         self.avatar_color = avatar_color
         self.participant_id = participant_id
@@ -548,6 +579,13 @@ class MemberEngine:
             out.refused.append((msg.ref, Rejected(code=msg.code, reason=msg.reason)))
         elif isinstance(msg, Error):
             out.error = msg
+        elif isinstance(msg, Paths):
+            known = {p.value for p in Path}
+            if len(msg.paths) <= 10_000 and all(v in known for v in msg.paths.values()):
+                self.paths = {pid: Path(v) for pid, v in msg.paths.items()}
+                out.paths_changed = True
+            else:
+                out.error = Error(code="bad_paths", message="unknown link paths")
         else:
             out.error = Error(code="unexpected", message=type(msg).__name__)
         return out

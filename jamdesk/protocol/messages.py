@@ -105,4 +105,13 @@ class Bye(_Message, frozen=True, tag="bye"):
     reason: str = ""
 
 
-Message = Hello | Welcome | Events | CommandMessage | Refused | Error | Ping | Pong | Bye
+class Paths(_Message, frozen=True, tag="paths"):
+    """Host to members: how each member's link reaches the host now (participant id ->
+    ``direct``, ``turn`` or ``relayed``; :class:`~jamdesk.protocol.paths.Path`), for the
+    people list. Sent when a link changes path, and when someone is admitted while any link
+    is not direct (a LAN room never sends it); not part of the log."""
+
+    paths: dict[str, str]
+
+
+Message = Hello | Welcome | Events | CommandMessage | Refused | Error | Ping | Pong | Bye | Paths

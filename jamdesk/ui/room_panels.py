@@ -6,7 +6,7 @@ none holds a rule. Text people typed is always shown as plain text, never as mar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QSize, Qt
@@ -53,6 +53,16 @@ def wrap_lines(view: QListWidget) -> None:
     view.setTextElideMode(Qt.TextElideMode.ElideNone)
 
 
+PATH_WORDS = {"direct": " · direct", "turn": " · via TURN", "relayed": " · relayed"}
+"""How a member's link reaches the host, as the people list says it."""
+PATH_TIPS = {
+    "direct": "Connected straight to the host.",
+    "turn": "Connected to the host through a TURN server.",
+    "relayed": "Connected through the signalling server's relay (end-to-end encrypted); "
+    "Jamdesk keeps trying for a direct connection.",
+}
+
+
 class PeoplePanel(QListWidget):
     """Everyone in the room with status, goal and progress; right-click for role actions."""
 
@@ -66,9 +76,11 @@ class PeoplePanel(QListWidget):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
 
-    def show_state(self, state: RoomState, me: str) -> None:
-        """Show ``state``'s participants (removed ones are left out)."""
+    def show_state(self, state: RoomState, me: str, paths: Mapping[str, str] | None = None) -> None:
+        """Show ``state``'s participants (removed ones are left out); ``paths`` says how
+        each member reaches the host (``direct``, ``turn``, ``relayed``), shown as words."""
         self._state, self._me = state, me
+        paths = paths or {}
         self.clear()
         for p in state.participants:
             if p.removed:
@@ -78,10 +90,13 @@ class PeoplePanel(QListWidget):
             away = " · away" if not p.present else ""
             progress = f" · {p.progress}%" if p.progress else ""
             goal = f"\n      {p.goal}" if p.goal else ""
+            link = PATH_WORDS.get(paths.get(p.participant_id, ""), "") if p.present else ""
             item = QListWidgetItem(
                 avatar_icon(p.name, p.avatar_color, p.status.value, away=not p.present),
-                f"{p.name}{role}{you}  ·  {p.status.value}{progress}{away}{goal}",
+                f"{p.name}{role}{you}  ·  {p.status.value}{progress}{away}{link}{goal}",
             )
+            if link:
+                item.setToolTip(PATH_TIPS[paths[p.participant_id]])
             item.setData(Qt.ItemDataRole.UserRole, p.participant_id)
             if not p.present:
                 item.setForeground(QBrush(AWAY))

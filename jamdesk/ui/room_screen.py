@@ -314,7 +314,7 @@ class RoomScreen(QWidget):
             *self.reaction_buttons,
         ):
             widget.setEnabled(not ended)
-        self.people.show_state(state, self.jam.me)
+        self.people.show_state(state, self.jam.me, self.jam.paths())
         self.tasks.show_items(room_task_items(state))
         self.sound.show_audio(state.audio, runner and not ended, self.jam.room_now_ms())
         me = state.participant(self.jam.me)
@@ -419,7 +419,7 @@ class RoomScreen(QWidget):
             self.show_notice(update.notice)
         if update.events:
             self._add_events(list(update.events))
-        if update.events or update.host_changed:
+        if update.events or update.host_changed or update.paths or update.path:
             self.refresh()
 
     def _send(self, cmd: Command) -> None:

@@ -94,6 +94,10 @@ async def test_a_member_joins_over_the_relay_and_moves_to_a_direct_path_losing_n
         await host.send(Chat(text="last"))
         await wait_for(bo, lambda u: any(getattr(e.body, "text", "") == "last" for e in u.events))
         assert bo.path is Path.DIRECT
+        if host.paths().get(bo.me) is not Path.DIRECT:  # the host sees the move too
+            await wait_for(host, lambda u: u.paths and host.paths()[bo.me] is Path.DIRECT)
+        if bo.paths() != host.paths():  # and tells everyone (the people list)
+            await wait_for(bo, lambda u: u.paths and bo.paths() == host.paths())
         assert [e.seq for e in bo.events] == [e.seq for e in host.events]
         assert bo.events == host.events
         await bo.leave()

@@ -16,11 +16,13 @@ from jamdesk.protocol.messages import (
     Error,
     Events,
     Hello,
+    Paths,
     Ping,
     Pong,
     Refused,
     Welcome,
 )
+from jamdesk.protocol.paths import Path
 from tests.factories import room_log
 
 
@@ -272,3 +274,29 @@ def test_wrong_codes_lock_out_one_source_and_not_the_others() -> None:
     assert hello_outcome(host, "L11", "ALGO7X", "10.0.0.66", 11_000) is None  # one try back
     assert host.refusals == {"wrong_code": 5, "locked_out": 2}
     assert host.state.present_count == 3
+
+
+def test_members_hear_how_each_link_reaches_the_host_once_one_is_not_direct() -> None:
+    host = new_host()
+    a, b = MemberEngine("Bo"), MemberEngine("Cy")
+    join(host, a, "L1")
+    host.link_opened("L2", 20, path=Path.RELAYED)  # joined through the signalling relay
+    out = host.receive("L2", b.hello(), 20)
+    assert types_to(out, "L2") == ["Welcome", "Events", "Paths"]
+    assert types_to(out, "L1") == ["Events", "Paths"]
+    for s in out.sends:
+        (a if s.link == "L1" else b).receive(s.data, 20)
+    assert a.paths == b.paths == {a.participant_id: Path.DIRECT, b.participant_id: Path.RELAYED}
+    moved = host.link_moved("L2", Path.TURN)
+    assert sorted(s.link for s in moved.sends) == ["L1", "L2"]
+    got = b.receive(moved.sends[0].data, 30)
+    assert got.paths_changed
+    assert b.paths[b.participant_id] is Path.TURN
+    assert host.link_moved("L2", Path.TURN).sends == []  # no change, nothing said
+
+
+def test_a_host_that_names_unknown_paths_is_not_believed() -> None:
+    member = MemberEngine("Bo")
+    got = member.receive(encode(Paths(paths={"x": "teleport"})), 0)
+    assert got.error is not None
+    assert member.paths == {}

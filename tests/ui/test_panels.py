@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pytestqt.qtbot import QtBot
 
 from jamdesk.core.commands import Command, Demote, Promote, Remove, TransferHost
@@ -50,3 +52,22 @@ def test_initials_skip_marks() -> None:
     assert initials("👻 Bo") == "B"
     assert initials("👻 Bo Chen Diaz") == "BC"
     assert initials("  ") == "?"
+
+
+def test_people_list_says_how_each_member_reaches_the_host(qtbot: QtBot, tmp_path: Path) -> None:
+    log = room_log(host_id="h")
+    for pid, name in (("b", "Bo"), ("c", "Cy"), ("d", "Dee")):
+        log.append(pid, [MemberJoined(participant_id=pid, name=name)], 1)
+    panel = PeoplePanel(lambda _cmd: None)
+    qtbot.addWidget(panel)
+    panel.resize(420, 240)
+    panel.show_state(log.state, "b", {"b": "relayed", "c": "turn", "d": "direct"})
+    rows = {panel.item(i).text().split()[0]: panel.item(i) for i in range(panel.count())}
+    assert rows["Bo"].text().endswith("· relayed")
+    assert "end-to-end encrypted" in rows["Bo"].toolTip()
+    assert rows["Cy"].text().endswith("· via TURN")
+    assert rows["Dee"].text().endswith("· direct")
+    assert "·" not in rows["Ana"].text().split("active")[1]  # the host has no path
+    panel.grab().save(str(tmp_path / "people-paths.png"))
+    panel.show_state(log.state, "b")  # a LAN room: no words about paths
+    assert not any("direct" in panel.item(i).text() for i in range(panel.count()))
