@@ -1,6 +1,6 @@
 """Jamdesk: shared focus sessions ("jams") over peer-to-peer WebRTC data channels.
 
-The package is layered as ``../shared/DESIGN.md`` describes; imports point down only:
+The package is layered as ``docs/ARCHITECTURE.md`` describes; imports point down only:
 ``ui`` -> ``app`` -> ``net`` / ``store`` / ``audio`` -> ``protocol`` -> ``core``.
 """
 
