@@ -30,7 +30,7 @@ from jamdesk.net.signal_client import SignalledJoin
 from jamdesk.net.waiting import wait_until
 from jamdesk.protocol import pake
 from jamdesk.protocol.engine import HostEngine, HostOutcome, RateLimit
-from jamdesk.protocol.paths import Path
+from jamdesk.protocol.paths import Path, Upgrade
 from jamdesk.protocol.signal import IceServer
 from jamdesk.protocol.tunnel import TunnelError, TunnelKey
 
@@ -48,7 +48,7 @@ EventsListener = Callable[[list[Event]], None]
 
 @dataclass
 class _Peer:
-    pc: RTCPeerConnection
+    pc: RTCPeerConnection | None  # none yet for a relayed link that has not upgraded
     channel: RTCDataChannel | None = None
     link: PathLink | None = None  # a relayed join's link (the channel then joins it)
 
@@ -128,33 +128,121 @@ class HostService:
         for peer in peers:
             if peer.link is not None:
                 peer.link.close("The host stopped serving the jam.")
-        await asyncio.gather(*(p.pc.close() for p in peers), return_exceptions=True)
+        await asyncio.gather(*(p.pc.close() for p in peers if p.pc), return_exceptions=True)
 
     # -- signalling ---------------------------------------------------------------------------
 
     async def answer(
         self, offer: SessionDescription, remote: str = "", via: SignalledJoin | None = None
     ) -> SessionDescription:
-        """Answer a joiner's SDP offer, from the LAN endpoint or a signalling server (then
+        """Answer a joiner's offer, from the LAN endpoint or a signalling server (then
         ``remote`` is ``"relay"`` and ``via`` says with which STUN/TURN servers, and whether
-        the joiner asked for a relay session); the joiner's data channel, or its relayed
-        :class:`~jamdesk.net.paths.PathLink`, becomes one link. A private room's joiner
-        proves the code with SPAKE2 (its offer carries message A): the answer carries
-        message B and the host's proof, the joiner's hello must carry its own proof
-        (:mod:`jamdesk.protocol.pake`), and the SPAKE2 key binds the relay tunnel's keys
+        the joiner asked for a relay session).
+
+        An SDP offer gets an SDP answer, and the joiner's data channel becomes one link. An
+        offer with a tunnel key and no SDP (a join through a signalling server) gets our
+        tunnel key: the link opens at once over the relay as a
+        :class:`~jamdesk.net.paths.PathLink`, and the SDP for a direct path is traded inside
+        it later (:meth:`_upgrade`). A private room's joiner proves the code with SPAKE2 (its
+        offer carries message A): the answer carries message B and the host's proof over the
+        fingerprints or tunnel keys, the joiner's hello must carry its own
+        (:mod:`jamdesk.protocol.pake`), and the SPAKE2 key binds the tunnel's keys
         (:mod:`jamdesk.protocol.tunnel`). At most :data:`PAKE_TRY_LIMIT` tries per
         ``remote``. Raises ``ValueError`` for an unusable offer, PAKE message or tunnel key,
         or too many tries (the LAN endpoint answers 400)."""
-        if not (offer.pake and self.engine.state.private):
+        relayed = via is not None and via.relay is not None and bool(offer.tunnel)
+        key, message = b"", ""
+        if offer.pake and self.engine.state.private:
+            if not self._pake_tries.allow(remote, self._clock()):
+                raise ValueError("too many tries at this private jam's code")
+            key, message = pake.host_pake(self.engine.state.code, offer.pake)
+        if relayed and not offer.sdp:
+            assert via is not None
+            return self._answer_relayed(offer, remote, via, key, message)
+        if not key:
             return await self._answer(offer, remote, via=via)
-        if not self._pake_tries.allow(remote, self._clock()):
-            raise ValueError("too many tries at this private jam's code")
-        key, message = pake.host_pake(self.engine.state.code, offer.pake)
         answer = await self._answer(
-            offer, remote, lambda sdp: pake.proof(key, "joiner", offer.sdp, sdp), via, key
+            offer, remote, lambda sdp: pake.proof(key, "joiner", offer.sdp, sdp), via
         )
         proof = pake.proof(key, "host", answer.sdp, offer.sdp)
         return msgspec.structs.replace(answer, pake=message, proof=proof)
+
+    def _answer_relayed(
+        self,
+        offer: SessionDescription,
+        remote: str,
+        via: SignalledJoin,
+        pake_key: bytes,
+        pake_message: str,
+    ) -> SessionDescription:
+        """A join that starts on the relay: our tunnel key, and the link open at once."""
+        assert via.relay is not None
+        tunnel = TunnelKey()
+        try:
+            cipher = tunnel.cipher(offer.tunnel, role="host", pake_key=pake_key)
+        except TunnelError as exc:
+            raise ValueError(str(exc)) from exc
+        link = f"link{next(self._ids)}"
+        peer = _Peer(pc=None)
+        self._peers[link] = peer
+        peer.link = PathLink(
+            cipher,
+            via.relay,
+            on_message=lambda data: self._carry_out(self.engine.receive(link, data, self._clock())),
+            on_closed=lambda _reason: self._drop(link),
+            on_path=lambda path: self._path_changed(link, path),
+            on_upgrade=lambda upgrade: self._spawn_upgrade(link, peer, upgrade, via),
+        )
+        via.relay.carry(peer.link)
+        expected, proof = None, ""
+        if pake_key:
+            expected = pake.tunnel_proof(pake_key, "joiner", offer.tunnel, tunnel.public)
+            proof = pake.tunnel_proof(pake_key, "host", tunnel.public, offer.tunnel)
+        self.engine.link_opened(
+            link, self._clock(), source=remote, proof=expected, path=Path.RELAYED
+        )
+        return SessionDescription(
+            sdp="", type="answer", tunnel=tunnel.public, pake=pake_message, proof=proof
+        )
+
+    def _spawn_upgrade(self, link: str, peer: _Peer, upgrade: Upgrade, via: SignalledJoin) -> None:
+        task = asyncio.ensure_future(self._upgrade(link, peer, upgrade, via))
+        task.add_done_callback(_log_failure)
+
+    async def _upgrade(self, link: str, peer: _Peer, upgrade: Upgrade, via: SignalledJoin) -> None:
+        """A relayed member's SDP offer for a direct path (it came inside the tunnel):
+        answer it over the link; the data channel joins the link when it opens. One
+        upgrade per link; a bad offer is logged and the link stays on the relay."""
+        path_link = peer.link
+        problem = rtc.offer_problem(upgrade.sdp)
+        if upgrade.type != "offer" or peer.pc is not None or path_link is None or problem:
+            log.warning("%s sent an unusable upgrade (%s); it stays on the relay", link, problem)
+            return
+        servers: list[str | IceServer] = [*(self._ice_servers or []), *via.ice_servers]
+        pc = rtc.new_peer_connection(servers)
+        peer.pc = pc
+
+        @pc.on("datachannel")
+        def on_datachannel(channel: RTCDataChannel) -> None:
+            if peer.channel is None and not path_link.closed:
+                peer.channel = channel
+                path_link.attach(channel, channel_path(pc))
+
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:
+            if pc.connectionState == "failed":
+                log.info("%s: no direct path could be made; it stays on the relay", link)
+
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=upgrade.sdp, type="offer"))
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as exc:  # aiortc raises a variety for an SDP it cannot use
+            log.warning("%s: its upgrade offer cannot be used (%s)", link, exc)
+            return
+        if self._peers.get(link) is not peer:  # the link went meanwhile
+            await pc.close()
+            return
+        path_link.send_upgrade(Upgrade(type="answer", sdp=rtc.sdp_dict(pc)["sdp"]))
 
     async def _answer(
         self,
@@ -162,18 +250,10 @@ class HostService:
         remote: str = "",
         expect_proof: Callable[[str], str] | None = None,
         via: SignalledJoin | None = None,
-        pake_key: bytes = b"",
     ) -> SessionDescription:
         problem = rtc.offer_problem(offer.sdp)
         if problem is not None:
             raise ValueError(problem)
-        tunnel = TunnelKey() if via is not None and via.relay is not None and offer.tunnel else None
-        cipher = None
-        if tunnel is not None:
-            try:
-                cipher = tunnel.cipher(offer.tunnel, role="host", pake_key=pake_key)
-            except TunnelError as exc:
-                raise ValueError(str(exc)) from exc
         link = f"link{next(self._ids)}"
         servers: list[str | IceServer] = [*(self._ice_servers or [])]
         servers += via.ice_servers if via is not None else ()
@@ -187,9 +267,6 @@ class HostService:
                 log.warning("%s opened a second data channel; ignoring it", link)
                 return
             peer.channel = channel
-            if peer.link is not None:  # a relayed link: the direct path joins it
-                peer.link.attach(channel, channel_path(pc))
-                return
             proof = self._proofs.pop(link, None)
             self.engine.link_opened(link, self._clock(), source=remote, proof=proof)
 
@@ -204,10 +281,7 @@ class HostService:
         @pc.on("connectionstatechange")
         async def on_state() -> None:
             if pc.connectionState in ("failed", "closed"):
-                if peer.link is None:
-                    self._drop(link)
-                elif pc.connectionState == "failed":
-                    log.info("%s: no direct path could be made; it stays on the relay", link)
+                self._drop(link)
 
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type=offer.type))
@@ -217,34 +291,11 @@ class HostService:
             await pc.close()
             raise ValueError(str(exc)) from exc
         answer = rtc.sdp_dict(pc)
-        proof = expect_proof(answer["sdp"]) if expect_proof is not None else None
-        if proof is not None:
-            self._proofs[link] = proof
-        if cipher is not None and via is not None and via.relay is not None:
-            path_link = PathLink(
-                cipher,
-                via.relay,
-                on_message=lambda data: self._carry_out(
-                    self.engine.receive(link, data, self._clock())
-                ),
-                on_closed=lambda _reason: self._drop(link),
-                on_path=lambda path: self._path_changed(link, path),
-            )
-            via.relay.carry(self._open_relayed(link, peer, path_link, remote, proof))
+        if expect_proof is not None:
+            self._proofs[link] = expect_proof(answer["sdp"])
         # A joiner that never opens its data channel must not hold a peer connection forever.
         asyncio.get_running_loop().call_later(OPEN_TIMEOUT_S, self._expire, link, peer)
-        return SessionDescription(
-            sdp=answer["sdp"], type=answer["type"], tunnel=tunnel.public if tunnel else ""
-        )
-
-    def _open_relayed(
-        self, link: str, peer: _Peer, path_link: PathLink, remote: str, proof: str | None
-    ) -> PathLink:
-        """A relayed join's link is open as soon as the answer goes out."""
-        peer.link = path_link
-        self._proofs.pop(link, None)
-        self.engine.link_opened(link, self._clock(), source=remote, proof=proof, path=Path.RELAYED)
-        return path_link
+        return SessionDescription(sdp=answer["sdp"], type=answer["type"])
 
     def _path_changed(self, link: str, path: Path) -> None:
         self._carry_out(self.engine.link_moved(link, path))
@@ -255,7 +306,7 @@ class HostService:
         if not peer.opened and self._peers.get(link) is peer:
             log.info("%s never opened its data channel; closing it", link)
             del self._peers[link]
-            _close_soon(peer.pc)
+            _close_soon(peer)
 
     # -- carrying out the engine's decisions ----------------------------------------------------
 
@@ -305,12 +356,12 @@ class HostService:
                 await asyncio.wait_for(self._wake.wait(), delay_s)
 
 
-def _close_soon(peer: _Peer | RTCPeerConnection) -> None:
-    if isinstance(peer, _Peer):
-        if peer.link is not None:
-            peer.link.close("The host closed the link.")
-        peer = peer.pc
-    task = asyncio.ensure_future(peer.close())
+def _close_soon(peer: _Peer) -> None:
+    if peer.link is not None:
+        peer.link.close("The host closed the link.")
+    if peer.pc is None:
+        return
+    task = asyncio.ensure_future(peer.pc.close())
     task.add_done_callback(_log_failure)
 
 

@@ -30,7 +30,8 @@ from jamdesk.net.paths import PathLink, channel_path
 from jamdesk.net.signal_client import JoinerSignal, SignalRoute, conclude
 from jamdesk.protocol import pake
 from jamdesk.protocol.engine import LINK_TIMEOUT_MS, MemberEngine, MemberOutcome
-from jamdesk.protocol.paths import Path
+from jamdesk.protocol.paths import Path, Upgrade
+from jamdesk.protocol.signal import IceServer
 from jamdesk.protocol.tunnel import TunnelError, TunnelKey
 
 log = logging.getLogger(__name__)
@@ -251,64 +252,64 @@ class MemberClient:
         self.lost_with_server = False
 
     async def _connect_signalled(self, route: SignalRoute) -> None:
-        """Join through a signalling server: ask it for its STUN/TURN servers, offer with a
-        tunnel key, and, when the host accepts a relay session, say hello over the relay at
-        once; ICE goes on in the background and its data channel joins the link when it
-        opens. A host that accepts no relay session is joined over the data channel only."""
+        """Join through a signalling server, starting on its relay: ask it for its STUN/TURN
+        servers, send our tunnel key (no SDP: gathering ICE candidates can take seconds),
+        and say hello over the relay as soon as the host answers. The direct path is set up
+        afterwards, inside the link (:meth:`_upgrade`)."""
         joiner = JoinerSignal(route)
         self._signal = joiner
         servers = await joiner.open()
-        pc = rtc.new_peer_connection([*(self._ice_servers or []), *servers])
-        self._pc = pc
-        channel = pc.createDataChannel(rtc.CHANNEL_LABEL, ordered=True)
         welcomed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._welcomed = welcomed
         key = TunnelKey()
+        answer, self.engine.proof, pake_key = await joiner.join(None, key.public)
+        if not answer.tunnel:
+            raise SignallingError(
+                "The signalling server cannot carry this connection right now; try again."
+            )
+        try:
+            cipher = key.cipher(answer.tunnel, role="joiner", pake_key=pake_key)
+        except TunnelError as exc:
+            raise SignallingError("The host's relay key cannot be used.") from exc
+        link = PathLink(
+            cipher,
+            joiner,
+            on_message=self._receive,
+            on_closed=lambda reason: self._link_closed(link, welcomed, reason),
+            on_path=self._path_changed,
+            on_upgrade=lambda upgrade: self._upgraded(link, upgrade),
+        )
+        self._relayed = link
+        joiner.carry(link)
+        await self._greet(link, welcomed)
+        self._spawn(self._upgrade(link, servers))
+
+    async def _upgrade(self, link: PathLink, servers: tuple[IceServer, ...]) -> None:
+        """Look for a direct path while the relay carries the link: gather ICE candidates
+        (with the server's and our own STUN/TURN servers), send the SDP offer inside the
+        link, and let the data channel join the link when it opens."""
+        pc = rtc.new_peer_connection([*(self._ice_servers or []), *servers])
+        channel = pc.createDataChannel(rtc.CHANNEL_LABEL, ordered=True)
+        channel.on("open", lambda: link.attach(channel, channel_path(pc)))
+        if self._relayed is not link:
+            await pc.close()
+            return
+        self._pc = pc
         try:
             await pc.setLocalDescription(await pc.createOffer())
-            offer = SessionDescription(sdp=rtc.sdp_dict(pc)["sdp"], type="offer")
-            answer, self.engine.proof, pake_key = await joiner.join(offer, key.public)
-            if not answer.tunnel:  # no relay: the direct path or nothing
-                await joiner.close()
-                await self._direct_only(pc, channel, answer, welcomed)
-                return
-            try:
-                cipher = key.cipher(answer.tunnel, role="joiner", pake_key=pake_key)
-            except TunnelError as exc:
-                raise SignallingError("The host's relay key cannot be used.") from exc
-            link = PathLink(
-                cipher,
-                joiner,
-                on_message=self._receive,
-                on_closed=lambda reason: self._link_closed(link, welcomed, reason),
-                on_path=self._path_changed,
-            )
-            self._relayed = link
-            joiner.carry(link)
-            channel.on("open", lambda: link.attach(channel, channel_path(pc)))
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))
-        except InvalidStateError as exc:  # the peer connection was closed while we waited
-            raise ConnectionError("the connection was closed while connecting") from exc
-        await self._greet(link, welcomed)
+        except InvalidStateError:  # closed while gathering
+            return
+        if not link.closed:
+            link.send_upgrade(Upgrade(type="offer", sdp=rtc.sdp_dict(pc)["sdp"]))
 
-    async def _direct_only(
-        self,
-        pc: RTCPeerConnection,
-        channel: RTCDataChannel,
-        answer: SessionDescription,
-        welcomed: asyncio.Future[None],
-    ) -> None:
-        pipe = _ChannelPipe(channel)
-        channel.on("message", self._receive)
-
-        @channel.on("close")
-        def on_close() -> None:
-            _fail(welcomed, ConnectionError("the host closed the connection"))
-            self._lost(pipe)
-
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))
-        await rtc.wait_open(channel, CONNECT_TIMEOUT_S)
-        await self._greet(pipe, welcomed)
+    def _upgraded(self, link: PathLink, upgrade: Upgrade) -> None:
+        """The host's SDP answer for the direct path: ICE starts (in the background)."""
+        pc = self._pc
+        if upgrade.type != "answer" or pc is None or self._relayed is not link:
+            log.warning("the host sent an unexpected upgrade; staying on the relay")
+            return
+        answer = RTCSessionDescription(sdp=upgrade.sdp, type="answer")
+        self._spawn(_quietly(pc.setRemoteDescription(answer)))
 
     def _link_closed(self, link: PathLink, welcomed: asyncio.Future[None], reason: str) -> None:
         _fail(welcomed, ConnectionError(reason))
@@ -417,6 +418,14 @@ class MemberClient:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+async def _quietly(step: Awaitable[None]) -> None:
+    """Run an ICE step whose failure only means that the link stays on the relay."""
+    try:
+        await step
+    except Exception as exc:  # aiortc raises a variety for an SDP it cannot use
+        log.info("no direct path: %s", exc)
 
 
 def _fail(future: asyncio.Future[None], exc: Exception) -> None:

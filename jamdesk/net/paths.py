@@ -21,7 +21,18 @@ from typing import Protocol
 
 from aiortc import RTCDataChannel, RTCPeerConnection
 
-from jamdesk.protocol.paths import Path, PathError, Sequencer, direct_frame, parse_direct
+from jamdesk.protocol.paths import (
+    CONTROL,
+    ROOM,
+    Path,
+    PathError,
+    Sequencer,
+    Upgrade,
+    decode_upgrade,
+    direct_frame,
+    encode_upgrade,
+    parse_direct,
+)
 from jamdesk.protocol.tunnel import TunnelCipher, TunnelError
 
 log = logging.getLogger(__name__)
@@ -67,6 +78,8 @@ class PathLink:
         on_message: called with each room message from the other end, in order.
         on_closed: called once when the link is over, with the reason in words.
         on_path: called when :attr:`path` changes.
+        on_upgrade: called with each :class:`~jamdesk.protocol.paths.Upgrade` (the SDP that
+            sets up the direct path) from the other end.
     """
 
     def __init__(
@@ -77,8 +90,10 @@ class PathLink:
         on_message: Callable[[bytes], None],
         on_closed: Callable[[str], None],
         on_path: Callable[[Path], None] | None = None,
+        on_upgrade: Callable[[Upgrade], None] | None = None,
     ) -> None:
         self._cipher = cipher
+        self._on_upgrade = on_upgrade
         self._relay: RelayPort | None = relay
         self._on_message = on_message
         self._on_closed = on_closed
@@ -105,6 +120,13 @@ class PathLink:
 
     def send(self, data: bytes) -> bool:
         """Send one room message on the best path; ``False`` once the link is over."""
+        return self._send(ROOM + data)
+
+    def send_upgrade(self, upgrade: Upgrade) -> bool:
+        """Send an SDP offer or answer for the direct path, inside the link."""
+        return self._send(encode_upgrade(upgrade))
+
+    def _send(self, data: bytes) -> bool:
         if self.closed:
             return False
         seq = self._sequencer.next_seq()
@@ -212,10 +234,21 @@ class PathLink:
             self._fail(f"The link's frames cannot be put in order ({exc}); closing it.", loud=True)
             return
         self._arm_gap_timer()
-        for message in ready:
+        for frame in ready:
             if self.closed:
                 return
-            self._on_message(message)
+            kind, message = frame[:1], frame[1:]
+            if kind == ROOM:
+                self._on_message(message)
+            elif kind == CONTROL and self._on_upgrade is not None:
+                try:
+                    upgrade = decode_upgrade(frame)
+                except PathError as exc:
+                    log.warning("the other end sent %s", exc)
+                    continue
+                self._on_upgrade(upgrade)
+            else:
+                self._fail("The other end sent a frame of an unknown kind.", loud=True)
 
     def _arm_gap_timer(self) -> None:
         deadline = self._sequencer.gap_deadline_ms()

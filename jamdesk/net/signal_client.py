@@ -153,17 +153,19 @@ class JoinerSignal:
         return reply.servers if isinstance(reply, IceServers) else ()
 
     async def join(
-        self, offer: SessionDescription, tunnel: str = ""
+        self, offer: SessionDescription | None, tunnel: str = ""
     ) -> tuple[SessionDescription, str, bytes]:
-        """Send ``offer`` (and our tunnel key) to the room's host; returns the host's answer
-        (its ``tunnel`` set when it accepted a relay session), our proof for the hello and
-        the PAKE key (both empty for a public room). Raises :class:`AlteredError` when the
-        host's proof fails, :class:`~jamdesk.net.lan.SignallingError` otherwise."""
+        """Ask the room's host for a link: with ``offer`` (an SDP offer, no relay), or with
+        our ``tunnel`` key only (the link starts on the relay, and the SDP for a direct path
+        travels inside it later). Returns the host's answer (its ``tunnel`` set when it
+        opened a relay session), our proof for the hello and the PAKE key (both empty for a
+        public room). Raises :class:`AlteredError` when the host's proof fails (a wrong
+        code, or a relay that changed the answer), :class:`~jamdesk.net.lan.SignallingError`
+        otherwise."""
         route = self.route
         joiner = pake.JoinerPake(route.secret) if route.secret else None
-        join = Join(
-            code=route.code, sdp=offer.sdp, pake=joiner.message if joiner else "", tunnel=tunnel
-        )
+        sdp = offer.sdp if offer is not None else ""
+        join = Join(code=route.code, sdp=sdp, pake=joiner.message if joiner else "", tunnel=tunnel)
         reply = await self._ask(join)
         if isinstance(reply, Failure):
             raise SignallingError(reply.message)
@@ -173,6 +175,12 @@ class JoinerSignal:
         answer = SessionDescription(sdp=reply.sdp, type="answer", tunnel=reply.tunnel)
         if joiner is None:
             return answer, "", b""
+        if offer is None:
+            try:
+                proof = joiner.conclude_tunnel(tunnel, reply.tunnel, reply.pake, reply.proof)
+            except pake.PakeError as exc:
+                raise AlteredError(ALTERED) from exc
+            return answer, proof, joiner.key
         proof = conclude(joiner, offer, reply.sdp, reply.pake, reply.proof)
         return answer, proof, joiner.key
 

@@ -37,8 +37,18 @@ def fingerprint(sdp: str) -> str:
 
 def proof(key: bytes, role: str, own_sdp: str, peer_sdp: str) -> str:
     """``role``'s proof (hex) that it holds ``key`` and sees these two fingerprints."""
-    text = f"{role}|{fingerprint(own_sdp)}|{fingerprint(peer_sdp)}".encode()
-    return hmac.new(key, text, hashlib.sha256).hexdigest()
+    return _prove(key, role, fingerprint(own_sdp), fingerprint(peer_sdp))
+
+
+def tunnel_proof(key: bytes, role: str, own_tunnel: str, peer_tunnel: str) -> str:
+    """``role``'s proof (hex) that it holds ``key`` and sees these two tunnel keys: a join
+    that starts on the relay (:mod:`jamdesk.protocol.tunnel`) has no SDP yet, and the DTLS
+    fingerprints it trades later travel inside the tunnel."""
+    return _prove(key, role, f"tunnel {own_tunnel.lower()}", f"tunnel {peer_tunnel.lower()}")
+
+
+def _prove(key: bytes, role: str, own: str, peer: str) -> str:
+    return hmac.new(key, f"{role}|{own}|{peer}".encode(), hashlib.sha256).hexdigest()
 
 
 def check(expected: str, given: str) -> bool:
@@ -73,6 +83,18 @@ class JoinerPake:
             raise PakeError("the host's proof does not match")
         self.key = key
         return proof(key, "joiner", offer_sdp, answer_sdp)
+
+    def conclude_tunnel(
+        self, own_tunnel: str, host_tunnel: str, host_message: str, host_proof: str
+    ) -> str:
+        """:meth:`conclude` for a join that starts on the relay: the proofs cover both
+        tunnel keys. Raises :class:`PakeError` when the host's proof fails (a wrong code,
+        or a relay that swapped the keys)."""
+        key = self.finish(host_message)
+        if not check(tunnel_proof(key, "host", host_tunnel, own_tunnel), host_proof):
+            raise PakeError("the host's proof does not match")
+        self.key = key
+        return tunnel_proof(key, "joiner", own_tunnel, host_tunnel)
 
 
 def host_pake(code: str, joiner_message: str) -> tuple[bytes, str]:

@@ -10,15 +10,21 @@ and are slotted in, so no message is lost or seen twice when the path changes. A
 stays open for :data:`GAP_TIMEOUT_MS` means a frame was dropped (by the relay: the data
 channel is reliable), and the link fails loudly.
 
-On the direct path a frame is ``seq (8 bytes, big-endian) || payload`` in one binary
-data-channel message (DTLS protects it); on the relay it is sealed by the tunnel. Pure logic,
-no I/O; the time is an argument.
+A frame's payload starts with its kind: :data:`ROOM` (one room message for the engines) or
+:data:`CONTROL` (an :class:`Upgrade`, the SDP offer or answer that sets up the direct path:
+it travels inside the tunnel, so the DTLS fingerprints it carries are as authentic as the
+tunnel itself). On the direct path a frame is ``seq (8 bytes, big-endian) || payload`` in one
+binary data-channel message (DTLS protects it); on the relay it is sealed by the tunnel.
+Pure logic, no I/O; the time is an argument.
 """
 
 from __future__ import annotations
 
 import struct
 from enum import StrEnum
+from typing import Literal
+
+import msgspec
 
 GAP_TIMEOUT_MS = 3_000
 """How long a missing frame may be awaited before the link is judged broken."""
@@ -26,6 +32,32 @@ MAX_PENDING = 512
 """Frames held out of order at most, waiting for a gap to fill."""
 
 _SEQ = struct.Struct(">Q")
+
+ROOM = b"\x00"
+"""Payload kind: a room message."""
+CONTROL = b"\x01"
+"""Payload kind: an :class:`Upgrade`."""
+
+
+class Upgrade(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The member's SDP offer for a direct path, or the host's answer, sent over the link."""
+
+    type: Literal["offer", "answer"]
+    sdp: str
+
+
+def encode_upgrade(upgrade: Upgrade) -> bytes:
+    """An :class:`Upgrade` as a control payload."""
+    return CONTROL + msgspec.json.encode(upgrade)
+
+
+def decode_upgrade(payload: bytes) -> Upgrade:
+    """The :class:`Upgrade` in a control payload. Raises :class:`PathError` for anything
+    else."""
+    try:
+        return msgspec.json.decode(payload[1:], type=Upgrade)
+    except msgspec.DecodeError as exc:
+        raise PathError(f"an unreadable control frame: {exc}") from exc
 
 
 class Path(StrEnum):

@@ -62,6 +62,7 @@ MAX_BAD_FRAMES = 10
 
 _TAKEN = "Another room already uses this code."
 _BUSY = "The signalling server is busy; try again soon."
+_RELAY_FULL = "The relay cannot take another link from you right now; try again soon."
 
 
 class _Peer(msgspec.Struct, frozen=True, tag_field="type", forbid_unknown_fields=True):
@@ -421,6 +422,9 @@ class Relay:
         join_id = secrets.token_hex(8)
         # A relay session is asked for only while this joiner may have another.
         tunnel = join.tunnel if self.sessions.may_open(code, client) else ""
+        if not sdp and not tunnel:  # a join that can only start on the relay
+            self._refuse(out, client, "relay_full", _RELAY_FULL)
+            return
         pending = _Join(joiner=client, code=code, since_ms=now_ms, tunnel=bool(tunnel))
         if room is None and self.clustered:  # perhaps held by another instance
             self._joins[join_id] = pending

@@ -90,7 +90,8 @@ async def test_a_wrong_code_fails_in_words_and_changes_nothing(
 
 @pytest.fixture
 async def tampering(server: tuple[SignalServer, list[str]]) -> AsyncIterator[str]:
-    """A relay in front of the server that alters the fingerprint in every answer."""
+    """A relay in front of the server that alters the tunnel key in every answer (the
+    fingerprint of the direct path travels inside the tunnel), passing relay frames on."""
     signal, _ = server
     upstream = f"ws://127.0.0.1:{signal.port}/v1/ws"
 
@@ -101,12 +102,18 @@ async def tampering(server: tuple[SignalServer, list[str]]) -> AsyncIterator[str
 
             async def down() -> None:
                 async for frame in real:
-                    text = re.sub(r"(a=fingerprint:sha-256 )(..)", r"\g<1>00", frame.data)
+                    if frame.type == aiohttp.WSMsgType.BINARY:
+                        await client.send_bytes(frame.data)
+                        continue
+                    text = re.sub(r'("tunnel":")(..)', r"\g<1>00", frame.data)
                     await client.send_str(text)
 
             pump = asyncio.ensure_future(down())
             async for frame in client:
-                await real.send_str(frame.data)
+                if frame.type == aiohttp.WSMsgType.BINARY:
+                    await real.send_bytes(frame.data)
+                else:
+                    await real.send_str(frame.data)
             pump.cancel()
         return client
 
@@ -120,7 +127,7 @@ async def tampering(server: tuple[SignalServer, list[str]]) -> AsyncIterator[str
     await runner.cleanup()
 
 
-async def test_a_relay_that_rewrites_the_sdp_is_caught(
+async def test_a_relay_that_rewrites_the_answer_is_caught(
     server: tuple[SignalServer, list[str]], tampering: str
 ) -> None:
     signal, _ = server
