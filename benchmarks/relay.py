@@ -7,8 +7,9 @@ server's cost of relaying.
    ``join_jam``, and the same after the signalling WebSocket opened), the time until a
    TURN path replaces the relay, and the event latency (a member's command until its event
    comes back from the host, p50/p99 of 200) on the path the link ends on.
-   Cases: no ICE servers anywhere (relayed); server-handed TURN credentials (TURN); UDP
-   blocked at home 2 with TURN offered (relayed).
+   Cases: no ICE servers anywhere (relayed); host and member in the same home, through the
+   URL (the relay, then a direct path); server-handed TURN credentials (TURN); UDP blocked
+   at home 2 with TURN offered (relayed).
 2. Load: 100 rooms of 5 members each (600 WebSockets: hosts and members as raw clients of
    the relay protocol), every member acting every 2 s: a 200-byte sealed frame to its host,
    which sends a 300-byte frame to each of its 5 members. The server process's CPU (share
@@ -128,7 +129,7 @@ async def member_role(url: str, code: str, upgrade: bool) -> None:
     await jam.close()
 
 
-def lab_case(name: str, *, turn: bool, block_udp: bool) -> dict[str, Any]:
+def lab_case(name: str, *, turn: bool, block_udp: bool, member_home: int = 2) -> dict[str, Any]:
     from tests.e2e.natlab import INTERNET, NatLab
 
     lab = NatLab()
@@ -167,9 +168,10 @@ def lab_case(name: str, *, turn: bool, block_udp: bool) -> dict[str, Any]:
         procs.append(host)
         assert host.stdout is not None
         code = json.loads(host.stdout.readline())["code"]
+        upgrade = (turn and not block_udp) or member_home == 1
         member = subprocess.run(
-            [*lab.home(2), *me, "--role", "member", "--signal", url, "--code", code,
-             *(["--upgrade"] if turn and not block_udp else [])],
+            [*lab.home(member_home), *me, "--role", "member", "--signal", url, "--code", code,
+             *(["--upgrade"] if upgrade else [])],
             capture_output=True, text=True, env=env, timeout=120, check=False,
         )  # fmt: skip
         if member.returncode != 0:
@@ -272,8 +274,8 @@ async def relayed_rooms(host_url: str, member_url: str, pids: list[int]) -> dict
         "rooms": ROOMS,
         "members_per_room": MEMBERS,
         "actions_per_s": actions,
-        "frames_relayed_per_s": actions * (1 + MEMBERS),
-        "frames_delivered_per_s": round(delivered / LOAD_S, 1),
+        "frames_sent_per_s": {"to_hosts": actions, "to_members": actions * MEMBERS},
+        "frames_received_by_members_per_s": round(delivered / LOAD_S, 1),
         "cpu_share_of_one_core": [round(u / LOAD_S, 3) for u in used],
         "rss_mib": memory,
     }
@@ -342,7 +344,10 @@ def main() -> None:
     if args.skip_lab or not lab_ready:
         result["nat_lab"] = "skipped: needs root, iproute2 and iptables (and coturn for TURN)"
     else:
-        cases = [lab_case("two homes, no ICE servers", turn=False, block_udp=False)]
+        cases = [
+            lab_case("two homes, no ICE servers", turn=False, block_udp=False),
+            lab_case("one home, through the URL", turn=False, block_udp=False, member_home=1),
+        ]
         if shutil.which("turnserver"):
             cases.append(lab_case("server-handed TURN", turn=True, block_udp=False))
             cases.append(lab_case("UDP blocked at home 2", turn=True, block_udp=True))

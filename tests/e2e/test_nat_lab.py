@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -197,3 +198,23 @@ def test_a_restarted_server_leaves_turn_links_up_and_relayed_members_come_back(
     bo.event("room_event", kind="room_ended")
     cy.event("room_event", kind="room_ended")
     assert ana.finish() == 0
+
+
+def test_a_window_at_another_home_joins_with_only_the_signalling_link(lab: Lab) -> None:
+    lab.signal()
+    ana, code = lab.host()
+    link = f"jamdesk://join?signal=http%3A%2F%2F{INTERNET}%3A{SIGNAL_PORT}&code={code}"
+    env = dict(lab.env, QT_QPA_PLATFORM="offscreen")
+    window = subprocess.Popen(
+        [*lab.net.home(2), sys.executable, "-m", "jamdesk", "join", link, "--name", "Bo",
+         "--data-dir", str(lab.tmp / "window"), "--log-level", "INFO"],
+        stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert window.stderr is not None
+        entered = next((line for line in window.stderr if "entered room" in line), "")
+        assert f"entered room {code} as participant" in entered
+        until(ana, lambda line: line.get("kind") == "member_joined")
+    finally:
+        window.terminate()
+        assert window.wait(timeout=20) == 0
