@@ -32,7 +32,7 @@ import msgspec
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.progress import credit_events, refresh_session
 from jamdesk.app.storage import AsyncDatabase
-from jamdesk.core import codes
+from jamdesk.core import codes, succession
 from jamdesk.core import timer as timers
 from jamdesk.core.commands import Command, EndRoom, TakeOver, TransferHost
 from jamdesk.core.kinds import Lifecycle, Role, SessionType
@@ -312,7 +312,7 @@ class Jam:
         if self.closed:
             return
         if self.service is not None:
-            successor = self._successor(exclude=self.me)
+            successor = succession.successor(self.state, exclude=self.me)
             if successor is None or self.state.lifecycle is Lifecycle.ENDED:
                 await self.end()
                 return
@@ -560,10 +560,7 @@ class Jam:
         hosts: set[str] = set()
         lobby = self._member_side and self.state.lobby
         if self._member_side:
-            hosts = {self.state.host_id}
-            successor = self._successor(exclude=self.state.host_id)
-            if successor is not None:
-                hosts.add(successor)
+            hosts = succession.possible_hosts(self.state)
         try:
             ads = await find_rooms(self._code, self._mode, 5.0, lobby=lobby)
         except RoomNotFoundError as exc:
@@ -647,8 +644,12 @@ class Jam:
             moved = self._linked_host not in ("", lost)  # handed over: the new host is known
             # A relayed link lost with the signalling server says nothing of the host.
             unknown = self.client is not None and self.client.lost_with_server
-            successor = self._successor(exclude=lost) == self.me
-            if not moved and not unknown and successor and self._address is None:
+            if (
+                not moved
+                and not unknown
+                and succession.takes_over(self.state, self.me)
+                and self._address is None
+            ):
                 log.info("the host is lost and we joined earliest: taking over")
                 self._spawn(self._become_host(take_over=True))
                 return
@@ -663,15 +664,6 @@ class Jam:
         if state is LinkState.GONE and not self.closed and self._recording:
             self._finish_session("interrupted")
         self._emit(JamUpdate(link=state, notice=notice))
-
-    def _successor(self, exclude: str) -> str | None:
-        """The member who joined earliest among those present, other than ``exclude``."""
-        people = [
-            p
-            for p in self.state.participants
-            if p.present and not p.removed and not p.ghost and p.participant_id != exclude
-        ]
-        return min(people, key=lambda p: p.joined_seq).participant_id if people else None
 
     async def _become_host(self, *, take_over: bool) -> None:
         """Serve the room from our own copy of its log (host transfer or failover)."""

@@ -10,6 +10,7 @@ from jamdesk.app.context import AppContext
 from jamdesk.app.history import GhostRunner, HistoryService
 from jamdesk.app.jam import HostSettings, host_jam, join_jam
 from jamdesk.app.storage import AsyncDatabase
+from jamdesk.core import succession
 from jamdesk.core.commands import Chat, EndRoom, Join, Promote, SetStatus, StartTimer
 from jamdesk.core.defaults import default_timer
 from jamdesk.core.kinds import SessionType, Status
@@ -76,7 +77,7 @@ async def test_a_ghost_in_a_live_room_acts_for_everyone(tmp_path: Path) -> None:
         assert host.state.lifecycle.value == "ready"  # a live room keeps its own timer
         await host.send(Promote(participant_id=ghost.participant_id))
         assert host.state.participant(ghost.participant_id).role.value == "participant"  # type: ignore[union-attr]
-        assert host._successor(exclude=host.me) == member.me  # ghosts never take over
+        assert succession.successor(host.state, exclude=host.me) == member.me  # never a ghost
     finally:
         await member.close()
         await host.close()
