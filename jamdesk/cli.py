@@ -55,30 +55,43 @@ def _jam_options(jam_parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (public so the README's usage can be checked against it)."""
+def _common_options(*, in_subcommand: bool) -> argparse.ArgumentParser:
+    """The options every command takes. A subcommand's copies have no defaults of their own
+    (``SUPPRESS``): the defaults live on the top-level parser, so ``jamdesk --log-level
+    DEBUG join ...`` and ``jamdesk join ... --log-level DEBUG`` both log at DEBUG."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if in_subcommand else value
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--data-dir",
         metavar="DIR",
+        default=default(None),
         help="keep Jamdesk's data here (default: your user data folder; or set JAMDESK_DATA_DIR)",
     )
-    common.add_argument("--name", help="your display name in rooms")
+    common.add_argument("--name", default=default(None), help="your display name in rooms")
     common.add_argument(
         "--log-level",
-        default="WARNING",
+        default=default("WARNING"),
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="how much to log on stderr",
     )
-    common.add_argument("--clock-skew-ms", type=int, default=0, help=argparse.SUPPRESS)
+    common.add_argument("--clock-skew-ms", type=int, default=default(0), help=argparse.SUPPRESS)
     common.add_argument(
         "--network",
         choices=["auto", "loopback"],
+        default=default(None),
         help="'loopback' keeps every packet on this computer (or set JAMDESK_NETWORK)",
     )
+    return common
 
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (public so the README's usage can be checked against it)."""
+    common, top = _common_options(in_subcommand=True), _common_options(in_subcommand=False)
     parser = argparse.ArgumentParser(
-        prog="jamdesk", parents=[common], description="Shared focus sessions with your study group."
+        prog="jamdesk", parents=[top], description="Shared focus sessions with your study group."
     )
     parser.add_argument("--version", action="version", version=f"jamdesk {__version__}")
     sub = parser.add_subparsers(dest="command")

@@ -15,7 +15,9 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import stat
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -344,9 +346,17 @@ async def _ticks(jam: Jam, sound: Sound) -> None:
 
 async def read_lines(on_line: Callable[[bytes], Awaitable[None]]) -> None:
     """Read stdin line by line (64 KiB at most a line) and await ``on_line`` for each
-    non-blank one; an over-long line prints a ``too_large`` error. Returns at end of input."""
+    non-blank one; an over-long line prints a ``too_large`` error. Returns at end of input.
+
+    Only a pipe, a socket or a terminal is read: asyncio can watch nothing else (a regular
+    file or ``/dev/null`` cannot be registered with epoll, and asyncio logs an error for it),
+    so with stdin at ``/dev/null`` (systemd, nohup), a file, or closed, the jam runs on
+    without commands."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=64 * 1024)
+    if not _watchable(sys.stdin):
+        log.info("not reading commands: stdin is not a pipe, socket or terminal")
+        return
     try:
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     except (ValueError, OSError) as exc:  # e.g. stdin is a closed descriptor
@@ -362,6 +372,16 @@ async def read_lines(on_line: Callable[[bytes], Awaitable[None]]) -> None:
             return  # EOF: keep running without commands
         if line.strip():
             await on_line(line)
+
+
+def _watchable(stream: object) -> bool:
+    """Whether ``stream`` is a pipe, a socket or a terminal that asyncio can watch."""
+    try:
+        fd = stream.fileno()  # type: ignore[attr-defined]
+        mode = os.fstat(fd).st_mode
+    except (AttributeError, ValueError, OSError):  # no descriptor, or a closed one
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(fd)
 
 
 async def _stdin(app: AppContext, jam: Jam, sound: Sound) -> None:

@@ -9,12 +9,30 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis keeps no example database: nothing is written into the work tree (.hypothesis/).
+settings.register_profile("jamdesk", database=None)
+settings.load_profile("jamdesk")
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ["JAMDESK_NETWORK"] = "loopback"
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where tests save screenshots to look at: ``$JAMDESK_SHOTS`` when set (a developer
+    who wants to open them), else a folder of pytest's temporary tree, never the work tree."""
+    chosen = os.environ.get("JAMDESK_SHOTS")
+    if chosen:
+        folder = Path(chosen)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp("shots")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
+
+import pytest
 
 from jamdesk.store.db import Database
-from tests.e2e.conftest import JamProcess
+from tests.e2e.conftest import JamProcess, Network
 
 
 def end_instant(tick: dict) -> int:  # type: ignore[type-arg]
@@ -115,3 +122,44 @@ def test_personal_tasks_are_kept_across_sessions(jamdesk: Callable[..., JamProce
     ]
     second.send({"cmd": "end"})
     assert second.finish() == 0
+
+
+@pytest.mark.parametrize("stdin", ["devnull", "file", "closed"])
+def test_a_headless_host_without_a_command_pipe_runs_quietly(
+    stdin: str, tmp_path: Path, network: Network
+) -> None:
+    """As under systemd or nohup: stdin at /dev/null, a file, or closed. The jam runs; no
+    command is read, and nothing is logged above INFO about it."""
+    commands = tmp_path / "commands.jsonl"
+    commands.write_text('{"cmd": "timer.start"}\n')
+    source: int | IO[str] = {
+        "devnull": subprocess.DEVNULL,
+        "file": commands.open(),
+        "closed": subprocess.DEVNULL,
+    }[stdin]
+    args = [sys.executable, "-m", "jamdesk", "host", "--headless", "--no-advertise", "--no-sound"]
+    args += ["--bind", "127.0.0.1", "--data-dir", str(tmp_path / "d"), "--log-level", "INFO"]
+    proc = subprocess.Popen(
+        [*network.prefix, *args],
+        stdin=source,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=network.env,
+        # "closed": the child starts with descriptor 0 closed
+        preexec_fn=(lambda: os.close(0)) if stdin == "closed" else None,  # noqa: PLW1509
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    first = json.loads(proc.stdout.readline())
+    assert first["event"] == "hosting"
+    said = [proc.stderr.readline()]
+    while said[-1] and "not reading commands" not in said[-1]:  # it keeps running, quietly
+        said.append(proc.stderr.readline())
+    assert "stdin is not a pipe" in said[-1]
+    assert proc.poll() is None
+    proc.terminate()
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert "Traceback" not in err + "".join(said)
+    assert " ERROR " not in err + "".join(said)

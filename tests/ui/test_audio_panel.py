@@ -13,7 +13,7 @@ from tests.ui.conftest import QLoop, expect, main_window, until
 
 
 def test_the_host_plays_music_and_sets_the_ambience(
-    qtbot: QtBot, qloop: QLoop, tmp_path: Path
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path, shots: Path
 ) -> None:
     w = main_window(tmp_path, qtbot, "Ana")
     w.resize(1000, 700)
@@ -49,7 +49,7 @@ def test_the_host_plays_music_and_sets_the_ambience(
         assert jam.state.audio.layers == (65, 0, 0, 0)
         await until(lambda: audio.position(jam.state.audio, jam.room_now_ms()) > 300)
         room.refresh()
-        w.grab().save("/tmp/jamdesk-sound.png")
+        w.grab().save(str(shots / "jamdesk-sound.png"))
 
         panel.next_button.click()
         await until(lambda: jam.state.audio.track.title == "Late Chapter")  # type: ignore[union-attr]

@@ -16,8 +16,6 @@ from jamdesk.ui.window import MainWindow
 from tests.factories import room_log, run, store_log, stored_day
 from tests.ui.conftest import QLoop, expect, until
 
-SHOTS = Path(__file__).parents[2] / "shots"
-
 
 def group_jam(db: Database, at: int) -> int:
     """A reading jam with Bo and Cy who set goals, chat and finish within 2 seconds."""
@@ -32,7 +30,7 @@ def group_jam(db: Database, at: int) -> int:
     return store_log(db, log)
 
 
-def test_history_replay_and_beside(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -> None:
+def test_history_replay_and_beside(qtbot: QtBot, qloop: QLoop, tmp_path: Path, shots: Path) -> None:
     data = tmp_path / "data"
     db = Database(data)
     for back in range(1, 6):
@@ -65,8 +63,7 @@ def test_history_replay_and_beside(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -
         screen.table.selectRow(0)  # newest: the reading jam
         await until(lambda: screen.detail_title.text() == "Algorithms")
         assert screen.detail_timeline.count() == 8  # opened, 2 joins, start, goal, chat, done, end
-        SHOTS.mkdir(exist_ok=True)
-        w.grab().save(str(SHOTS / "test_history.png"))
+        w.grab().save(str(shots / "test_history.png"))
 
         assert screen.chosen_people() == ["Ana", "Bo", "Cy"]
         opened = expect(w.replay_shown)
@@ -86,7 +83,7 @@ def test_history_replay_and_beside(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -
         assert "Chapter 4" in "".join(
             replay.ghosts.item(i).text() for i in range(replay.ghosts.count())
         )
-        w.grab().save(str(SHOTS / "test_replay.png"))
+        w.grab().save(str(shots / "test_replay.png"))
         replay.close_replay()
 
         entered = expect(w.room_entered)
@@ -100,7 +97,7 @@ def test_history_replay_and_beside(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -
             "👻 Cy: hi all" in room.chat.messages.item(i).text()
             for i in range(room.chat.messages.count())
         )
-        w.grab().save(str(SHOTS / "test_beside.png"))
+        w.grab().save(str(shots / "test_beside.png"))
         await w.shutdown()
 
     qloop.run(scenario())

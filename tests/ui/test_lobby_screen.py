@@ -122,7 +122,7 @@ async def open_rooms() -> list[Jam]:
 
 
 def test_the_lobby_lists_real_rooms_and_one_click_joins(
-    qtbot: QtBot, qloop: QLoop, tmp_path: Path
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path, shots: Path
 ) -> None:
     w = main_window(tmp_path, qtbot, "Bo")
     w.resize(1100, 640)
@@ -148,7 +148,7 @@ def test_the_lobby_lists_real_rooms_and_one_click_joins(
             )
             titles = sorted(screen.table.item(r, 0).text() for r in range(3))
             assert titles == ["Calculus II", "Organic chemistry", "Private jam"]
-            w.grab().save(str(Path("/tmp") / "jamdesk-lobby.png"))
+            w.grab().save(str(shots / "jamdesk-lobby.png"))
 
             entered = expect(w.room_entered)
             row = next(r for r in range(3) if screen.table.item(r, 0).text() == "Calculus II")

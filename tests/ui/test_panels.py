@@ -54,7 +54,7 @@ def test_initials_skip_marks() -> None:
     assert initials("  ") == "?"
 
 
-def test_people_list_says_how_each_member_reaches_the_host(qtbot: QtBot, tmp_path: Path) -> None:
+def test_people_list_says_how_each_member_reaches_the_host(qtbot: QtBot, shots: Path) -> None:
     log = room_log(host_id="h")
     for pid, name in (("b", "Bo"), ("c", "Cy"), ("d", "Dee")):
         log.append(pid, [MemberJoined(participant_id=pid, name=name)], 1)
@@ -68,6 +68,6 @@ def test_people_list_says_how_each_member_reaches_the_host(qtbot: QtBot, tmp_pat
     assert rows["Cy"].text().endswith("· via TURN")
     assert rows["Dee"].text().endswith("· direct")
     assert "·" not in rows["Ana"].text().split("active")[1]  # the host has no path
-    panel.grab().save(str(tmp_path / "people-paths.png"))
+    panel.grab().save(str(shots / "people-paths.png"))
     panel.show_state(log.state, "b")  # a LAN room: no words about paths
     assert not any("direct" in panel.item(i).text() for i in range(panel.count()))

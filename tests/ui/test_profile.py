@@ -18,8 +18,6 @@ from jamdesk.ui.window import MainWindow
 from tests.factories import stored_day
 from tests.ui.conftest import QLoop, expect
 
-SHOTS = Path(__file__).parents[2] / "shots"
-
 
 def a_year(db: Database, today: date) -> None:
     rng = random.Random(4)
@@ -47,7 +45,9 @@ def test_heatmap_shades_tooltips_and_png(qtbot: QtBot, tmp_path: Path) -> None:
     assert image.pixelColor(centre).name() == SHADES[0].lower()
 
 
-def test_profile_screen_with_a_year_of_history(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -> None:
+def test_profile_screen_with_a_year_of_history(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path, shots: Path
+) -> None:
     data = tmp_path / "data"
     data.mkdir()
     db = Database(data)
@@ -71,9 +71,8 @@ def test_profile_screen_with_a_year_of_history(qtbot: QtBot, qloop: QLoop, tmp_p
         assert int(screen.level_label.text().split()[1]) >= 5
         assert not screen.status.isVisible()  # nothing was tampered with
         assert screen.heatmap.weeks() == 52
-        SHOTS.mkdir(exist_ok=True)
-        w.grab().save(str(SHOTS / "test_profile.png"))
-        screen.heatmap.export_png(SHOTS / "test_heatmap.png")
+        w.grab().save(str(shots / "test_profile.png"))
+        screen.heatmap.export_png(shots / "test_heatmap.png")
 
         screen.name_edit.setText("Ana L.")
         screen.name_edit.returnPressed.emit()

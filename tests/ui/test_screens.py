@@ -58,7 +58,9 @@ def window(tmp_path: Path, qtbot: QtBot) -> MainWindow:
     return main_window(tmp_path, qtbot)
 
 
-def test_host_in_the_window_and_a_member_joins(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -> None:
+def test_host_in_the_window_and_a_member_joins(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path, shots: Path
+) -> None:
     w = window(tmp_path, qtbot)
 
     async def scenario() -> None:
@@ -82,8 +84,6 @@ def test_host_in_the_window_and_a_member_joins(qtbot: QtBot, qloop: QLoop, tmp_p
         )
         await until(lambda: room.people.count() == 2)
         assert "Bo" in room.people.item(1).text()
-        shots = Path(__file__).parents[2] / "shots"
-        shots.mkdir(exist_ok=True)
 
         qtbot.mouseClick(room.start_button, Qt.MouseButton.LeftButton)
         await until(lambda: room.lifecycle_label.text() == "FOCUSING")
@@ -199,7 +199,7 @@ def test_join_failure_is_shown_in_plain_words(qtbot: QtBot, qloop: QLoop, tmp_pa
     qloop.run(scenario())
 
 
-def test_start_screen_follows_each_type_default_timer(qtbot: QtBot) -> None:
+def test_start_screen_follows_each_type_default_timer(qtbot: QtBot, shots: Path) -> None:
     screen = StartScreen("Ana")
     qtbot.addWidget(screen)
     expected = {
@@ -214,7 +214,5 @@ def test_start_screen_follows_each_type_default_timer(qtbot: QtBot) -> None:
     screen.type_combo.setCurrentIndex(list(SessionType).index(SessionType.POMODORO))
     screen.focus_spin.setValue(90)  # clamped to the allowed range
     assert screen.timer_spec() == "pomodoro:60/5/15x4"
-    shots = Path(__file__).parents[2] / "shots"
-    shots.mkdir(exist_ok=True)
     screen.resize(900, 640)
     screen.grab().save(str(shots / "test_start_pomodoro.png"))
