@@ -6,8 +6,12 @@ announce: mark the test ``@pytest.mark.allow_warnings`` when bad input is the po
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +22,28 @@ from hypothesis import settings
 settings.register_profile("jamdesk", database=None)
 settings.load_profile("jamdesk")
 
+
+def _network_of_our_own() -> None:
+    """As root, run the whole suite in a network namespace of its own that holds only
+    ``lo`` (``unshare(CLONE_NEWNET)``, before pytest or Qt start any thread, so every
+    thread and child process is in it). Jamdesk windows or jams running on this computer
+    then cannot show up in the tests' LAN lobby, and no test packet can leave. The
+    end-to-end tests still make their own namespaces. ``JAMDESK_TEST_NETNS=0`` turns it
+    off; without root the tests filter what they browse by what they hosted."""
+    if os.geteuid() != 0 or os.environ.get("JAMDESK_TEST_NETNS") == "0":
+        return
+    if shutil.which("ip") is None:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x40000000) != 0:  # CLONE_NEWNET; refused in some containers: go on
+        return
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+
+
+_network_of_our_own()
+# Qt keeps settings (the signalling URL) in $XDG_CONFIG_HOME: never the student's own, and
+# inherited by every process the tests start.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="jamdesk-test-config-")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ["JAMDESK_NETWORK"] = "loopback"

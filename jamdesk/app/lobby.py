@@ -57,7 +57,8 @@ class ListedRoom:
     ``code`` is ``None`` for a private room, whose ``title``, ``host_name`` and
     ``discipline`` are empty unless its host shows them. ``timer`` is the room's timer anchor
     on its host's clock; read it with :meth:`Lobby.reading`. ``compatible`` is false for a
-    room of another Jamdesk protocol version. ``key`` identifies the advert.
+    room of another Jamdesk protocol version. ``key`` identifies the advert; ``host_id`` is
+    the participant id of its host (advertised, so nothing secret).
     """
 
     key: str
@@ -70,6 +71,7 @@ class ListedRoom:
     code: str | None
     timer: TimerAnchor | None
     compatible: bool
+    host_id: str = ""
 
     @property
     def private(self) -> bool:
@@ -90,6 +92,7 @@ class ListedRoom:
             code=ad.code,
             timer=ad.timer,
             compatible=ad.protocol == PROTOCOL_VERSION,
+            host_id=ad.host_id,
         )
 
 

@@ -33,6 +33,7 @@ def gui(tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
 
 def start(args: list[str], data: Path) -> subprocess.Popen[str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", JAMDESK_NETWORK="loopback")
+    env["XDG_CONFIG_HOME"] = str(data / "config")  # Qt settings of this window only
     return subprocess.Popen(
         [sys.executable, "-m", "jamdesk", *args, "--data-dir", str(data), "--log-level", "INFO"],
         stderr=subprocess.PIPE,

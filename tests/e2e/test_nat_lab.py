@@ -204,7 +204,8 @@ def test_a_window_at_another_home_joins_with_only_the_signalling_link(lab: Lab) 
     lab.signal()
     ana, code = lab.host()
     link = f"jamdesk://join?signal=http%3A%2F%2F{INTERNET}%3A{SIGNAL_PORT}&code={code}"
-    env = dict(lab.env, QT_QPA_PLATFORM="offscreen")
+    # its own Qt settings: the link's signalling URL is kept there for next time
+    env = dict(lab.env, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(lab.tmp / "config"))
     window = subprocess.Popen(
         [*lab.net.home(2), sys.executable, "-m", "jamdesk", "join", link, "--name", "Bo",
          "--data-dir", str(lab.tmp / "window"), "--log-level", "INFO"],
