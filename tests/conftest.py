@@ -69,15 +69,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def no_unexpected_warnings(
     request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
 ) -> Iterator[None]:
-    """Fail the test if a ``jamdesk`` logger warned and the test did not expect it."""
+    """Fail the test if anything logged a warning the test did not expect: Jamdesk's own
+    loggers and every library's (aiortc, aioice, zeroconf, aiohttp, asyncio...)."""
     caplog.set_level(logging.INFO, logger="jamdesk")
     yield
     if request.node.get_closest_marker("allow_warnings"):
         return
-    loud = [
-        r
-        for r in caplog.get_records("call")
-        if r.name.startswith("jamdesk") and r.levelno >= logging.WARNING
-    ]
+    loud = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING]
     if loud:
         pytest.fail("unexpected log: " + "; ".join(f"{r.name}: {r.getMessage()}" for r in loud))
