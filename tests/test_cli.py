@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jamdesk.cli import build_parser
+from jamdesk.cli.parser import build_parser
 
 
 @pytest.mark.parametrize(

@@ -30,14 +30,13 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_gui(args: argparse.Namespace) -> int:
-    """Show the window and run until it is closed; returns the exit code."""
-    from jamdesk.cli import default_name  # noqa: PLC0415 - cli imports us lazily
-
+def run_gui(args: argparse.Namespace, *, default_name: str) -> int:
+    """Show the window and run until it is closed; returns the exit code. ``default_name``
+    is the display name to offer when the profile has none (the command line's guess)."""
     app = create_app()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window = MainWindow(args, default_name())
+    window = MainWindow(args, default_name)
     window.show()
     # Logged from the first turn of the event loop, once the window has been exposed.
     QTimer.singleShot(0, lambda: log.info("first window shown"))

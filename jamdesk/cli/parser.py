@@ -1,32 +1,13 @@
-"""The ``jamdesk`` command: the GUI by default, or a headless host/join for scripts and tests.
-
-Exit codes: 0 done, 2 bad usage or settings, 3 could not join, 4 data folder unusable.
-"""
+"""The ``jamdesk`` command line's options (argparse): the GUI, ``host`` and ``join``
+(``--headless`` for scripts), ``rooms``, ``lobby``, ``signal``, ``history``, ``replay``,
+``export``, ``import`` and ``stats``."""
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import logging
-import os
-import sys
-from collections.abc import Sequence
 
 from jamdesk import __version__
 from jamdesk.core.kinds import SessionType
-
-EXIT_USAGE = 2
-EXIT_JOIN_FAILED = 3
-EXIT_STORAGE = 4
-
-
-def default_name() -> str:
-    """A first guess at the student's display name: their login name, capitalised."""
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):
-        name = ""
-    return (name or "Student")[:40].capitalize()
 
 
 def _jam_options(jam_parser: argparse.ArgumentParser) -> None:
@@ -277,63 +258,3 @@ def _ice_server(text: str) -> object:
         return parse_server(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if args.network:
-        os.environ["JAMDESK_NETWORK"] = args.network
-    if args.command in ("history", "export", "import") or (
-        args.command == "replay" and args.headless
-    ):
-        from jamdesk.history_cli import run_history_command  # noqa: PLC0415 - no window
-
-        return run_history_command(args)
-    if args.command == "stats":
-        from jamdesk.stats_cli import run_stats  # noqa: PLC0415 - only the database is needed
-
-        return run_stats(args)
-    if args.command == "signal":
-        import asyncio  # noqa: PLC0415
-
-        from jamdesk.signal_server.cluster import CLAIM_TTL_S  # noqa: PLC0415 - server only
-        from jamdesk.signal_server.server import serve  # noqa: PLC0415 - server only
-        from jamdesk.signal_server.turn import IceConfig  # noqa: PLC0415 - server only
-
-        if args.turn_secret and not any(s.urls.startswith("turn") for s in args.ice_server):
-            print(
-                "jamdesk signal: --turn-secret needs a --ice-server turn:HOST:PORT", file=sys.stderr
-            )
-            return 2
-        ice = IceConfig(servers=tuple(args.ice_server), turn_secret=args.turn_secret)
-        try:
-            return asyncio.run(
-                serve(
-                    args.host,
-                    args.port,
-                    per_address=args.max_per_address,
-                    redis_url=args.redis,
-                    trusted_proxies=args.trusted_proxy,
-                    claim_ttl_s=args.claim_ttl or CLAIM_TTL_S,
-                    ice=ice,
-                )
-            )
-        except KeyboardInterrupt:
-            return 0
-    if args.command == "rooms" or (args.command == "lobby" and args.headless):
-        from jamdesk.lobby_cli import run_lobby_command  # noqa: PLC0415 - no window
-
-        return run_lobby_command(args)
-    if args.command in ("host", "join") and args.headless:
-        from jamdesk.headless import run_headless  # noqa: PLC0415 - headless never loads Qt
-
-        return run_headless(args)
-    from jamdesk.ui.main import run_gui  # noqa: PLC0415 - Qt only when a window is wanted
-
-    return run_gui(args)

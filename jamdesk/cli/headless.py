@@ -15,12 +15,8 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import signal
-import stat
-import sys
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +33,14 @@ from jamdesk.app.context import (
 )
 from jamdesk.app.jam import Jam, JamUpdate
 from jamdesk.app.tasks import PersonalTask, TaskError
-from jamdesk.cli import EXIT_JOIN_FAILED, EXIT_STORAGE, EXIT_USAGE, default_name
+from jamdesk.cli.common import (
+    EXIT_JOIN_FAILED,
+    EXIT_STORAGE,
+    EXIT_USAGE,
+    default_name,
+    emit,
+    read_lines,
+)
 from jamdesk.core import audio
 from jamdesk.core.codes import BadCodeError
 from jamdesk.core.commands import PEER_COMMANDS, AudioPlay, Command, EndRoom, Leave
@@ -87,12 +90,6 @@ LocalCommand = MyTaskAdd | MyTaskRename | MyTaskToggle | MyTaskDelete | MyTaskLi
 _decoder: msgspec.json.Decoder[Command | LocalCommand] = msgspec.json.Decoder(
     Command | LocalCommand
 )
-
-
-def emit(obj: dict[str, Any]) -> None:
-    """Write one JSON line to stdout and flush it."""
-    sys.stdout.write(_encoder.encode(obj).decode() + "\n")
-    sys.stdout.flush()
 
 
 class Narrator:
@@ -342,46 +339,6 @@ async def _ticks(jam: Jam, sound: Sound) -> None:
             }
         )
         await asyncio.sleep(TICK_INTERVAL_S)
-
-
-async def read_lines(on_line: Callable[[bytes], Awaitable[None]]) -> None:
-    """Read stdin line by line (64 KiB at most a line) and await ``on_line`` for each
-    non-blank one; an over-long line prints a ``too_large`` error. Returns at end of input.
-
-    Only a pipe, a socket or a terminal is read: asyncio can watch nothing else (a regular
-    file or ``/dev/null`` cannot be registered with epoll, and asyncio logs an error for it),
-    so with stdin at ``/dev/null`` (systemd, nohup), a file, or closed, the jam runs on
-    without commands."""
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=64 * 1024)
-    if not _watchable(sys.stdin):
-        log.info("not reading commands: stdin is not a pipe, socket or terminal")
-        return
-    try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    except (ValueError, OSError) as exc:  # e.g. stdin is a closed descriptor
-        log.info("not reading commands from stdin: %s", exc)
-        return
-    while True:
-        try:
-            line = await reader.readline()
-        except ValueError:
-            emit({"event": "error", "code": "too_large", "reason": "That line is too long."})
-            continue
-        if not line:
-            return  # EOF: keep running without commands
-        if line.strip():
-            await on_line(line)
-
-
-def _watchable(stream: object) -> bool:
-    """Whether ``stream`` is a pipe, a socket or a terminal that asyncio can watch."""
-    try:
-        fd = stream.fileno()  # type: ignore[attr-defined]
-        mode = os.fstat(fd).st_mode
-    except (AttributeError, ValueError, OSError):  # no descriptor, or a closed one
-        return False
-    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(fd)
 
 
 async def _stdin(app: AppContext, jam: Jam, sound: Sound) -> None:

@@ -19,10 +19,9 @@ import msgspec
 
 from jamdesk.app.context import AppContext
 from jamdesk.app.lobby import DiscoveryError, ListedRoom, Lobby, LobbyUpdate
+from jamdesk.cli.common import EXIT_NO_NETWORK, emit, read_lines
+from jamdesk.cli.headless import Narrator, emit_update, open_context
 from jamdesk.core.commands import Chat, Leave
-from jamdesk.headless import Narrator, emit, emit_update, open_context, read_lines
-
-EXIT_NO_NETWORK = 5
 
 _lobby_commands: msgspec.json.Decoder[Chat | Leave] = msgspec.json.Decoder(Chat | Leave)
 
