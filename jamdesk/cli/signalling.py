@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import sys
 
+from jamdesk.cli.common import EXIT_USAGE
 from jamdesk.signal_server.cluster import CLAIM_TTL_S
 from jamdesk.signal_server.server import serve
 from jamdesk.signal_server.turn import IceConfig
