@@ -1,21 +1,25 @@
 """A jam as the GUI and the CLI use it: host one, join one, send commands, leave.
 
-One :class:`Jam` object serves the whole session on this computer, whichever role it plays:
-it hosts (a ``HostService`` over the room's ``RoomLog``) or it is a member (a ``MemberClient``
-over a ``MemberEngine``), and it switches in place when the host role moves (design page,
-"Network", host transfer):
+One :class:`Jam` object serves the whole session on this computer, whichever role it plays
+(docs/ARCHITECTURE.md, "Network": host transfer). Its role is one of three states, and moves
+only along :data:`TRANSITIONS` (the manner of magic-wormhole's ``_boss.py``):
 
-- the host **hands over** (``transfer``): it appends ``host_changed``, stops serving, and
-  becomes a member of the new host;
-- the new host (a member that sees ``host_changed`` naming it) starts serving from its own
-  copy of the log, under the same code, keeping the room clock through its clock offset;
-- the host is **lost** (no word for 3 s): the member who joined earliest among those remaining
-  takes over the same way, appending ``host_changed`` (``lost``); the others find the room again
-  by its code and resume from their last event.
+- :class:`~jamdesk.app.hosting.Hosting`: it serves the room's log;
+- :class:`~jamdesk.app.membership.Membership`: it is linked to the host;
+- :class:`Closed`: the jam is over for this computer (the last state stays readable).
+
+The host **hands over** (``transfer``): it appends ``host_changed``, stops serving, and
+becomes a member of the new host. The new host (a member that sees ``host_changed`` naming
+it) starts serving from its own copy of the log, under the same code, keeping the room clock
+through its clock offset. When the host is **lost** (no word for 3 s), the member who joined
+earliest among those remaining takes over the same way (:mod:`jamdesk.core.succession`);
+the others find the room again by its code and resume from their last event.
 
 Observers :meth:`~Jam.subscribe` and receive frozen :class:`JamUpdate` values (the
 magic-wormhole status pattern); they read :attr:`Jam.state` and :meth:`Jam.reading` and never
-touch the layers below. Every event is persisted through :class:`AsyncDatabase`.
+touch the layers below. Every event is kept by a :class:`~jamdesk.app.recorder.
+SessionRecorder`. The network parts come from a :class:`~jamdesk.app.transport.Transport`
+(the real one unless a test gives another).
 """
 
 from __future__ import annotations
@@ -24,14 +28,15 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-import msgspec
-
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.progress import credit_events, refresh_session
+from jamdesk.app.hosting import Hosting, Reach
+from jamdesk.app.membership import Membership, address_of
+from jamdesk.app.recorder import SessionRecorder
 from jamdesk.app.storage import AsyncDatabase
+from jamdesk.app.transport import HostLink, Transport, network
 from jamdesk.core import codes, succession
 from jamdesk.core import timer as timers
 from jamdesk.core.commands import Command, EndRoom, TakeOver, TransferHost
@@ -40,28 +45,16 @@ from jamdesk.core.room import Event, HostChanged, RoomEnded, RoomLog, RoomOpened
 from jamdesk.core.rules import Rejected, decide, valid_color
 from jamdesk.core.timer import TimerAnchor, TimerReading
 from jamdesk.net.addresses import NetworkMode
-from jamdesk.net.discovery import (
-    Advertiser,
-    DiscoveryError,
-    RoomAd,
-    RoomNotFoundError,
-    find_rooms,
-)
-from jamdesk.net.host_service import HostService
-from jamdesk.net.lan import SignallingError
-from jamdesk.net.member_client import HostRoute, JoinError, LinkState, MemberClient
-from jamdesk.net.signal_client import HostSignal, SignalRoute
-from jamdesk.protocol.engine import HostEngine, MemberEngine, MemberOutcome
-from jamdesk.protocol.messages import PROTOCOL_VERSION
+from jamdesk.net.member_client import JoinError, LinkState
+from jamdesk.protocol.engine import MemberEngine, MemberOutcome
 from jamdesk.protocol.paths import Path
+
+__all__ = ["HostSettings", "Jam", "JamUpdate", "address_of", "host_jam", "join_jam"]
 
 log = logging.getLogger(__name__)
 
 END_DRAIN_S = 2.0
 """How long an ending host waits for members to hear the end before closing links."""
-TAKE_OVER_PATIENCE_S = 60.0
-"""How long a member who takes over waits for the signalling server to let go of the lost
-host's registration (members keep trying as long: RESUME_WINDOW_MS in member_client)."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +104,34 @@ class HostSettings:
     ice_servers: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Closed:
+    """The jam is over for this computer; what it last held stays readable."""
+
+    state: RoomState | None
+    events: list[Event] = field(default_factory=list)
+    me: str = ""
+
+
+RoleState = Hosting | Membership | Closed
+"""What this computer is in the room now."""
+
+TRANSITIONS: dict[tuple[str, str], str] = {
+    ("member", "transferred_to_us"): "hosting",  # the host handed the room to us
+    ("member", "took_over"): "hosting",  # the host was lost and we joined earliest
+    ("member", "left"): "closed",
+    ("member", "closed"): "closed",
+    ("hosting", "handed_over"): "member",  # we gave the role away and stay
+    ("hosting", "handed_over_leaving"): "closed",  # we gave the role away and go
+    ("hosting", "closed"): "closed",
+}
+"""Every move of the role: (state, event) -> next state. Anything else is a bug."""
+
+
+def _state_name(role: RoleState) -> str:
+    return {Hosting: "hosting", Membership: "member", Closed: "closed"}[type(role)]
+
+
 class Jam:
     """One jam on this computer. Build it with :func:`host_jam` or :func:`join_jam`.
 
@@ -118,10 +139,11 @@ class Jam:
         name: our display name.
         clock: this computer's clock.
         db: where the session is kept (``None``: not kept).
-        mode: the network address policy.
+        reach: how the room is reached (address policy, listening address, LAN advert,
+            signalling server and STUN/TURN servers).
         client_id: this app's stable id (from the profile), for bans.
-        bind_host: where to listen if we host (now or after a host change).
-        advertise: announce the room on the LAN when hosting.
+        avatar_color: our colour in the people list.
+        transport: the network parts (:func:`~jamdesk.app.transport.network` by default).
     """
 
     def __init__(
@@ -130,84 +152,85 @@ class Jam:
         *,
         clock: LocalClock,
         db: AsyncDatabase | None,
-        mode: NetworkMode,
+        reach: Reach,
         client_id: str = "",
-        bind_host: str = "0.0.0.0",
-        advertise: bool = True,
         avatar_color: str = "",
+        transport: Transport | None = None,
     ) -> None:
         self.name = name
         self._avatar_color = avatar_color
         self._clock = clock
-        self._db = db
-        self._mode = mode
         self._client_id = client_id
-        self._bind_host = bind_host
-        self._advertise = advertise
+        self._reach = reach
+        self._transport = transport or network()
+        self._recorder = SessionRecorder(db)
         self._listeners: list[Listener] = []
         self._tasks: set[asyncio.Future[None]] = set()
-        self.session_id: int | None = None  # set on the database worker
-        self._recording = False  # set when the session row is queued; appends follow it
-        self.closed = False
-        # member side
-        self.engine: MemberEngine | None = None
-        self.client: MemberClient | None = None
-        self._code: str | None = None
-        self._address: tuple[str, int] | None = None
-        # host side
-        self._log: RoomLog | None = None
-        self.service: HostService | None = None
-        self._advertiser: Advertiser | None = None
-        self._advertised: RoomAd | None = None
-        self._advert_task: asyncio.Future[None] | None = None
-        self._offset_ms = 0  # room clock minus our clock, frozen when we became host
-        self._me = ""
-        self._linked_host = ""  # the host our member link was made to
-        self.advert_problem: str | None = None  # why the room is not announced on the LAN
-        self.signal_url = ""  # the signalling server the room is reached through, if any
-        self.ice_servers: list[str] = []  # STUN/TURN servers (none on a LAN)
-        self.relay_id = ""  # the id a private room is registered under at the server
-        self._host_signal: HostSignal | None = None
+        self._role: RoleState = Closed(None)
         self._leaving = False
         self._handed_over = asyncio.Event()
+        self.transitions: list[tuple[str, str, str]] = []
+        """Every move of the role so far: (from, event, to)."""
+
+    # -- the role -----------------------------------------------------------------------------
+
+    def _move(self, event: str, to: RoleState) -> None:
+        """Change role along :data:`TRANSITIONS`. Raises ``RuntimeError`` for a move the
+        table does not have (a bug, not bad input)."""
+        before = _state_name(self._role)
+        after = TRANSITIONS.get((before, event))
+        if after is None or after != _state_name(to):
+            raise RuntimeError(f"no move from {before} on {event} to {_state_name(to)}")
+        self.transitions.append((before, event, after))
+        log.info("role: %s --%s--> %s", before, event, after)
+        self._role = to
+
+    def _close_role(self, event: str) -> None:
+        role = self._role
+        if isinstance(role, Closed):
+            return
+        last = role.state if not isinstance(role, Membership) or role.held else None
+        self._move(event, Closed(last, list(role.events), role.me))
 
     # -- what observers read ----------------------------------------------------------------
 
     @property
-    def hosting(self) -> bool:
-        """Whether this computer serves the room now."""
-        return self.service is not None
+    def closed(self) -> bool:
+        """Whether the jam is over for this computer."""
+        return isinstance(self._role, Closed) and bool(self.transitions)
 
     @property
-    def _member_side(self) -> bool:
-        return self.engine is not None and self.engine.state is not None
+    def hosting(self) -> bool:
+        """Whether this computer serves the room now."""
+        return isinstance(self._role, Hosting) and self._role.service is not None
+
+    @property
+    def service(self) -> HostLink | None:
+        """The host service, while we serve the room."""
+        return self._role.service if isinstance(self._role, Hosting) else None
 
     @property
     def state(self) -> RoomState:
-        """The room now (the last state held, once closed)."""
-        if self._member_side:
-            assert self.engine is not None
-            assert self.engine.state is not None
-            return self.engine.state
-        if self._log is None:
-            raise RuntimeError("not in a room yet")
-        return self._log.state
+        """The room now (the last state held, once closed). Raises ``RuntimeError`` before
+        a room is held."""
+        role = self._role
+        if isinstance(role, Membership) and role.held:
+            return role.state
+        if isinstance(role, Hosting):
+            return role.state
+        if isinstance(role, Closed) and role.state is not None:
+            return role.state
+        raise RuntimeError("not in a room yet")
 
     @property
     def events(self) -> list[Event]:
         """The log held so far."""
-        if self._member_side:
-            assert self.engine is not None
-            return self.engine.log
-        return self._log.events if self._log is not None else []
+        return self._role.events
 
     @property
     def me(self) -> str:
         """Our participant id."""
-        if self._member_side:
-            assert self.engine is not None
-            return self.engine.participant_id or ""
-        return self._me
+        return self._role.me
 
     @property
     def code(self) -> str:
@@ -223,46 +246,74 @@ class Jam:
     @property
     def port(self) -> int:
         """The LAN signalling port, while hosting (0 otherwise)."""
-        return self.service.port if self.service is not None else 0
+        return self._role.port if isinstance(self._role, Hosting) else 0
 
     @property
     def link_state(self) -> LinkState:
         """Our link to the host (``connected`` while we host)."""
-        if self.hosting or self.client is None:
-            return LinkState.CONNECTED
-        return self.client.link_state
+        role = self._role
+        return role.client.link_state if isinstance(role, Membership) else LinkState.CONNECTED
 
     @property
     def path(self) -> Path | None:
         """What carries our link to the host (``None`` while hosting or not connected)."""
-        return self.client.path if self.client is not None and not self.hosting else None
+        role = self._role
+        return role.client.path if isinstance(role, Membership) else None
 
     def paths(self) -> dict[str, Path]:
         """How each member's link reaches the host (participant id -> path), as the host
         knows it; our own from our link while we are a member. The host has none."""
-        if self.service is not None:
-            return self.service.engine.paths()
-        held = dict(self.engine.paths) if self.engine is not None else {}
-        own = self.path
+        role = self._role
+        if isinstance(role, Hosting):
+            return role.service.engine.paths() if role.service is not None else {}
+        if not isinstance(role, Membership):
+            return {}
+        held = dict(role.engine.paths)
+        own = role.client.path
         if own is not None:
-            held[self.me] = own
+            held[role.me] = own
         return held
+
+    @property
+    def advert_problem(self) -> str | None:
+        """Why the room is not announced on the LAN (while hosting), in words."""
+        return self._role.advert_problem if isinstance(self._role, Hosting) else None
+
+    @property
+    def signal_url(self) -> str:
+        """The signalling server the room is reached through ("" on a LAN)."""
+        return self._reach.signal_url
+
+    @property
+    def relay_id(self) -> str:
+        """The id a private room is registered under at the signalling server."""
+        return self._reach.relay_id
+
+    @property
+    def session_id(self) -> int | None:
+        """The stored session's id (once its row is written)."""
+        return self._recorder.session_id
 
     @property
     def clock_offset_ms(self) -> int:
         """Room clock minus this computer's clock, as estimated (ms)."""
-        return self.engine.clock.offset_ms if self.engine is not None else self._offset_ms
+        role = self._role
+        if isinstance(role, Membership):
+            return role.engine.clock.offset_ms
+        return role.offset_ms if isinstance(role, Hosting) else 0
 
     @property
     def rtt_ms(self) -> int | None:
         """Round-trip time to the host of the best clock sample (``None`` while hosting)."""
-        return self.engine.clock.rtt_ms if self.engine is not None else None
+        role = self._role
+        return role.engine.clock.rtt_ms if isinstance(role, Membership) else None
 
     def room_now_ms(self) -> int:
         """Our best estimate of the room clock now."""
-        if self.hosting or self.engine is None:
-            return self._clock.now_ms() + self._offset_ms
-        return self.engine.room_now(self._clock.now_ms())
+        role = self._role
+        if isinstance(role, Membership | Hosting):
+            return role.room_now_ms()
+        return self._clock.now_ms()
 
     def reading(self) -> TimerReading:
         """The shared timer as it should show now on this computer."""
@@ -277,335 +328,207 @@ class Jam:
 
     async def send(self, cmd: Command) -> None:
         """Send a command; a refusal arrives as a :class:`JamUpdate` with ``refused``."""
-        if self.service is not None:
-            rejected = await self.service.command(cmd)
+        service = self.service
+        if service is not None:
+            rejected = await service.command(cmd)
             if rejected is not None:
                 self._emit(JamUpdate(refused=rejected))
-        elif self.client is None or self.client.send(cmd) is None:
+            return
+        role = self._role
+        if not isinstance(role, Membership) or role.client.send(cmd) is None:
             self._emit(
                 JamUpdate(notice="Not connected to the host right now; try again in a moment.")
             )
 
     def act_as_ghost(self, ghost_id: str, cmd: Command) -> None:
         """Replay a ghost's action into the room (only while hosting); a refusal is logged."""
-        if self.service is None:
+        service = self.service
+        if service is None:
             log.warning("only the host can replay ghosts")
             return
-        out = self.service.engine.act_as(ghost_id, cmd, self.room_now_ms())
-        self.service.carry_out(out)
+        out = service.engine.act_as(ghost_id, cmd, self.room_now_ms())
+        service.carry_out(out)
         if out.refused is not None:
             log.info("ghost action refused: %s", out.refused.reason)
 
     async def end(self) -> None:
         """End the jam for everyone (host), give members a moment to hear it, then close."""
-        if self.service is None:
+        service = self.service
+        if service is None:
             await self.send(EndRoom())
             return
         if self.state.lifecycle is not Lifecycle.ENDED:
             await self.send(EndRoom())
-        await self.service.wait_no_links(END_DRAIN_S)
+        await service.wait_no_links(END_DRAIN_S)
         await self.close()
 
     async def leave(self) -> None:
         """Leave the room. A host hands over to the earliest-joined member present, or ends
         the jam when nobody else is there."""
-        if self.closed:
+        role = self._role
+        if isinstance(role, Closed):
             return
-        if self.service is not None:
+        service = self.service
+        if service is not None:
             successor = succession.successor(self.state, exclude=self.me)
             if successor is None or self.state.lifecycle is Lifecycle.ENDED:
                 await self.end()
                 return
             self._leaving = True
-            await self.service.command(TransferHost(participant_id=successor, leaving=True))
+            await service.command(TransferHost(participant_id=successor, leaving=True))
             await self._handed_over.wait()  # set once members have moved to the new host
             return
-        self.closed = True
-        if self.client is not None:
-            await self.client.leave()
-        if (
-            self.engine is not None
-            and self.engine.state is not None
-            and self.state.lifecycle is not Lifecycle.ENDED
-        ):
+        if not isinstance(role, Membership):
+            return
+        held = role.held
+        self._close_role("left")
+        await role.client.leave()
+        if held and self.state.lifecycle is not Lifecycle.ENDED:
             self._finish_session("left")
         self._emit(JamUpdate(closed=True))
 
     async def close(self) -> None:
         """Stop without leaving (the app quits): the stored session shows as interrupted."""
-        if self.closed:
+        role = self._role
+        if isinstance(role, Closed):
             return
-        self.closed = True
-        if self._recording and self.state.lifecycle is not Lifecycle.ENDED:
+        held = not isinstance(role, Membership) or role.held
+        if self._recorder.recording and held and self.state.lifecycle is not Lifecycle.ENDED:
             self._finish_session("interrupted")
-        await self._stop_hosting()
-        if self.client is not None:
-            await self.client.close()
+        self._close_role("closed")
+        if isinstance(role, Hosting):
+            await role.stop()
+        else:
+            await role.client.close()
         for task in list(self._tasks):
             task.cancel()
         self._emit(JamUpdate(closed=True))
 
-    # -- hosting ------------------------------------------------------------------------------
+    # -- opening --------------------------------------------------------------------------------
 
-    async def _start_hosting(self, room_log: RoomLog, me: str, *, probe: bool) -> None:
-        self._log = room_log
-        self._me = me
-        engine = HostEngine(room_log, lambda: secrets.token_hex(8), now_ms=self.room_now_ms())
-        service = HostService(
-            engine,
-            self.room_now_ms,
-            self._on_host_events,
-            bind_host=self._bind_host,
-            ice_servers=self.ice_servers,
-        )
-        await service.start()
-        service.on_path = lambda: self._emit(JamUpdate(paths=True))
-        self.service = service
-        if self.signal_url:
-            private = room_log.state.private
-            if private and not self.relay_id:  # a private room is listed under a random id
-                self.relay_id = codes.new_code(secrets.randbelow) + codes.new_code(
-                    secrets.randbelow
-                )
-            host_signal = HostSignal(
-                self.signal_url, self.relay_id or room_log.state.code, service.answer
-            )
-            self._host_signal = host_signal
-            if probe:  # opening the room: a refusal is said, and the room does not open
-                try:
-                    await host_signal.start()
-                except SignallingError:
-                    self._host_signal = None
-                    await host_signal.close()
-                    raise
-            else:  # taking over: LAN members come back at once; those online once registered
-                self._spawn(self._register_again(host_signal))
-        if self._advertise:
-            advertiser = Advertiser(self._mode)
-            self._advertised = self._ad()
-            try:
-                await advertiser.start(self._advertised, probe=probe)
-            except DiscoveryError as exc:  # the jam still works: joiners use the address
-                log.warning("not announcing the room on the LAN: %s", exc)
-                await advertiser.close()
-                self.advert_problem = (
-                    f"{exc} Your jam's address is {self._bind_host}:{self.port}."
-                    if self._bind_host not in ("0.0.0.0", "::")
-                    else f"{exc} Your jam listens on port {self.port}."
-                )
-                return
-            self._advertiser = advertiser
-
-    async def _register_again(self, host_signal: HostSignal) -> None:
-        """Register the room we took over, waiting while the lost host's registration (or a
-        crashed server instance's claim) still holds its code."""
+    async def open_room(self, opened: RoomOpened, *, replay_of: int | None = None) -> None:
+        """Open a new room as its host and start recording it. Raises
+        :class:`~jamdesk.net.lan.SignallingError` when the signalling server refuses it."""
+        hosting = self._new_hosting(RoomLog(opened, at_ms=self._clock.now_ms()), opened.host_id)
+        self._role = hosting
         try:
-            await host_signal.start(patience_s=TAKE_OVER_PATIENCE_S)
-        except SignallingError as exc:
-            if self._host_signal is not host_signal:  # handed over or closed meanwhile
-                return
-            log.warning("could not register at %s: %s", self.signal_url, exc)
-            self._emit(
-                JamUpdate(
-                    notice=f"People joining over the internet cannot reach this jam now: {exc}"
-                )
-            )
-            return
-        log.info("registered the room at %s after taking over", self.signal_url)
+            await hosting.start(probe=True, on_path=self._paths_changed)
+        except BaseException:
+            await self.close()
+            raise
+        self._start_session(replay_of=replay_of)
 
-    async def _stop_hosting(self) -> None:
-        service, self.service = self.service, None
-        host_signal, self._host_signal = self._host_signal, None
-        if host_signal is not None:
-            await host_signal.close()
-        if self._advert_task is not None:
-            self._advert_task.cancel()
-        advertiser, self._advertiser = self._advertiser, None
-        if advertiser is not None:
-            await advertiser.close()
-        if service is not None:
-            await service.close()
+    async def join(
+        self, code: str | None, address: tuple[str, int] | None, *, rediscover: bool
+    ) -> None:
+        """Join the room with ``code`` (found on the LAN or through the signalling server)
+        or at ``address``, and start recording it. Raises
+        :class:`~jamdesk.net.member_client.JoinError` in words."""
+        membership = self._new_membership(code, address)
+        self._role = membership
+        await membership.join_first()
+        if code is not None and membership.state.code != code:
+            await membership.client.close()
+            raise JoinError(
+                f"The host at that address is running jam {membership.state.code}, not {code}."
+            )
+        membership.code = membership.state.code
+        if rediscover:
+            membership.address = None
+        self._start_session()
+
+    def _new_hosting(self, room_log: RoomLog, me: str, offset_ms: int = 0) -> Hosting:
+        return Hosting(
+            room_log,
+            me,
+            transport=self._transport,
+            reach=self._reach,
+            clock=self._clock,
+            offset_ms=offset_ms,
+            on_events=self._on_host_events,
+            notice=lambda words: self._emit(JamUpdate(notice=words)),
+            spawn=self._spawn,
+        )
+
+    def _new_membership(
+        self,
+        code: str | None,
+        address: tuple[str, int] | None,
+        engine: MemberEngine | None = None,
+    ) -> Membership:
+        return Membership(
+            transport=self._transport,
+            reach=self._reach,
+            clock=self._clock,
+            name=self.name,
+            client_id=self._client_id,
+            avatar_color=self._avatar_color,
+            code=code,
+            address=address,
+            on_outcome=self._on_outcome,
+            on_link=self._on_link,
+            on_path=lambda path: self._emit(JamUpdate(path=path)),
+            engine=engine,
+        )
+
+    # -- hosting ------------------------------------------------------------------------------
 
     def _on_host_events(self, events: list[Event]) -> None:
         self._persist(events)
         if any(isinstance(e.body, RoomEnded) for e in events):
             self._finish_session("ended")
-        self._refresh_advert()
+        if isinstance(self._role, Hosting):
+            self._role.refresh_advert()
         self._emit(JamUpdate(events=tuple(events)))
         for event in events:
             body = event.body
             if isinstance(body, HostChanged) and body.participant_id != self.me:
                 self._spawn(self._hand_over(body.participant_id))
 
+    def _paths_changed(self) -> None:
+        self._emit(JamUpdate(paths=True))
+
     async def _hand_over(self, new_host: str) -> None:
         """We were host and gave the role to ``new_host``: serve no more, then either go (we
         were leaving) or join the new host as a member."""
-        assert self._log is not None
-        service = self.service
-        if service is not None:
-            await service.wait_no_links(END_DRAIN_S)  # members move over to the new host
-        held = list(self._log.events)
-        me = self._me
-        await self._stop_hosting()
-        notice = f"{self.state.name_of(new_host)} is now the host."
+        hosting = self._role
+        assert isinstance(hosting, Hosting)
+        if hosting.service is not None:
+            await hosting.service.wait_no_links(END_DRAIN_S)  # members move to the new host
+        held = list(hosting.log.events)
+        state = hosting.state
+        await hosting.stop()
+        notice = f"{state.name_of(new_host)} is now the host."
         if self._leaving:
-            self.closed = True
+            self._close_role("handed_over_leaving")
             self._finish_session("left")
             self._handed_over.set()
             self._emit(JamUpdate(host_changed=True, notice=notice, closed=True))
             return
-        self._emit(JamUpdate(host_changed=True, notice=notice))
-        self.engine = MemberEngine(
+        engine = MemberEngine(
             self.name,
-            participant_id=me,
+            participant_id=hosting.me,
             log=held,
             client_id=self._client_id,
             avatar_color=self._avatar_color,
-            code=self._log.state.code,
+            code=state.code,
         )
-        self.engine.state = RoomLog.from_events(held).state
-        self._code = self._log.state.code
-        self._log = None
-        self.client = self._new_client()
+        engine.state = RoomLog.from_events(held).state
+        membership = self._new_membership(state.code, None, engine)
+        self._move("handed_over", membership)
+        self._emit(JamUpdate(host_changed=True, notice=notice))
         try:
-            await self.client.join()
+            await membership.client.join()
         except JoinError as exc:
             self._emit(JamUpdate(notice=f"Could not reach the new host: {exc}"))
             return
         self._emit(JamUpdate(link=LinkState.CONNECTED))
 
-    def _ad(self) -> RoomAd:
-        """The room as the LAN sees it: a private room without its code (and without its
-        title, host and discipline unless shown); the timer on this computer's clock."""
-        s = self.state
-        host = s.participant(s.host_id)
-        shown = not s.private or s.show_title
-        anchor = s.timer
-        if anchor.started_at_ms is not None:
-            anchor = msgspec.structs.replace(
-                anchor, started_at_ms=anchor.started_at_ms - self._offset_ms
-            )
-        return RoomAd(
-            title=s.title if shown else "",
-            session_type=s.session_type.value,
-            host_name=host.name if host and shown else "",
-            count=s.present_count,
-            lifecycle=s.lifecycle.value,
-            code=None if s.private else s.code,
-            port=self.port,
-            host_id=s.host_id,
-            discipline=s.discipline if shown else "",
-            lobby=s.lobby,
-            timer=anchor,
-        )
-
-    def _refresh_advert(self) -> None:
-        if self._advertiser is None or self._advertised is None or self.closed:
-            return
-        if self._ad() == self._advertised or (self._advert_task and not self._advert_task.done()):
-            return
-        self._advert_task = self._spawn(self._update_advert())
-
-    async def _update_advert(self) -> None:
-        while self._advertiser is not None and not self.closed and self._ad() != self._advertised:
-            self._advertised = self._ad()
-            try:
-                await self._advertiser.update(self._advertised)
-            except Exception:
-                log.exception("updating the LAN advert failed")
-                return
-
     # -- being a member -----------------------------------------------------------------------
 
-    def _start_member(self) -> None:
-        """A new member engine (no room held yet) and its client."""
-        self.engine = MemberEngine(
-            self.name,
-            client_id=self._client_id,
-            avatar_color=self._avatar_color,
-            code=self._code or "",
-        )
-        self.client = self._new_client()
-
-    def _new_client(self) -> MemberClient:
-        client = self._make_client()
-        if self._member_side and self.state.private and self._code and not self.signal_url:
-            client.pake_secret = self._code  # prove the code on the LAN, never send it
-        return client
-
-    def _make_client(self) -> MemberClient:
-        assert self.engine is not None
-        return MemberClient(
-            self.engine,
-            local_clock=self._clock.now_ms,
-            on_outcome=self._on_outcome,
-            on_link=self._on_link,
-            find_host=self._find_host,
-            ice_servers=self.ice_servers,
-            on_path=lambda path: self._emit(JamUpdate(path=path)),
-        )
-
-    async def _find_host(self) -> HostRoute:
-        """Where the host is: the address given or being tried, else found on the LAN by the
-        room's code. Once in the room, only an advert by the current host (or, if it was
-        lost, the member who takes over) is used: an old host's record may linger, and a
-        private room's code is never offered to another room's host."""
-        if self._address is not None:
-            return self._address
-        assert self._code is not None
-        if self.signal_url:
-            if self.relay_id:  # private: the id routes, the code is proved by PAKE
-                return SignalRoute(self.signal_url, self.relay_id, secret=self._code)
-            return SignalRoute(self.signal_url, self._code)
-        hosts: set[str] = set()
-        lobby = self._member_side and self.state.lobby
-        if self._member_side:
-            hosts = succession.possible_hosts(self.state)
-        try:
-            ads = await find_rooms(self._code, self._mode, 5.0, lobby=lobby)
-        except RoomNotFoundError as exc:
-            raise JoinError(str(exc)) from exc
-        if hosts:
-            ads = [ad for ad in ads if ad.host_id in hosts]
-            if not ads:
-                raise JoinError(f"The host of jam {self._code} is not on the network right now.")
-        return address_of(ads[0])
-
-    async def _join_first(self) -> None:
-        """The first join: by the address given, else try each room that may have the code
-        (the public one advertising it, or each private room) until one lets us in."""
-        assert self.client is not None
-        if self._address is not None or self._code is None or self.signal_url:
-            await self.client.join()
-            return
-        try:
-            ads = await find_rooms(self._code, self._mode, 5.0)
-        except RoomNotFoundError as exc:
-            raise JoinError(str(exc)) from exc
-        last: JoinError | None = None
-        for ad in ads:
-            try:
-                self._address = address_of(ad)
-                self.client.pake_secret = self._code if ad.private else ""
-                await self.client.join()
-                return
-            except JoinError as exc:
-                last = exc
-                self._start_member()  # a fresh engine and link for the next room
-            finally:
-                self._address = None
-        assert last is not None
-        if all(ad.private for ad in ads):
-            raise JoinError(
-                f"No jam on this network opened with code {self._code}. Check the code."
-            ) from last
-        raise last
-
     def _on_outcome(self, out: MemberOutcome) -> None:
-        db = self._db
-        if out.kept_until is not None and db is not None and self._recording:
-            kept = out.kept_until
-            db.submit(lambda: db.db.drop_events_after(self._sid(), kept))
+        if out.kept_until is not None:
+            self._recorder.drop_after(out.kept_until)
         if out.events:
             self._persist(out.events)
             self._emit(JamUpdate(events=tuple(out.events)))
@@ -634,21 +557,17 @@ class Jam:
                 self._emit(JamUpdate(host_changed=True, notice=f"{name} is now the host."))
 
     def _on_link(self, state: LinkState) -> None:
-        if (
-            state is LinkState.RECONNECTING
-            and self.engine is not None
-            and self.engine.state is not None
-            and not self.closed
-        ):
+        role = self._role
+        if isinstance(role, Membership) and state is LinkState.RECONNECTING and role.held:
             lost = self.state.host_id
-            moved = self._linked_host not in ("", lost)  # handed over: the new host is known
+            moved = role.linked_host not in ("", lost)  # handed over: the new host is known
             # A relayed link lost with the signalling server says nothing of the host.
-            unknown = self.client is not None and self.client.lost_with_server
+            unknown = role.client.lost_with_server
             if (
                 not moved
                 and not unknown
                 and succession.takes_over(self.state, self.me)
-                and self._address is None
+                and role.address is None
             ):
                 log.info("the host is lost and we joined earliest: taking over")
                 self._spawn(self._become_host(take_over=True))
@@ -657,34 +576,33 @@ class Jam:
             LinkState.RECONNECTING: "Lost the connection to the host; reconnecting...",
             LinkState.GONE: "The host has gone, and the jam cannot continue.",
         }.get(state)
-        if state is LinkState.CONNECTED and self._member_side:
-            self._linked_host = self.state.host_id
-        if state is LinkState.CONNECTED and self._recording:
+        if state is LinkState.CONNECTED and isinstance(role, Membership) and role.held:
+            role.linked_host = self.state.host_id
+        if state is LinkState.CONNECTED and self._recorder.recording:
             notice = "Reconnected."
-        if state is LinkState.GONE and not self.closed and self._recording:
+        if state is LinkState.GONE and not self.closed and self._recorder.recording:
             self._finish_session("interrupted")
         self._emit(JamUpdate(link=state, notice=notice))
 
     async def _become_host(self, *, take_over: bool) -> None:
         """Serve the room from our own copy of its log (host transfer or failover)."""
-        assert self.engine is not None
-        client, self.client = self.client, None
-        if client is not None:
-            await client.close()
-        self._offset_ms = self.engine.clock.offset_ms
-        me = self.engine.participant_id or ""
-        room_log = RoomLog.from_events(self.engine.log)
+        membership = self._role
+        if not isinstance(membership, Membership):
+            return
+        await membership.client.close()
+        offset = membership.engine.clock.offset_ms
+        me = membership.me
+        room_log = RoomLog.from_events(membership.engine.log)
+        hosting = self._new_hosting(room_log, me, offset)
+        added: list[Event] = []
         if take_over:
-            bodies = decide(room_log.state, me, TakeOver(), self.room_now_ms())
+            bodies = decide(room_log.state, me, TakeOver(), hosting.room_now_ms())
             if isinstance(bodies, Rejected):
                 log.warning("could not take over: %s", bodies.reason)
                 return
-            added = room_log.append(me, bodies, self.room_now_ms())
-        else:
-            added = []
-        self._log, self._me = room_log, me  # readable while the service starts
-        self.engine = None
-        await self._start_hosting(room_log, me, probe=False)
+            added = room_log.append(me, bodies, hosting.room_now_ms())
+        self._move("took_over" if take_over else "transferred_to_us", hosting)
+        await hosting.start(probe=False, on_path=self._paths_changed)
         if added:
             self._on_host_events(added)
         self._emit(JamUpdate(host_changed=True, notice="You are now the host."))
@@ -692,47 +610,21 @@ class Jam:
     # -- storage ------------------------------------------------------------------------------
 
     def _start_session(self, replay_of: int | None = None) -> None:
-        db = self._db
-        if db is None:
-            return
-        state, held, me, role = self.state, list(self.events), self.me, self.role
-        started = held[0].at_ms if held else self.room_now_ms()
-        self._recording = True
-
-        def start() -> None:
-            self.session_id = db.db.start_session(
-                room_code=state.code,
-                title=state.title,
-                session_type=state.session_type.value,
-                role=role.value,
-                participant_id=me,
-                started_at_ms=started,
-                replay_of=replay_of,
-            )
-            db.db.append_events(self.session_id, held)
-
-        db.submit(start)
+        held = list(self.events)
+        self._recorder.start(
+            self.state,
+            held,
+            me=self.me,
+            role=self.role,
+            started_at_ms=held[0].at_ms if held else self.room_now_ms(),
+            replay_of=replay_of,
+        )
 
     def _persist(self, events: list[Event]) -> None:
-        db = self._db
-        if db is None or not events or not self._recording:
-            return
-        db.submit(lambda: db.db.append_events(self._sid(), events))
-        if credit_events(events):  # a block may have completed: credit EXP now, from the log
-            db.submit(lambda: refresh_session(db.db, self._sid()))
-
-    def _sid(self) -> int:
-        if self.session_id is None:
-            raise RuntimeError("the session row is not created yet")
-        return self.session_id
+        self._recorder.append(events)
 
     def _finish_session(self, outcome: str) -> None:
-        db = self._db
-        if db is None or not self._recording:
-            return
-        ended_at = self.room_now_ms()
-        db.submit(lambda: db.db.finish_session(self._sid(), outcome, ended_at))
-        db.submit(lambda: refresh_session(db.db, self._sid()))
+        self._recorder.finish(outcome, self.room_now_ms())
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -751,20 +643,6 @@ class Jam:
         return task
 
 
-def address_of(ad: RoomAd) -> tuple[str, int]:
-    """Where to reach an advertised room: an IPv4 address first. Raises :class:`JoinError`
-    when it gave none (or speaks another protocol)."""
-    if ad.protocol != PROTOCOL_VERSION:
-        raise JoinError(
-            f"That jam runs a different version of Jamdesk (protocol "
-            f"{ad.protocol}, yours {PROTOCOL_VERSION}). Update both to match."
-        )
-    ipv4 = [a for a in ad.addresses if ":" not in a]
-    if not (ipv4 or ad.addresses):
-        raise JoinError("The jam was found but gave no address to connect to.")
-    return ((ipv4 or ad.addresses)[0], ad.port)
-
-
 def _log_failure(task: asyncio.Future[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("a jam task failed", exc_info=task.exception())
@@ -778,28 +656,33 @@ async def host_jam(
     mode: NetworkMode,
     client_id: str = "",
     replay_of: int | None = None,
+    transport: Transport | None = None,
 ) -> Jam:
     """Open a room and start serving it; returns once it is advertised. ``replay_of`` marks
-    a solo run beside the ghosts of that stored jam."""
+    a solo run beside the ghosts of that stored jam. Raises
+    :class:`~jamdesk.net.lan.SignallingError` when the signalling server refuses it."""
+    reach = Reach(
+        mode=mode,
+        bind_host=settings.bind_host,
+        advertise=settings.advertise,
+        signal_url=settings.signal_url,
+        ice_servers=list(settings.ice_servers),
+    )
     jam = Jam(
         settings.name,
         clock=clock,
         db=db,
-        mode=mode,
+        reach=reach,
         client_id=client_id,
-        bind_host=settings.bind_host,
-        advertise=settings.advertise,
         avatar_color=settings.avatar_color,
+        transport=transport,
     )
-    jam.signal_url = settings.signal_url
-    jam.ice_servers = list(settings.ice_servers)
-    host_id = secrets.token_hex(8)
     opened = RoomOpened(
         code=codes.new_code(secrets.randbelow),
         title=settings.title,
         session_type=settings.session_type,
         timer=settings.timer,
-        host_id=host_id,
+        host_id=secrets.token_hex(8),
         host_name=settings.name,
         host_client_id=client_id,
         host_color=settings.avatar_color if valid_color(settings.avatar_color) else "",
@@ -808,12 +691,7 @@ async def host_jam(
         show_title=settings.show_title,
         lobby=settings.lobby,
     )
-    try:
-        await jam._start_hosting(RoomLog(opened, at_ms=clock.now_ms()), host_id, probe=True)
-    except BaseException:
-        await jam.close()
-        raise
-    jam._start_session(replay_of=replay_of)
+    await jam.open_room(opened, replay_of=replay_of)
     return jam
 
 
@@ -832,6 +710,7 @@ async def join_jam(
     signal_url: str = "",
     ice_servers: tuple[str, ...] = (),
     relay_id: str = "",
+    transport: Transport | None = None,
 ) -> Jam:
     """Join the room with ``code`` (found on the LAN) or at ``address`` (host, port).
     With ``rediscover``, ``address`` serves the first join only (it came from the LAN) and
@@ -841,27 +720,21 @@ async def join_jam(
     """
     if code is None and address is None:
         raise JoinError("Enter the jam's code.")
+    reach = Reach(
+        mode=mode,
+        bind_host=bind_host,
+        signal_url=signal_url,
+        ice_servers=list(ice_servers),
+        relay_id=relay_id,
+    )
     jam = Jam(
         name,
         clock=clock,
         db=db,
-        mode=mode,
+        reach=reach,
         client_id=client_id,
-        bind_host=bind_host,
         avatar_color=avatar_color,
+        transport=transport,
     )
-    jam._code, jam._address = code, address
-    jam.signal_url = signal_url
-    jam.ice_servers = list(ice_servers)
-    jam.relay_id = relay_id
-    jam._start_member()
-    await jam._join_first()
-    assert jam.client is not None
-    if code is not None and jam.state.code != code:
-        await jam.client.close()
-        raise JoinError(f"The host at that address is running jam {jam.state.code}, not {code}.")
-    jam._code = jam.state.code
-    if rediscover:
-        jam._address = None
-    jam._start_session()
+    await jam.join(code, address, rediscover=rediscover)
     return jam
