@@ -55,6 +55,7 @@ class Membership:
         self.code, self.address = code, address
         self._on_outcome, self._on_link, self._on_path = on_outcome, on_link, on_path
         self.linked_host = ""  # the host our link was made to
+        self._tries = 0  # finds so far: each one tries the next advert that may be the host
         self.engine = engine or self._new_engine()
         self.client = self._new_client()
 
@@ -127,7 +128,9 @@ class Membership:
             ads = [ad for ad in ads if ad.host_id in hosts]
             if not ads:
                 raise JoinError(f"The host of jam {self.code} is not on the network right now.")
-        return address_of(ads[0])
+        # A lost host's advert can linger beside its successor's: each try takes the next.
+        self._tries += 1
+        return address_of(ads[self._tries % len(ads)])
 
     async def join_first(self) -> None:
         """The first join: by the address given, else try each room that may have the code
