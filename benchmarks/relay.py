@@ -55,7 +55,8 @@ def percentile(values: list[float], q: float) -> float:
 async def host_role(url: str) -> None:
     """Host a jam through ``url``; print its code; serve until stdin closes."""
     from jamdesk.app.clock import LocalClock
-    from jamdesk.app.jam import HostSettings, host_jam
+    from jamdesk.app.jam_state import HostSettings
+    from jamdesk.app.opening import host_jam
     from jamdesk.core import timer
     from jamdesk.core.kinds import SessionType
     from jamdesk.net.addresses import NetworkMode
@@ -73,7 +74,8 @@ async def host_role(url: str) -> None:
 async def member_role(url: str, code: str, upgrade: bool) -> None:
     """Join, time it, wait for the path to settle, then measure 200 command round trips."""
     from jamdesk.app.clock import LocalClock
-    from jamdesk.app.jam import JamUpdate, join_jam
+    from jamdesk.app.jam_state import JamUpdate
+    from jamdesk.app.opening import join_jam
     from jamdesk.core.commands import SetProgress
     from jamdesk.net import signal_client
     from jamdesk.net.addresses import NetworkMode

@@ -35,7 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import pct
 
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.jam import HostSettings, host_jam, join_jam
+from jamdesk.app.jam_state import HostSettings
+from jamdesk.app.opening import host_jam, join_jam
 from jamdesk.core import timer
 from jamdesk.core.kinds import SessionType
 from jamdesk.net.addresses import NetworkMode

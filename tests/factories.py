@@ -7,7 +7,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.jam import HostSettings, Jam, host_jam
+from jamdesk.app.jam import Jam
+from jamdesk.app.jam_state import HostSettings
+from jamdesk.app.opening import host_jam
 from jamdesk.app.progress import refresh_session
 from jamdesk.core import timer
 from jamdesk.core.commands import AdvancePhase, Command, EndRoom, StartTimer

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from jamdesk.app.jam import Jam, JamUpdate
+from jamdesk.app.jam import Jam
+from jamdesk.app.jam_state import JamUpdate
 from jamdesk.audio.mixer import AudioUnavailableError, Mixer, layer_files
 from jamdesk.core import audio
 from jamdesk.core.audio import LAYERS, AudioError, Track

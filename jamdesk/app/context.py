@@ -15,8 +15,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.history import GhostRunner, HistoryService
-from jamdesk.app.jam import HostSettings, Jam, host_jam, join_jam
+from jamdesk.app.jam import Jam
+from jamdesk.app.jam_state import HostSettings
 from jamdesk.app.lobby import Lobby
+from jamdesk.app.opening import host_jam, join_jam
 from jamdesk.app.progress import ProgressService
 from jamdesk.app.settings import (
     SettingsError,

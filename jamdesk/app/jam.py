@@ -9,11 +9,9 @@ only along :data:`TRANSITIONS` (the manner of magic-wormhole's ``_boss.py``):
 - :class:`Closed`: the jam is over for this computer (the last state stays readable).
 
 The host **hands over** (``transfer``): it appends ``host_changed``, stops serving, and
-becomes a member of the new host. The new host (a member that sees ``host_changed`` naming
-it) starts serving from its own copy of the log, under the same code, keeping the room clock
-through its clock offset. When the host is **lost** (no word for 3 s), the member who joined
-earliest among those remaining takes over the same way (:mod:`jamdesk.core.succession`);
-the others find the room again by its code and resume from their last event.
+becomes a member of the new host, which serves from its own copy of the log under the same
+code and room clock. When the host is **lost**, the member who joined earliest takes over
+the same way (:mod:`jamdesk.core.succession`); the others find it by the room's code.
 
 Observers :meth:`~Jam.subscribe` and receive frozen :class:`JamUpdate` values (the
 magic-wormhole status pattern); they read :attr:`Jam.state` and :meth:`Jam.reading` and never
@@ -26,30 +24,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from collections.abc import Coroutine
 from typing import Any
 
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.hosting import Hosting, Reach
-from jamdesk.app.membership import Membership, address_of
+from jamdesk.app.jam_state import (
+    TRANSITIONS,
+    Closed,
+    JamUpdate,
+    JamView,
+    Listener,
+    RoleState,
+    state_name,
+)
+from jamdesk.app.membership import Membership
 from jamdesk.app.recorder import SessionRecorder
 from jamdesk.app.storage import AsyncDatabase
-from jamdesk.app.transport import HostLink, Transport, network
-from jamdesk.core import codes, succession
-from jamdesk.core import timer as timers
+from jamdesk.app.transport import Transport, network
+from jamdesk.core import succession
 from jamdesk.core.commands import Command, EndRoom, TakeOver, TransferHost
-from jamdesk.core.kinds import Lifecycle, Role, SessionType
-from jamdesk.core.room import Event, HostChanged, RoomEnded, RoomLog, RoomOpened, RoomState
-from jamdesk.core.rules import Rejected, decide, valid_color
-from jamdesk.core.timer import TimerAnchor, TimerReading
-from jamdesk.net.addresses import NetworkMode
+from jamdesk.core.kinds import Lifecycle
+from jamdesk.core.room import Event, HostChanged, RoomEnded, RoomLog, RoomOpened
+from jamdesk.core.rules import Rejected, decide
 from jamdesk.net.member_client import JoinError, LinkState
 from jamdesk.protocol.engine import MemberEngine, MemberOutcome
-from jamdesk.protocol.paths import Path
 
-__all__ = ["HostSettings", "Jam", "JamUpdate", "address_of", "host_jam", "join_jam"]
+__all__ = ["TRANSITIONS", "Jam"]
 
 log = logging.getLogger(__name__)
 
@@ -57,82 +58,7 @@ END_DRAIN_S = 2.0
 """How long an ending host waits for members to hear the end before closing links."""
 
 
-@dataclass(frozen=True)
-class JamUpdate:
-    """One change for observers.
-
-    Attributes:
-        events: new log entries, in order.
-        refused: a refusal of one of our commands, with its reason.
-        link: the new state of our link to the host (while a member).
-        notice: something to tell the student in plain words.
-        host_changed: the host role moved (to us or to someone else).
-        closed: the jam is over for this computer.
-        path: what now carries our link to the host (direct, TURN or relayed).
-        paths: how people reach the host changed (read :meth:`Jam.paths`).
-    """
-
-    events: tuple[Event, ...] = ()
-    refused: Rejected | None = None
-    link: LinkState | None = None
-    notice: str | None = None
-    host_changed: bool = False
-    closed: bool = False
-    path: Path | None = None
-    paths: bool = False
-
-
-Listener = Callable[[JamUpdate], None]
-
-
-@dataclass(frozen=True)
-class HostSettings:
-    """A new room: who hosts it, what it is, and where it listens."""
-
-    name: str
-    title: str
-    session_type: SessionType
-    timer: TimerAnchor
-    bind_host: str = "0.0.0.0"
-    advertise: bool = True
-    avatar_color: str = ""
-    discipline: str = ""
-    private: bool = False
-    show_title: bool = False
-    lobby: bool = False
-    signal_url: str = ""
-    ice_servers: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Closed:
-    """The jam is over for this computer; what it last held stays readable."""
-
-    state: RoomState | None
-    events: list[Event] = field(default_factory=list)
-    me: str = ""
-
-
-RoleState = Hosting | Membership | Closed
-"""What this computer is in the room now."""
-
-TRANSITIONS: dict[tuple[str, str], str] = {
-    ("member", "transferred_to_us"): "hosting",  # the host handed the room to us
-    ("member", "took_over"): "hosting",  # the host was lost and we joined earliest
-    ("member", "left"): "closed",
-    ("member", "closed"): "closed",
-    ("hosting", "handed_over"): "member",  # we gave the role away and stay
-    ("hosting", "handed_over_leaving"): "closed",  # we gave the role away and go
-    ("hosting", "closed"): "closed",
-}
-"""Every move of the role: (state, event) -> next state. Anything else is a bug."""
-
-
-def _state_name(role: RoleState) -> str:
-    return {Hosting: "hosting", Membership: "member", Closed: "closed"}[type(role)]
-
-
-class Jam:
+class Jam(JamView):
     """One jam on this computer. Build it with :func:`host_jam` or :func:`join_jam`.
 
     Args:
@@ -177,10 +103,10 @@ class Jam:
     def _move(self, event: str, to: RoleState) -> None:
         """Change role along :data:`TRANSITIONS`. Raises ``RuntimeError`` for a move the
         table does not have (a bug, not bad input)."""
-        before = _state_name(self._role)
+        before = state_name(self._role)
         after = TRANSITIONS.get((before, event))
-        if after is None or after != _state_name(to):
-            raise RuntimeError(f"no move from {before} on {event} to {_state_name(to)}")
+        if after is None or after != state_name(to):
+            raise RuntimeError(f"no move from {before} on {event} to {state_name(to)}")
         self.transitions.append((before, event, after))
         log.info("role: %s --%s--> %s", before, event, after)
         self._role = to
@@ -191,138 +117,6 @@ class Jam:
             return
         last = role.state if not isinstance(role, Membership) or role.held else None
         self._move(event, Closed(last, list(role.events), role.me))
-
-    # -- what observers read ----------------------------------------------------------------
-
-    @property
-    def closed(self) -> bool:
-        """Whether the jam is over for this computer."""
-        return isinstance(self._role, Closed) and bool(self.transitions)
-
-    @property
-    def hosting(self) -> bool:
-        """Whether this computer serves the room now."""
-        return isinstance(self._role, Hosting) and self._role.service is not None
-
-    @property
-    def service(self) -> HostLink | None:
-        """The host service, while we serve the room."""
-        return self._role.service if isinstance(self._role, Hosting) else None
-
-    @property
-    def state(self) -> RoomState:
-        """The room now (the last state held, once closed). Raises ``RuntimeError`` before
-        a room is held."""
-        role = self._role
-        if isinstance(role, Membership) and role.held:
-            return role.state
-        if isinstance(role, Hosting):
-            return role.state
-        if isinstance(role, Closed) and role.state is not None:
-            return role.state
-        raise RuntimeError("not in a room yet")
-
-    @property
-    def events(self) -> list[Event]:
-        """The log held so far."""
-        return self._role.events
-
-    @property
-    def me(self) -> str:
-        """Our participant id."""
-        return self._role.me
-
-    @property
-    def code(self) -> str:
-        """The room's join code."""
-        return self.state.code
-
-    @property
-    def role(self) -> Role:
-        """Our role in the room."""
-        me = self.state.participant(self.me)
-        return me.role if me is not None else Role.PARTICIPANT
-
-    @property
-    def port(self) -> int:
-        """The LAN signalling port, while hosting (0 otherwise)."""
-        return self._role.port if isinstance(self._role, Hosting) else 0
-
-    @property
-    def link_state(self) -> LinkState:
-        """Our link to the host (``connected`` while we host)."""
-        role = self._role
-        return role.client.link_state if isinstance(role, Membership) else LinkState.CONNECTED
-
-    @property
-    def path(self) -> Path | None:
-        """What carries our link to the host (``None`` while hosting or not connected)."""
-        role = self._role
-        return role.client.path if isinstance(role, Membership) else None
-
-    def paths(self) -> dict[str, Path]:
-        """How each member's link reaches the host (participant id -> path), as the host
-        knows it; our own from our link while we are a member. The host has none."""
-        role = self._role
-        if isinstance(role, Hosting):
-            return role.service.engine.paths() if role.service is not None else {}
-        if not isinstance(role, Membership):
-            return {}
-        held = dict(role.engine.paths)
-        own = role.client.path
-        if own is not None:
-            held[role.me] = own
-        return held
-
-    @property
-    def advert_problem(self) -> str | None:
-        """Why the room is not announced on the LAN (while hosting), in words."""
-        return self._role.advert_problem if isinstance(self._role, Hosting) else None
-
-    @property
-    def signal_url(self) -> str:
-        """The signalling server the room is reached through ("" on a LAN)."""
-        return self._reach.signal_url
-
-    @property
-    def relay_id(self) -> str:
-        """The id a private room is registered under at the signalling server."""
-        return self._reach.relay_id
-
-    @property
-    def session_id(self) -> int | None:
-        """The stored session's id (once its row is written)."""
-        return self._recorder.session_id
-
-    @property
-    def clock_offset_ms(self) -> int:
-        """Room clock minus this computer's clock, as estimated (ms)."""
-        role = self._role
-        if isinstance(role, Membership):
-            return role.engine.clock.offset_ms
-        return role.offset_ms if isinstance(role, Hosting) else 0
-
-    @property
-    def rtt_ms(self) -> int | None:
-        """Round-trip time to the host of the best clock sample (``None`` while hosting)."""
-        role = self._role
-        return role.engine.clock.rtt_ms if isinstance(role, Membership) else None
-
-    def room_now_ms(self) -> int:
-        """Our best estimate of the room clock now."""
-        role = self._role
-        if isinstance(role, Membership | Hosting):
-            return role.room_now_ms()
-        return self._clock.now_ms()
-
-    def reading(self) -> TimerReading:
-        """The shared timer as it should show now on this computer."""
-        return timers.read(self.state.timer, self.room_now_ms())
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener`` with every :class:`JamUpdate`; returns the unsubscribe function."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
 
     # -- what observers do --------------------------------------------------------------------
 
@@ -646,95 +440,3 @@ class Jam:
 def _log_failure(task: asyncio.Future[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("a jam task failed", exc_info=task.exception())
-
-
-async def host_jam(
-    settings: HostSettings,
-    *,
-    clock: LocalClock,
-    db: AsyncDatabase | None,
-    mode: NetworkMode,
-    client_id: str = "",
-    replay_of: int | None = None,
-    transport: Transport | None = None,
-) -> Jam:
-    """Open a room and start serving it; returns once it is advertised. ``replay_of`` marks
-    a solo run beside the ghosts of that stored jam. Raises
-    :class:`~jamdesk.net.lan.SignallingError` when the signalling server refuses it."""
-    reach = Reach(
-        mode=mode,
-        bind_host=settings.bind_host,
-        advertise=settings.advertise,
-        signal_url=settings.signal_url,
-        ice_servers=list(settings.ice_servers),
-    )
-    jam = Jam(
-        settings.name,
-        clock=clock,
-        db=db,
-        reach=reach,
-        client_id=client_id,
-        avatar_color=settings.avatar_color,
-        transport=transport,
-    )
-    opened = RoomOpened(
-        code=codes.new_code(secrets.randbelow),
-        title=settings.title,
-        session_type=settings.session_type,
-        timer=settings.timer,
-        host_id=secrets.token_hex(8),
-        host_name=settings.name,
-        host_client_id=client_id,
-        host_color=settings.avatar_color if valid_color(settings.avatar_color) else "",
-        discipline=settings.discipline,
-        private=settings.private,
-        show_title=settings.show_title,
-        lobby=settings.lobby,
-    )
-    await jam.open_room(opened, replay_of=replay_of)
-    return jam
-
-
-async def join_jam(
-    name: str,
-    *,
-    code: str | None = None,
-    address: tuple[str, int] | None = None,
-    clock: LocalClock,
-    db: AsyncDatabase | None,
-    mode: NetworkMode,
-    client_id: str = "",
-    bind_host: str = "0.0.0.0",
-    avatar_color: str = "",
-    rediscover: bool = False,
-    signal_url: str = "",
-    ice_servers: tuple[str, ...] = (),
-    relay_id: str = "",
-    transport: Transport | None = None,
-) -> Jam:
-    """Join the room with ``code`` (found on the LAN) or at ``address`` (host, port).
-    With ``rediscover``, ``address`` serves the first join only (it came from the LAN) and
-    reconnects find the room by its code, like a join by code.
-
-    Raises :class:`~jamdesk.net.member_client.JoinError` with a reason fit for a student.
-    """
-    if code is None and address is None:
-        raise JoinError("Enter the jam's code.")
-    reach = Reach(
-        mode=mode,
-        bind_host=bind_host,
-        signal_url=signal_url,
-        ice_servers=list(ice_servers),
-        relay_id=relay_id,
-    )
-    jam = Jam(
-        name,
-        clock=clock,
-        db=db,
-        reach=reach,
-        client_id=client_id,
-        avatar_color=avatar_color,
-        transport=transport,
-    )
-    await jam.join(code, address, rediscover=rediscover)
-    return jam

@@ -27,8 +27,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.jam import HostSettings, Jam, JamUpdate, host_jam, join_jam
+from jamdesk.app.jam import Jam
+from jamdesk.app.jam_state import HostSettings, JamUpdate
 from jamdesk.app.membership import address_of
+from jamdesk.app.opening import host_jam, join_jam
 from jamdesk.core import timer as timers
 from jamdesk.core.commands import Chat
 from jamdesk.core.kinds import SessionType

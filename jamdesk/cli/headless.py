@@ -31,7 +31,8 @@ from jamdesk.app.context import (
     StoreError,
     join_link,
 )
-from jamdesk.app.jam import Jam, JamUpdate
+from jamdesk.app.jam import Jam
+from jamdesk.app.jam_state import JamUpdate
 from jamdesk.app.tasks import PersonalTask, TaskError
 from jamdesk.cli.common import (
     EXIT_JOIN_FAILED,

@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from jamdesk.app.audio import Sound
-from jamdesk.app.jam import Jam, JamUpdate
+from jamdesk.app.jam import Jam
+from jamdesk.app.jam_state import JamUpdate
 from jamdesk.app.tasks import PersonalTask, PersonalTasks, TaskError
 from jamdesk.core.commands import (
     Command,

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from jamdesk.app.audio import Sound
     from jamdesk.app.context import AppContext
     from jamdesk.app.history import GhostRunner
-    from jamdesk.app.jam import Jam, JamUpdate
+    from jamdesk.app.jam import Jam
+    from jamdesk.app.jam_state import JamUpdate
     from jamdesk.app.lobby import Lobby
     from jamdesk.ui.history_screen import HistoryScreen
     from jamdesk.ui.lobby_screen import LobbyScreen

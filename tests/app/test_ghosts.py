@@ -8,7 +8,8 @@ from pathlib import Path
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.context import AppContext
 from jamdesk.app.history import GhostRunner, HistoryService
-from jamdesk.app.jam import HostSettings, host_jam, join_jam
+from jamdesk.app.jam_state import HostSettings
+from jamdesk.app.opening import host_jam, join_jam
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.core import succession
 from jamdesk.core.commands import Chat, EndRoom, Join, Promote, SetStatus, StartTimer

@@ -8,7 +8,9 @@ import asyncio
 from collections.abc import Callable
 
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.jam import HostSettings, Jam, JamUpdate, host_jam, join_jam
+from jamdesk.app.jam import Jam
+from jamdesk.app.jam_state import HostSettings, JamUpdate
+from jamdesk.app.opening import host_jam, join_jam
 from jamdesk.core import timer
 from jamdesk.core.commands import Chat, StartTimer, TransferHost
 from jamdesk.core.kinds import SessionType

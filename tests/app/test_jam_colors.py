@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.jam import HostSettings, host_jam, join_jam
+from jamdesk.app.jam_state import HostSettings
+from jamdesk.app.opening import host_jam, join_jam
 from jamdesk.core.commands import Join
 from jamdesk.core.defaults import default_timer
 from jamdesk.core.kinds import SessionType

@@ -12,8 +12,9 @@ from contextlib import asynccontextmanager
 import pytest
 
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.jam import HostSettings, host_jam
+from jamdesk.app.jam_state import HostSettings
 from jamdesk.app.lobby import Lobby, LobbyUpdate
+from jamdesk.app.opening import host_jam
 from jamdesk.core import timer
 from jamdesk.core.commands import StartTimer
 from jamdesk.core.kinds import Phase, SessionType
@@ -126,7 +127,7 @@ async def test_rooms_are_listed_live_with_their_timer_and_private_ones_hide_thei
 
 
 async def test_a_private_room_is_joined_by_its_code_and_nothing_else() -> None:
-    from jamdesk.app.jam import join_jam
+    from jamdesk.app.opening import join_jam
     from jamdesk.net.member_client import JoinError
 
     other = await host_jam(

@@ -16,7 +16,8 @@ import pytest
 from aiohttp import web
 
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.jam import Jam, join_jam
+from jamdesk.app.jam import Jam
+from jamdesk.app.opening import join_jam
 from jamdesk.net.addresses import NetworkMode, install
 from jamdesk.net.member_client import JoinError
 from jamdesk.signal_server.server import SignalServer

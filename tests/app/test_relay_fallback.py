@@ -14,7 +14,9 @@ import pytest
 from aiohttp import web
 
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.jam import Jam, JamUpdate, join_jam
+from jamdesk.app.jam import Jam
+from jamdesk.app.jam_state import JamUpdate
+from jamdesk.app.opening import join_jam
 from jamdesk.core.commands import Chat
 from jamdesk.net.addresses import NetworkMode, install
 from jamdesk.net.member_client import JoinError

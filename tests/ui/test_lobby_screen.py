@@ -9,8 +9,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.jam import HostSettings, Jam, host_jam
+from jamdesk.app.jam import Jam
+from jamdesk.app.jam_state import HostSettings
 from jamdesk.app.lobby import ChatLine, ListedRoom
+from jamdesk.app.opening import host_jam
 from jamdesk.core import timer
 from jamdesk.core.commands import StartTimer
 from jamdesk.core.kinds import SessionType

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.jam import join_jam
+from jamdesk.app.opening import join_jam
 from jamdesk.core.commands import AddTask, Chat, React, SetStatus
 from jamdesk.core.kinds import Lifecycle, SessionType, Status
 from jamdesk.net.addresses import NetworkMode
