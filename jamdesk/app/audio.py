@@ -1,5 +1,5 @@
 """Sound for a jam: the music library of this computer, and the player that keeps this
-computer's sound in step with the room (design page, "Time": audio is an anchor).
+computer's sound in step with the room (docs/ARCHITECTURE.md, "Time": audio is an anchor).
 
 :class:`MusicLibrary` knows the tracks this computer can play: the bundled ones and any folder
 the student picks (OGG, MP3, FLAC, WAV), each named by the SHA-256 of its file so the same

@@ -1,7 +1,7 @@
 """Everything one run of the app needs, opened once: the network policy, the database (off the
 caller's thread), the profile and the personal task list; and the two use-cases that start a
 jam. The GUI and the headless mode both go through here, so neither touches ``net`` or
-``store`` directly (design page, "Layers").
+``store`` directly (docs/ARCHITECTURE.md, "Layers").
 """
 
 from __future__ import annotations

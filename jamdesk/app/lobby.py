@@ -4,7 +4,7 @@
 listed room carries its timer anchor on its host's clock, so the time left is computed here
 with :meth:`Lobby.reading`, never polled.
 
-**Chat.** The lobby chat is a room like any other, marked ``lobby`` (design page: reuse the
+**Chat.** The lobby chat is a room like any other, marked ``lobby`` (docs/ARCHITECTURE.md: reuse the
 event log, the host as single writer, host hand-over and failover, rate limits). Whoever opens
 the lobby first on a network hosts it; everyone after joins it. When its host quits, the room
 is handed to the member who joined earliest (``Jam.leave``); when the host vanishes, that member

@@ -1,7 +1,7 @@
 """The database off the caller's thread: every call runs on one worker thread.
 
-The UI never waits on SQLite (design page, "Storage"); writes of received events are queued in
-order and a failure is logged, never raised into the room.
+The UI never waits on SQLite (docs/ARCHITECTURE.md, "Storage"); writes of received events are
+queued in order and a failure is logged, never raised into the room.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""pygame's mixer behind a small interface (design page, "Audio").
+"""pygame's mixer behind a small interface (docs/ARCHITECTURE.md, "Audio").
 
 :class:`Mixer` plays the ambient layers, each looping on its own channel with its own volume,
 and one music track that can be started at any position, paused, resumed and sought. It knows
 nothing of rooms: the synced player (app layer) tells it where the music should be.
 
-pygame facts this relies on (measured, design page "Stack notes"): ``mixer.init()`` fails on a
-computer with no sound device unless ``SDL_AUDIODRIVER`` is ``dummy`` or ``disk`` (both play
+pygame facts this relies on (measured, docs/ARCHITECTURE.md "Stack notes"): ``mixer.init()``
+fails on a computer with no sound device unless ``SDL_AUDIODRIVER`` is ``dummy`` or ``disk`` (both play
 in real time); ``music.play(start=s)`` seeks correctly in WAV, OGG and FLAC; ``music.get_pos()``
 counts from ``play()``, ignores ``start``, and (measured here) runs about 0.3 % fast against
 the samples really played, enough to trigger a needless correction every ~13 s. So the

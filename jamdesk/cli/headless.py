@@ -1,4 +1,5 @@
-"""Headless mode: a jam driven by JSON lines (design page, "Headless mode"; README contract).
+"""Headless mode: a jam driven by JSON lines (docs/ARCHITECTURE.md, "Headless mode"; the
+README's contract).
 
 stdout carries only JSON objects, one per line: ``hosting`` or ``joined`` first, then
 ``room_event`` for every event of the log, a ``tick`` every second, ``host`` when the host role

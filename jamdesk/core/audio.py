@@ -1,4 +1,5 @@
-"""The room's shared soundscape as an anchor on the room clock (design page, "Time", "Audio").
+"""The room's shared soundscape as an anchor on the room clock (docs/ARCHITECTURE.md, "Time",
+"Audio").
 
 Like the timer, playback is data, never a ticking position: which :class:`Track` plays,
 whether it plays, the room-clock instant ``started_at_ms`` at which it was at ``position_ms``,

@@ -1,4 +1,4 @@
-"""Join codes: short, human, and free of look-alike characters (design page, "Network").
+"""Join codes: short, human, and free of look-alike characters (docs/ARCHITECTURE.md, "Network").
 
 A code is six characters from :data:`ALPHABET`: capital letters without ``I`` and the digits
 2-9, so ``ALGO7X`` is a code and no two characters in one are easily confused. A student who

@@ -1,4 +1,4 @@
-"""Commands: what members ask the host to do (design page, "The room is an event log").
+"""Commands: what members ask the host to do (docs/ARCHITECTURE.md, "The room is an event log").
 
 Each command is a msgspec tagged struct whose tag is its headless name, so a JSON line such as
 ``{"cmd": "chat", "text": "hi"}`` decodes straight into :class:`Chat`. Decoding checks shapes
@@ -209,7 +209,8 @@ class AdvancePhase(_Command, frozen=True, tag="timer.advance"):
 
 
 class TakeOver(_Command, frozen=True, tag="host.takeover"):
-    """The sender becomes host because the previous host was lost (design page, "Network")."""
+    """The sender becomes host because the previous host was lost (docs/ARCHITECTURE.md,
+    "Network")."""
 
 
 Command = (

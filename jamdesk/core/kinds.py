@@ -33,7 +33,7 @@ class SessionType(StrEnum):
 
 
 class Lifecycle(StrEnum):
-    """Room lifecycle: READY -> ACTIVE <-> PAUSED -> ENDED (design page, "The room")."""
+    """Room lifecycle: READY -> ACTIVE <-> PAUSED -> ENDED (docs/ARCHITECTURE.md, "The room")."""
 
     READY = "ready"
     ACTIVE = "active"

@@ -1,6 +1,6 @@
 """The room's log and state: events, the pure fold :func:`apply`, and the host's ``RoomLog``.
 
-The host is the single writer (design page, "The room is an event log"): it turns commands
+The host is the single writer (docs/ARCHITECTURE.md, "The room is an event log"): it turns commands
 (:mod:`jamdesk.core.commands`) into events with :func:`jamdesk.core.rules.decide`, numbers and
 stamps them, and every member folds the same list with :func:`apply` into the same
 :class:`RoomState`. Events are msgspec tagged structs, one definition for core, wire and disk.

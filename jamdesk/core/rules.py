@@ -1,6 +1,6 @@
 """The permission check: ``decide(state, actor, command, now) -> events | Rejected``.
 
-This is the room's row-level security (design page): a participant changes only their own
+This is the room's row-level security (docs/ARCHITECTURE.md): a participant changes only their own
 status, goal, progress and tasks; a co-host also runs the timer and removes participants; only
 the host promotes, demotes, transfers and ends. Lifecycle rules (READY -> ACTIVE <-> PAUSED ->
 ENDED) are checked here too. Pure: the same inputs always give the same answer, and every

@@ -2,7 +2,7 @@
 
 A :class:`TimerAnchor` records the mode, whether it runs, the room-clock instant it last started
 and the time banked before that. Anyone holding the anchor and an estimate of the room clock
-computes what to show with :func:`read`; nothing is sent per second (design page, "Time").
+computes what to show with :func:`read`; nothing is sent per second (docs/ARCHITECTURE.md, "Time").
 All times are integer milliseconds on the room clock.
 """
 

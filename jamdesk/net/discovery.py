@@ -2,7 +2,7 @@
 
 A host advertises its room as an instance of :data:`SERVICE_TYPE` whose TXT record carries the
 room's title, discipline, session type, host name, participant count, lifecycle, host id and
-timer anchor, and for a public room only, the join code (design page, "Network": a private
+timer anchor, and for a public room only, the join code (docs/ARCHITECTURE.md, "Network": a private
 room's code is never advertised, and its title and host only when the host chooses). The
 instance name is random so that it says nothing about the code either.
 

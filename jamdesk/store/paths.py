@@ -1,6 +1,6 @@
 """Where Jamdesk keeps its data: the platform's user data directory (platformdirs), unless
 ``--data-dir`` or the ``JAMDESK_DATA_DIR`` environment variable names another, so that several
-instances can run side by side (design page, "Storage")."""
+instances can run side by side (docs/ARCHITECTURE.md, "Storage")."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The main window: the start screen, then a room; runs host/join off the UI's hands.
 
 Heavy modules (aiortc, zeroconf, SQLAlchemy, Alembic) are imported only when the student first
-hosts or joins, after the window is on screen (design page, "Stack notes": start-up).
+hosts or joins, after the window is on screen (docs/ARCHITECTURE.md, "Stack notes": start-up).
 """
 
 from __future__ import annotations
