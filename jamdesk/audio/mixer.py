@@ -6,9 +6,10 @@ nothing of rooms: the synced player (app layer) tells it where the music should 
 
 pygame facts this relies on (measured, docs/ARCHITECTURE.md "Stack notes"): ``mixer.init()``
 fails on a computer with no sound device unless ``SDL_AUDIODRIVER`` is ``dummy`` or ``disk``
-(both play in real time); ``music.play(start=s)`` seeks correctly in WAV, OGG and FLAC; ``music.get_pos()``
-counts from ``play()``, ignores ``start``, and (measured here) runs about 0.3 % fast against
-the samples really played, enough to trigger a needless correction every ~13 s. So the
+(both play in real time); ``music.play(start=s)`` seeks correctly in WAV, OGG and FLAC;
+``music.get_pos()`` counts from ``play()``, ignores ``start``, and (measured here) runs about
+0.3 % fast against the samples really played, enough to trigger a needless correction every
+~13 s. So the
 position is kept here as the start position plus the monotonic time since ``play()``: the
 output keeps real time (the disk driver's capture kept within 0.06 % of the wall clock).
 pygame is imported on first use (it costs about 0.27 s), with its greeting on stdout switched

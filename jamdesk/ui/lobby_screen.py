@@ -31,8 +31,9 @@ from jamdesk.app.lobby import ChatLine, ListedRoom
 from jamdesk.core.kinds import SessionType
 from jamdesk.core.timer import TimerReading
 from jamdesk.ui.room_panels import wrap_lines
+from jamdesk.ui.room_view import format_ms
 from jamdesk.ui.start_screen import card
-from jamdesk.ui.theme import clock_time, format_ms
+from jamdesk.ui.theme import clock_time
 
 Reader = Callable[[ListedRoom], TimerReading | None]
 _COLUMNS = ["Jam", "Subject", "Type", "Host", "People", "Timer"]

@@ -26,7 +26,8 @@ from jamdesk.core import timer as timers
 from jamdesk.core.replay import SPEEDS, Cue, Playhead, Script
 from jamdesk.core.rules import GHOST
 from jamdesk.ui.room_panels import wrap_lines
-from jamdesk.ui.theme import avatar_icon, format_ms
+from jamdesk.ui.room_view import format_ms
+from jamdesk.ui.theme import avatar_icon
 
 REFRESH_MS = 200
 

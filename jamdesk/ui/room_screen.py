@@ -7,7 +7,6 @@ refusal from the host is still shown in words.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -45,11 +44,11 @@ from jamdesk.core.commands import (
     SkipPhase,
     StartTimer,
 )
-from jamdesk.core.kinds import Lifecycle, Role, Status, TimerMode
+from jamdesk.core.kinds import Lifecycle, Status
 from jamdesk.core.room import Event, LogError, Reacted, RoomState, apply
 from jamdesk.core.rules import MAX_GOAL_CHARS, REACTIONS
-from jamdesk.core.timeline import timer_words
 from jamdesk.ui.audio_panel import AudioPanel
+from jamdesk.ui.background import Background
 from jamdesk.ui.room_panels import (
     ChatPanel,
     PeoplePanel,
@@ -59,18 +58,12 @@ from jamdesk.ui.room_panels import (
     room_task_items,
     room_tasks_panel,
 )
-from jamdesk.ui.theme import format_ms, status_icon
+from jamdesk.ui.room_view import room_view, timer_view
+from jamdesk.ui.theme import status_icon
 
 log = logging.getLogger(__name__)
 REFRESH_MS = 100
 REACTION_SHOW_MS = 3_000
-
-LIFECYCLE_WORDS = {
-    Lifecycle.READY: "READY",
-    Lifecycle.ACTIVE: "FOCUSING",
-    Lifecycle.PAUSED: "PAUSED",
-    Lifecycle.ENDED: "ENDED",
-}
 
 
 class RoomScreen(QWidget):
@@ -86,7 +79,7 @@ class RoomScreen(QWidget):
         self.setObjectName("Screen")
         self.jam = jam
         self.personal = personal
-        self._tasks: set[asyncio.Future[None]] = set()
+        self.bg = Background(self.show_notice)  # a failed action is said, never lost
         self._folded: RoomState | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(28, 20, 28, 20)
@@ -278,46 +271,32 @@ class RoomScreen(QWidget):
     # -- rendering ----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Re-render everything from the jam's state."""
+        """Re-render everything from the jam's state (what shows: :func:`room_view`)."""
         state = self.jam.state
-        self.title_label.setText(state.title)
-        host = state.participant(state.host_id)
-        timer = timer_words(state.timer)
-        kind = (
-            "" if timer.startswith(state.session_type.label) else f"{state.session_type.label} · "
-        )
-        self.meta_label.setText(f"{kind}{timer} · hosted by {host.name if host else '?'}")
-        self.code_label.setText(state.code)
-        role = self.jam.role
-        runner = role in (Role.HOST, Role.COHOST)
-        life = state.lifecycle
-        ended = life is Lifecycle.ENDED
-        self.start_button.setVisible(runner and not ended)
-        self.reset_button.setVisible(runner and not ended)
-        self.skip_button.setVisible(runner and not ended and state.timer.plan is not None)
-        self.end_button.setVisible(role is Role.HOST and not ended)
-        self.ghost_button.setVisible(self.jam.hosting and not ended)
-        self.summary_button.setVisible(ended)
-        self.start_button.setText(
-            "Pause"
-            if life is Lifecycle.ACTIVE
-            else "Resume"
-            if life is Lifecycle.PAUSED
-            else "Start"
-        )
-        self.start_button.setEnabled(not self.jam.reading().finished)
-        self.reset_button.setEnabled(life in (Lifecycle.ACTIVE, Lifecycle.PAUSED))
-        self.skip_button.setEnabled(life in (Lifecycle.ACTIVE, Lifecycle.PAUSED))
+        view = room_view(state, self.jam.role, self.jam.reading(), hosting=self.jam.hosting)
+        self.title_label.setText(view.title)
+        self.meta_label.setText(view.meta)
+        self.code_label.setText(view.code)
+        self.start_button.setVisible(view.timer_controls)
+        self.reset_button.setVisible(view.timer_controls)
+        self.skip_button.setVisible(view.skip)
+        self.end_button.setVisible(view.end)
+        self.ghost_button.setVisible(view.ghost)
+        self.summary_button.setVisible(view.summary)
+        self.start_button.setText(view.start_text)
+        self.start_button.setEnabled(view.start_enabled)
+        self.reset_button.setEnabled(view.reset_enabled)
+        self.skip_button.setEnabled(view.skip_enabled)
         for widget in (
             self.status_combo,
             self.goal_edit,
             self.progress_slider,
             *self.reaction_buttons,
         ):
-            widget.setEnabled(not ended)
+            widget.setEnabled(view.editable)
         self.people.show_state(state, self.jam.me, self.jam.paths())
         self.tasks.show_items(room_task_items(state))
-        self.sound.show_audio(state.audio, runner and not ended, self.jam.room_now_ms())
+        self.sound.show_audio(state.audio, view.audio_controls, self.jam.room_now_ms())
         me = state.participant(self.jam.me)
         if me is not None:
             self.status_combo.setCurrentIndex(list(Status).index(me.status))
@@ -354,33 +333,15 @@ class RoomScreen(QWidget):
 
     def refresh_timer(self) -> None:
         """Update the big timer from the room clock (called every 100 ms)."""
-        state = self.jam.state
-        reading = self.jam.reading()
+        shown = timer_view(self.jam.state, self.jam.reading())
         self.sound.show_position(self.jam.room_now_ms())
-        if reading.remaining_ms is not None:
-            self.timer_label.setText(format_ms(reading.remaining_ms, round_up=True))
-        else:
-            self.timer_label.setText(format_ms(reading.elapsed_ms, round_up=False))
-        finished = "true" if reading.finished else "false"
+        self.timer_label.setText(shown.text)
+        finished = "true" if shown.finished else "false"
         if self.timer_label.property("finished") != finished:
             self.timer_label.setProperty("finished", finished)
             self.timer_label.style().unpolish(self.timer_label)
             self.timer_label.style().polish(self.timer_label)
-        words = LIFECYCLE_WORDS[state.lifecycle]
-        if reading.phase is not None and state.lifecycle is not Lifecycle.ENDED:
-            block = (reading.phase_index or 0) // 2 + 1
-            words = (
-                f"FOCUS · BLOCK {block}"
-                if reading.phase.value == "focus"
-                else reading.phase.label.upper()
-            )
-            if state.lifecycle is Lifecycle.PAUSED:
-                words += " · PAUSED"
-        elif reading.finished and state.lifecycle is not Lifecycle.ENDED:
-            words = "TIME'S UP"
-        if state.timer.mode is TimerMode.STOPWATCH and state.lifecycle is Lifecycle.ACTIVE:
-            words = "RUNNING"
-        self.lifecycle_label.setText(words)
+        self.lifecycle_label.setText(shown.caption)
 
     def show_notice(self, message: str) -> None:
         """Show a line of news (reconnecting, refused, new host) under the room."""
@@ -427,9 +388,7 @@ class RoomScreen(QWidget):
         self._spawn(self.jam.send(cmd))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.bg.run(coro)
 
     def _toggle_timer(self) -> None:
         life = self.jam.state.lifecycle
@@ -495,3 +454,4 @@ class RoomScreen(QWidget):
         self._ticker.stop()
         self._unsubscribe()
         self._unsubscribe_tasks()
+        self.bg.cancel()

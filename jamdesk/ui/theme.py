@@ -88,15 +88,3 @@ def format_duration(ms: int) -> str:
         return "under a minute" if ms > 0 else "0 min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
-
-
-def format_ms(ms: int, *, round_up: bool) -> str:
-    """``1_500_000`` -> ``"25:00"``; past an hour ``"1:05:00"``.
-
-    A countdown rounds up (it shows 00:01 until it truly reaches zero); a stopwatch rounds down.
-    """
-    ms = max(0, ms)
-    seconds = (ms + 999) // 1000 if round_up else ms // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"

@@ -7,25 +7,27 @@ hosts or joins, after the window is on screen (docs/ARCHITECTURE.md, "Stack note
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QInputDialog, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QStackedWidget
 
 from jamdesk.core.kinds import Lifecycle
+from jamdesk.ui.background import Background
+from jamdesk.ui.navigator import Navigator
 from jamdesk.ui.start_screen import HostForm, JoinForm, StartScreen
 
 if TYPE_CHECKING:
     from jamdesk.app.audio import Sound
     from jamdesk.app.context import AppContext
-    from jamdesk.app.history import GhostRunner
+    from jamdesk.app.history import GhostRunner, HistoryEntry
     from jamdesk.app.jam import Jam
     from jamdesk.app.jam_state import JamUpdate
     from jamdesk.app.lobby import Lobby
+    from jamdesk.app.progress import Overview
     from jamdesk.ui.history_screen import HistoryScreen
     from jamdesk.ui.lobby_screen import LobbyScreen
     from jamdesk.ui.profile_screen import ProfileScreen
@@ -65,15 +67,15 @@ class MainWindow(QMainWindow):
         self.sound: Sound | None = None
         self.lobby: Lobby | None = None
         self.ghosts: list[GhostRunner] = []
-        self._tasks: set[asyncio.Future[None]] = set()
         self.stack = QStackedWidget()
         self.start = StartScreen(args.name or default_name)
+        self.nav = Navigator(self.stack, self.start)
+        self.bg = Background(self._show_failure)
         self.start.host_requested.connect(lambda form: self._spawn(self._host(form)))
         self.start.join_requested.connect(lambda form: self._spawn(self._join(form)))
         self.start.profile_requested.connect(lambda: self._spawn(self._show_profile()))
         self.start.history_requested.connect(lambda: self._spawn(self._show_history()))
         self.start.lobby_requested.connect(lambda: self._spawn(self._show_lobby()))
-        self.stack.addWidget(self.start)
         self.setCentralWidget(self.stack)
         saved = QSettings("Jamdesk", "Jamdesk").value("signal_url", "")
         self.start.signal_edit.setText(getattr(args, "signal", "") or str(saved or ""))
@@ -120,16 +122,14 @@ class MainWindow(QMainWindow):
     # -- background work --------------------------------------------------------------------------
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
+        self.bg.run(coro)
 
-    def _done(self, task: asyncio.Future[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            log.error("unexpected failure", exc_info=exc)
-            self.start.show_error(f"Something went wrong: {exc}. Please try again.")
+    def _show_failure(self, words: str) -> None:
+        """An unexpected failure, said where the student is looking."""
+        if self.room is not None and self.nav.current is self.room:
+            self.room.show_notice(words)
+        else:
+            self.start.show_error(words)
 
     async def _context(self) -> AppContext:
         """Open the app's data and network policy on first use (after the first paint)."""
@@ -144,13 +144,12 @@ class MainWindow(QMainWindow):
         return self._app
 
     async def _host(self, form: HostForm) -> None:
-        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
-
         self.start.show_progress("Opening your jam...")
-        try:
+
+        async def open_jam() -> Jam:
             app = await self._context()
             await app.use_name(form.name)
-            jam = await app.host(
+            return await app.host(
                 name=form.name,
                 title=form.title,
                 session_type=form.session_type.value,
@@ -160,51 +159,40 @@ class MainWindow(QMainWindow):
                 show_title=form.show_title,
                 signal_url=form.signal_url,
             )
-        except USER_ERRORS as exc:
-            self.start.show_error(_in_words(exc))
-            return
-        self._enter(jam)
+
+        jam = await self.bg.attempt(open_jam(), self.start.show_error)
+        if jam is not None:
+            self._enter(jam)
 
     async def _join(self, form: JoinForm) -> None:
-        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
-
         self.start.show_progress(f"Looking for jam {form.code.upper()} on your network...")
-        try:
+
+        async def join_jam() -> Jam:
             app = await self._context()
             await app.use_name(form.name)
-            jam = await app.join(
+            return await app.join(
                 name=form.name,
                 code=form.code,
                 address=form.address or None,
                 signal_url=form.signal_url,
             )
-        except USER_ERRORS as exc:
-            self.start.show_error(_in_words(exc))
-            return
-        self._enter(jam)
+
+        jam = await self.bg.attempt(join_jam(), self.start.show_error)
+        if jam is not None:
+            self._enter(jam)
 
     # -- history and Ghost Replay --------------------------------------------------------------
 
-    def _swap_in(self, widget: QWidget) -> None:
-        self.stack.addWidget(widget)
-        self.stack.setCurrentWidget(widget)
-
-    def _swap_out(self, widget: QWidget | None, back_to: QWidget) -> None:
-        self.stack.setCurrentWidget(back_to)
-        if widget is not None:
-            self.stack.removeWidget(widget)
-            widget.deleteLater()
-
     async def _show_history(self) -> None:
-        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
         from jamdesk.ui.history_screen import HistoryScreen  # noqa: PLC0415
 
         self.start.show_progress("Opening your jams...")
-        try:
-            app = await self._context()
-            entries = await app.history.entries()
-        except USER_ERRORS as exc:
-            self.start.show_error(_in_words(exc))
+
+        async def read() -> list[HistoryEntry]:
+            return await (await self._context()).history.entries()
+
+        entries = await self.bg.attempt(read(), self.start.show_error)
+        if entries is None:
             return
         self.start.clear_status()
         screen = HistoryScreen(entries)
@@ -215,14 +203,14 @@ class MainWindow(QMainWindow):
         screen.export_requested.connect(lambda sid, path: self._spawn(self._export_jam(sid, path)))
         screen.import_requested.connect(lambda path: self._spawn(self._import_jam(path)))
         self.history = screen
-        self._swap_in(screen)
+        self.nav.open(screen)
         if entries:
             await self._history_detail(entries[0].session_id)
         self.history_shown.emit()
 
     def _close_history(self) -> None:
         screen, self.history = self.history, None
-        self._swap_out(screen, self.start)
+        self.nav.close(screen, self.start)
 
     async def _history_detail(self, session_id: int) -> None:
         if self._app is None or self.history is None:
@@ -236,17 +224,15 @@ class MainWindow(QMainWindow):
             self.history.show_detail(summary, lines)
 
     async def _watch(self, session_id: int) -> None:
-        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
         from jamdesk.app.history import ReplayView  # noqa: PLC0415
         from jamdesk.ui.replay_screen import ReplayScreen  # noqa: PLC0415
 
         if self._app is None or self.history is None:
             return
-        try:
-            chosen = self.history.chosen_people()
-            stream = await self._app.history.open_replay(session_id, chosen)
-        except USER_ERRORS as exc:
-            self.history.show_message(_in_words(exc))
+        chosen = self.history.chosen_people()
+        opening = self._app.history.open_replay(session_id, chosen)
+        stream = await self.bg.attempt(opening, self.history.show_message)
+        if stream is None:
             return
         screen = ReplayScreen(
             stream.script(), ReplayView(stream.events), stream.playhead, everyone=False
@@ -259,24 +245,22 @@ class MainWindow(QMainWindow):
         self._spawn(read_the_rest())
         screen.back.connect(self._close_replay)
         self.replay = screen
-        self._swap_in(screen)
+        self.nav.open(screen)
         self.replay_shown.emit()
 
     def _close_replay(self) -> None:
         screen, self.replay = self.replay, None
-        self._swap_out(screen, self.history or self.start)
+        self.nav.close(screen, self.history or self.start)
 
     async def _beside(self, session_id: int) -> None:
-        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
-
         if self._app is None or self.history is None:
             return
         self.history.show_message("Starting your jam beside the ghosts...")
-        try:
-            jam, runner = await self._app.replay_beside(session_id, self.history.chosen_people())
-        except USER_ERRORS as exc:
-            self.history.show_message(_in_words(exc))
+        starting = self._app.replay_beside(session_id, self.history.chosen_people())
+        started = await self.bg.attempt(starting, self.history.show_message)
+        if started is None:
             return
+        jam, runner = started
         self.ghosts.append(runner)
         self._close_history()
         self._enter(jam)
@@ -292,22 +276,22 @@ class MainWindow(QMainWindow):
         self.history.show_message(f"Saved to {path}. Send it to a friend to replay.")
 
     async def _import_jam(self, path: Path) -> None:
-        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
+        app, history = self._app, self.history
+        if app is None or history is None:
+            return
 
-        if self._app is None or self.history is None:
+        async def add() -> list[HistoryEntry]:
+            await app.history.import_file(path)
+            return await app.history.entries()
+
+        entries = await self.bg.attempt(add(), history.show_message)
+        if entries is None:
             return
-        try:
-            await self._app.history.import_file(path)
-            entries = await self._app.history.entries()
-        except USER_ERRORS as exc:
-            self.history.show_message(_in_words(exc))
-            return
-        self.history.entries = entries
-        self.history.apply_filters()
-        self.history.show_message(f"Imported {path.name}.")
+        history.entries = entries
+        history.apply_filters()
+        history.show_message(f"Imported {path.name}.")
 
     async def _add_ghost(self) -> None:
-        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
         from jamdesk.app.history import GhostRunner  # noqa: PLC0415
 
         jam, app = self.jam, self._app
@@ -327,10 +311,10 @@ class MainWindow(QMainWindow):
         )
         if not ok:
             return
-        try:
-            script = await app.history.script(entry.session_id, [name])
-        except USER_ERRORS as exc:
-            self.room.show_notice(_in_words(exc))
+        script = await self.bg.attempt(
+            app.history.script(entry.session_id, [name]), self.room.show_notice
+        )
+        if script is None:
             return
         runner = GhostRunner(jam, script, follow_timer=False)
         await runner.start()
@@ -339,7 +323,6 @@ class MainWindow(QMainWindow):
     # -- the lobby ----------------------------------------------------------------------------
 
     async def _show_lobby(self) -> None:
-        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
         from jamdesk.app.lobby import LobbyUpdate  # noqa: PLC0415
         from jamdesk.ui.lobby_screen import LobbyScreen  # noqa: PLC0415
 
@@ -348,12 +331,14 @@ class MainWindow(QMainWindow):
             self.start.show_error("Type your name first, so others in the lobby know who you are.")
             return
         self.start.show_progress("Looking around your network...")
-        try:
+
+        async def open_lobby() -> Lobby:
             app = await self._context()
             await app.use_name(name)
-            lobby = app.lobby(name=name)
-        except USER_ERRORS as exc:
-            self.start.show_error(_in_words(exc))
+            return app.lobby(name=name)
+
+        lobby = await self.bg.attempt(open_lobby(), self.start.show_error)
+        if lobby is None:
             return
         screen = LobbyScreen(lobby.reading)
         screen.back.connect(lambda: self._spawn(self._close_lobby()))
@@ -378,17 +363,14 @@ class MainWindow(QMainWindow):
         lobby.subscribe(on_update)
         self.lobby, self.lobby_screen = lobby, screen
         self.start.clear_status()
-        self._swap_in(screen)
-        try:
-            await lobby.start()
-        except USER_ERRORS as exc:
-            screen.show_message(_in_words(exc))
+        self.nav.open(screen)
+        await self.bg.attempt(lobby.start(), screen.show_message)
         self.lobby_shown.emit()
 
     async def _close_lobby(self) -> None:
         lobby, screen = self.lobby, self.lobby_screen
         self.lobby, self.lobby_screen = None, None
-        self._swap_out(screen, self.start)
+        self.nav.close(screen, self.start)
         if lobby is not None:
             await lobby.close()
 
@@ -401,17 +383,19 @@ class MainWindow(QMainWindow):
     # -- profile ------------------------------------------------------------------------------
 
     async def _show_profile(self) -> None:
-        from jamdesk.app.context import USER_ERRORS  # noqa: PLC0415 - heavy: after paint
         from jamdesk.ui.profile_screen import ProfileScreen  # noqa: PLC0415
 
         self.start.show_progress("Checking your history...")
-        try:
+
+        async def check() -> tuple[AppContext, list[int], Overview]:
             app = await self._context()
             repaired = await app.progress.verify()  # the tamper check: recompute from logs
-            overview = await app.progress.overview()
-        except USER_ERRORS as exc:
-            self.start.show_error(_in_words(exc))
+            return app, repaired, await app.progress.overview()
+
+        checked = await self.bg.attempt(check(), self.start.show_error)
+        if checked is None:
             return
+        app, repaired, overview = checked
         self.start.clear_status()
         screen = ProfileScreen(
             overview, app.profile.display_name, app.profile.avatar_color, len(repaired)
@@ -422,16 +406,12 @@ class MainWindow(QMainWindow):
         screen.export_data_requested.connect(lambda path: self._spawn(self._export(path)))
         screen.delete_requested.connect(lambda: self._spawn(self._delete_everything()))
         self.profile = screen
-        self.stack.addWidget(screen)
-        self.stack.setCurrentWidget(screen)
+        self.nav.open(screen)
         self.profile_shown.emit()
 
     def _close_profile(self, message: str | None = None) -> None:
         screen, self.profile = self.profile, None
-        self.stack.setCurrentWidget(self.start)
-        if screen is not None:
-            self.stack.removeWidget(screen)
-            screen.deleteLater()
+        self.nav.close(screen)
         if message:
             self.start.show_progress(message)
             self.start.set_busy(False)
@@ -489,8 +469,7 @@ class MainWindow(QMainWindow):
         self.room.ghost_requested.connect(lambda: self._spawn(self._add_ghost()))
         self._spawn(self._open_sound(jam, self.room))
         jam.subscribe(self._on_update)
-        self.stack.addWidget(self.room)
-        self.stack.setCurrentWidget(self.room)
+        self.nav.open(self.room)
         self.setWindowTitle(f"{jam.state.title} · {jam.code} · Jamdesk")
         if jam.advert_problem:
             self.room.show_notice(jam.advert_problem)
@@ -541,8 +520,7 @@ class MainWindow(QMainWindow):
             return
         self.summary = SummaryScreen(summarize(jam.events, jam.room_now_ms()), jam.me)
         self.summary.closed.connect(lambda: self._spawn(self._close_summary()))
-        self.stack.addWidget(self.summary)
-        self.stack.setCurrentWidget(self.summary)
+        self.nav.open(self.summary)
         self.summary_shown.emit()
 
     async def _close_summary(self) -> None:
@@ -552,9 +530,7 @@ class MainWindow(QMainWindow):
             await jam.leave()
         summary, self.summary = self.summary, None
         self._back_to_start("The jam is saved on this computer.")
-        if summary is not None:
-            self.stack.removeWidget(summary)
-            summary.deleteLater()
+        self.nav.close(summary)
 
     async def _leave(self) -> None:
         jam = self.jam
@@ -583,9 +559,7 @@ class MainWindow(QMainWindow):
         notice = message or (room.notice.text() if room.notice.isVisible() else "")
         self.start.clear_status()
         room.detach()
-        self.stack.setCurrentWidget(self.start)
-        self.stack.removeWidget(room)
-        room.deleteLater()
+        self.nav.close(room)
         self.setWindowTitle("Jamdesk")
         if notice:
             self.start.show_progress(notice)
@@ -607,15 +581,3 @@ class MainWindow(QMainWindow):
         if self._app is not None:
             await self._app.close()
             self._app = None
-
-
-def _in_words(exc: BaseException) -> str:
-    """A student-readable message for a failure (a raw OS error names what went wrong)."""
-    from jamdesk.app.context import JoinError  # noqa: PLC0415 - loaded with the context
-
-    if isinstance(exc, OSError) and not isinstance(exc, JoinError):
-        return (
-            f"Could not open the jam on this network: {exc.strerror or exc}. "
-            "Check your network connection."
-        )
-    return str(exc)

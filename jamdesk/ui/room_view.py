@@ -1,0 +1,123 @@
+"""What the room screen shows, as plain data: a pure view model (no Qt), so the rules of what
+a student sees (which buttons a role gets, what the big timer and its caption say) are
+tested without widgets, and :class:`~jamdesk.ui.room_screen.RoomScreen` only copies the
+values onto its widgets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jamdesk.core.kinds import Lifecycle, Role, TimerMode
+from jamdesk.core.room import RoomState
+from jamdesk.core.timeline import timer_words
+from jamdesk.core.timer import TimerReading
+
+LIFECYCLE_WORDS = {
+    Lifecycle.READY: "READY",
+    Lifecycle.ACTIVE: "FOCUSING",
+    Lifecycle.PAUSED: "PAUSED",
+    Lifecycle.ENDED: "ENDED",
+}
+
+
+def format_ms(ms: int, *, round_up: bool) -> str:
+    """``1_500_000`` -> ``"25:00"``; past an hour ``"1:05:00"``.
+
+    A countdown rounds up (it shows 00:01 until it truly reaches zero); a stopwatch rounds down.
+    """
+    ms = max(0, ms)
+    seconds = (ms + 999) // 1000 if round_up else ms // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+@dataclass(frozen=True)
+class RoomView:
+    """The room's header and controls for one person.
+
+    Attributes:
+        title, meta, code: the header lines (meta: type, timer, host).
+        timer_controls: Start/Pause and Reset are shown (host and co-hosts, until the end).
+        skip: Skip is shown (the same, for a Pomodoro plan).
+        end: End is shown (the host only); ghost: Add a ghost (while hosting here).
+        summary: the summary button (once ended).
+        start_text, start_enabled, reset_enabled, skip_enabled: the timer buttons.
+        editable: own status, goal, progress and reactions can change (until the end).
+        audio_controls: the shared sound can be run (host and co-hosts).
+    """
+
+    title: str
+    meta: str
+    code: str
+    timer_controls: bool
+    skip: bool
+    end: bool
+    ghost: bool
+    summary: bool
+    start_text: str
+    start_enabled: bool
+    reset_enabled: bool
+    skip_enabled: bool
+    editable: bool
+    audio_controls: bool
+
+
+@dataclass(frozen=True)
+class TimerView:
+    """The big timer: its digits, whether time is up, and the caption under it."""
+
+    text: str
+    finished: bool
+    caption: str
+
+
+def room_view(state: RoomState, role: Role, reading: TimerReading, *, hosting: bool) -> RoomView:
+    """What ``role`` sees of ``state`` (``hosting``: this computer serves the room)."""
+    host = state.participant(state.host_id)
+    words = timer_words(state.timer)
+    kind = "" if words.startswith(state.session_type.label) else f"{state.session_type.label} · "
+    runner = role in (Role.HOST, Role.COHOST)
+    life = state.lifecycle
+    ended = life is Lifecycle.ENDED
+    running = life in (Lifecycle.ACTIVE, Lifecycle.PAUSED)
+    return RoomView(
+        title=state.title,
+        meta=f"{kind}{words} · hosted by {host.name if host else '?'}",
+        code=state.code,
+        timer_controls=runner and not ended,
+        skip=runner and not ended and state.timer.plan is not None,
+        end=role is Role.HOST and not ended,
+        ghost=hosting and not ended,
+        summary=ended,
+        start_text={Lifecycle.ACTIVE: "Pause", Lifecycle.PAUSED: "Resume"}.get(life, "Start"),
+        start_enabled=not reading.finished,
+        reset_enabled=running,
+        skip_enabled=running,
+        editable=not ended,
+        audio_controls=runner and not ended,
+    )
+
+
+def timer_view(state: RoomState, reading: TimerReading) -> TimerView:
+    """The big timer now: time left (rounded up) or elapsed, and the phase or lifecycle."""
+    if reading.remaining_ms is not None:
+        text = format_ms(reading.remaining_ms, round_up=True)
+    else:
+        text = format_ms(reading.elapsed_ms, round_up=False)
+    life = state.lifecycle
+    caption = LIFECYCLE_WORDS[life]
+    if reading.phase is not None and life is not Lifecycle.ENDED:
+        block = (reading.phase_index or 0) // 2 + 1
+        caption = (
+            f"FOCUS · BLOCK {block}"
+            if reading.phase.value == "focus"
+            else reading.phase.label.upper()
+        )
+        if life is Lifecycle.PAUSED:
+            caption += " · PAUSED"
+    elif reading.finished and life is not Lifecycle.ENDED:
+        caption = "TIME'S UP"
+    if state.timer.mode is TimerMode.STOPWATCH and life is Lifecycle.ACTIVE:
+        caption = "RUNNING"
+    return TimerView(text=text, finished=reading.finished, caption=caption)
