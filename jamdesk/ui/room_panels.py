@@ -78,9 +78,12 @@ class PeoplePanel(QListWidget):
 
     def show_state(self, state: RoomState, me: str, paths: Mapping[str, str] | None = None) -> None:
         """Show ``state``'s participants (removed ones are left out); ``paths`` says how
-        each member reaches the host (``direct``, ``turn``, ``relayed``), shown as words."""
+        each member reaches the host (``direct``, ``turn``, ``relayed``), shown as words
+        once someone is not direct."""
         self._state, self._me = state, me
-        paths = paths or {}
+        paths = dict(paths or {})
+        if all(path == "direct" for path in paths.values()):
+            paths = {}  # the usual case (and every LAN room): nothing worth a word
         self.clear()
         for p in state.participants:
             if p.removed:

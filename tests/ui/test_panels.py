@@ -69,5 +69,6 @@ def test_people_list_says_how_each_member_reaches_the_host(qtbot: QtBot, shots: 
     assert rows["Dee"].text().endswith("· direct")
     assert "·" not in rows["Ana"].text().split("active")[1]  # the host has no path
     panel.grab().save(str(shots / "people-paths.png"))
-    panel.show_state(log.state, "b")  # a LAN room: no words about paths
-    assert not any("direct" in panel.item(i).text() for i in range(panel.count()))
+    for paths in (None, {"b": "direct", "c": "direct"}):  # a LAN room, or all direct
+        panel.show_state(log.state, "b", paths)
+        assert not any("direct" in panel.item(i).text() for i in range(panel.count()))
