@@ -22,7 +22,7 @@ from aiohttp import web
 from jamdesk.core.commands import SetStatus
 from jamdesk.core.kinds import Status
 from jamdesk.net.member_client import MemberClient
-from jamdesk.protocol.engine import MemberEngine, MemberOutcome
+from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome
 
 EVENTS = 2_000
 

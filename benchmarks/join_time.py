@@ -23,7 +23,7 @@ from jamdesk.core import timer
 from jamdesk.core.kinds import SessionType
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.net.member_client import MemberClient
-from jamdesk.protocol.engine import MemberEngine
+from jamdesk.protocol.member_engine import MemberEngine
 
 JOINS = 20
 BY_CODE = 5

@@ -25,7 +25,7 @@ from jamdesk.core.kinds import Status
 from jamdesk.core.room import StatusChanged
 from jamdesk.net import addresses
 from jamdesk.net.member_client import MemberClient
-from jamdesk.protocol.engine import MemberEngine, MemberOutcome
+from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome
 
 MEMBERS = 30
 RUN_S = 30.0

@@ -48,7 +48,7 @@ from jamdesk.core.kinds import Lifecycle
 from jamdesk.core.room import Event, HostChanged, RoomEnded, RoomLog, RoomOpened
 from jamdesk.core.rules import Rejected, decide
 from jamdesk.net.member_client import JoinError, LinkState
-from jamdesk.protocol.engine import MemberEngine, MemberOutcome
+from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome
 
 __all__ = ["TRANSITIONS", "Jam"]
 

@@ -14,7 +14,7 @@ from jamdesk.core.room import Event, RoomState
 from jamdesk.net.discovery import RoomAd, RoomNotFoundError
 from jamdesk.net.member_client import HostRoute, JoinError, LinkState
 from jamdesk.net.signal_client import SignalRoute
-from jamdesk.protocol.engine import MemberEngine, MemberOutcome
+from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome
 from jamdesk.protocol.messages import PROTOCOL_VERSION
 from jamdesk.protocol.paths import Path
 

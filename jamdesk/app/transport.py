@@ -26,7 +26,8 @@ from jamdesk.net.host_service import HostService
 from jamdesk.net.lan import SessionDescription
 from jamdesk.net.member_client import HostRoute, LinkState, MemberClient
 from jamdesk.net.signal_client import HostSignal, SignalledAnswerer, SignalledJoin
-from jamdesk.protocol.engine import HostEngine, HostOutcome, MemberEngine, MemberOutcome
+from jamdesk.protocol.engine import HostEngine, HostOutcome
+from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome
 from jamdesk.protocol.paths import Path
 
 

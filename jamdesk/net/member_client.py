@@ -29,7 +29,8 @@ from jamdesk.net.lan import SessionDescription, SignallingError, post_offer
 from jamdesk.net.paths import PathLink, channel_path
 from jamdesk.net.signal_client import JoinerSignal, SignalRoute, conclude
 from jamdesk.protocol import pake
-from jamdesk.protocol.engine import LINK_TIMEOUT_MS, MemberEngine, MemberOutcome
+from jamdesk.protocol.engine import LINK_TIMEOUT_MS
+from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome
 from jamdesk.protocol.paths import Path, Upgrade
 from jamdesk.protocol.signal import IceServer
 from jamdesk.protocol.tunnel import TunnelError, TunnelKey

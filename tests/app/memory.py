@@ -20,7 +20,8 @@ from jamdesk.net.discovery import RoomAd, RoomNotFoundError
 from jamdesk.net.lan import SessionDescription
 from jamdesk.net.member_client import HostRoute, JoinError, LinkState
 from jamdesk.net.signal_client import SignalledAnswerer, SignalledJoin
-from jamdesk.protocol.engine import HostEngine, HostOutcome, MemberEngine, MemberOutcome
+from jamdesk.protocol.engine import HostEngine, HostOutcome
+from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome
 from jamdesk.protocol.paths import Path
 
 HOST = "127.0.0.1"

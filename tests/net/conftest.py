@@ -14,7 +14,8 @@ from jamdesk.core.room import Event
 from jamdesk.net import addresses
 from jamdesk.net.host_service import HostService
 from jamdesk.net.member_client import LinkState, MemberClient
-from jamdesk.protocol.engine import HostEngine, MemberEngine, MemberOutcome
+from jamdesk.protocol.engine import HostEngine
+from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome
 from tests.factories import room_log
 
 addresses.install(addresses.NetworkMode.LOOPBACK)

@@ -9,7 +9,8 @@ from jamdesk.core import timer
 from jamdesk.core.commands import CompleteTimer, EndRoom, Join, SetStatus, StartTimer
 from jamdesk.core.kinds import Lifecycle, Status
 from jamdesk.protocol.codec import decode, encode
-from jamdesk.protocol.engine import LINK_TIMEOUT_MS, MAX_BAD_MESSAGES, HostEngine, MemberEngine
+from jamdesk.protocol.engine import LINK_TIMEOUT_MS, MAX_BAD_MESSAGES, HostEngine
+from jamdesk.protocol.member_engine import MemberEngine
 from jamdesk.protocol.messages import (
     PROTOCOL_VERSION,
     CommandMessage,

@@ -13,7 +13,8 @@ from jamdesk.core.pomodoro import MINUTE_MS
 from jamdesk.core.room import RoomLog
 from jamdesk.core.rules import decide
 from jamdesk.protocol.codec import decode
-from jamdesk.protocol.engine import RETURN_GRACE_MS, HostEngine, MemberEngine
+from jamdesk.protocol.engine import RETURN_GRACE_MS, HostEngine
+from jamdesk.protocol.member_engine import MemberEngine
 from jamdesk.protocol.messages import Error, Refused
 from tests.factories import room_log
 
