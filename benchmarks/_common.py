@@ -9,8 +9,9 @@ import time
 from typing import Any
 
 from jamdesk.core import timer
+from jamdesk.core.events import Event, RoomOpened
 from jamdesk.core.kinds import SessionType
-from jamdesk.core.room import Event, RoomLog, RoomOpened
+from jamdesk.core.room import RoomLog
 from jamdesk.net import addresses
 from jamdesk.net.host_service import HostService
 from jamdesk.protocol.engine import HostEngine

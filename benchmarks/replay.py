@@ -26,9 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from jamdesk.app.history import HistoryService
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.core.commands import Chat, Command, Join, React, SetProgress, SetStatus, StartTimer
+from jamdesk.core.events import ChatPosted
 from jamdesk.core.kinds import Status
 from jamdesk.core.replay import Cue, Playhead
-from jamdesk.core.room import ChatPosted, RoomLog
+from jamdesk.core.room import RoomLog
 from jamdesk.core.rules import Rejected, decide
 from tests.factories import room_log
 

@@ -21,8 +21,8 @@ from _common import emit, summary
 from _procs import Proc
 
 from jamdesk.core.commands import SetStatus
+from jamdesk.core.events import StatusChanged
 from jamdesk.core.kinds import Status
-from jamdesk.core.room import StatusChanged
 from jamdesk.net import addresses
 from jamdesk.net.member_client import MemberClient
 from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome

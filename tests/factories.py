@@ -13,9 +13,10 @@ from jamdesk.app.opening import host_jam
 from jamdesk.app.progress import refresh_session
 from jamdesk.core import timer
 from jamdesk.core.commands import AdvancePhase, Command, EndRoom, StartTimer
+from jamdesk.core.events import RoomOpened
 from jamdesk.core.kinds import SessionType
 from jamdesk.core.pomodoro import MINUTE_MS
-from jamdesk.core.room import RoomLog, RoomOpened
+from jamdesk.core.room import RoomLog
 from jamdesk.core.rules import Rejected, decide
 from jamdesk.core.timer import TimerAnchor
 from jamdesk.net.addresses import NetworkMode

@@ -30,8 +30,7 @@ from jamdesk.core.commands import (
     SkipPhase,
     StartTimer,
 )
-from jamdesk.core.replay import Cue, Playhead, ReplayError, Script, ScriptBuilder
-from jamdesk.core.room import (
+from jamdesk.core.events import (
     ChatPosted,
     Event,
     GhostAdded,
@@ -41,12 +40,12 @@ from jamdesk.core.room import (
     ProgressReported,
     Reacted,
     RoomOpened,
-    RoomState,
     StatusChanged,
     TimerPaused,
     TimerStarted,
-    fold,
 )
+from jamdesk.core.replay import Cue, Playhead, ReplayError, Script, ScriptBuilder
+from jamdesk.core.room import RoomState, fold
 from jamdesk.core.summary import RoomSummary, summarize
 from jamdesk.core.timeline import TimelineEntry, timeline
 from jamdesk.store.db import SessionInfo

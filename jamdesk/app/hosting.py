@@ -15,7 +15,8 @@ from jamdesk.app.advert import LanAdvert, room_ad
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.transport import HostLink, Registration, Transport
 from jamdesk.core import codes
-from jamdesk.core.room import Event, RoomLog, RoomState
+from jamdesk.core.events import Event
+from jamdesk.core.room import RoomLog, RoomState
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.net.discovery import DiscoveryError
 from jamdesk.net.lan import SignallingError

@@ -44,8 +44,9 @@ from jamdesk.app.storage import AsyncDatabase
 from jamdesk.app.transport import Transport, network
 from jamdesk.core import succession
 from jamdesk.core.commands import Command, EndRoom, TakeOver, TransferHost
+from jamdesk.core.events import Event, HostChanged, RoomEnded, RoomOpened
 from jamdesk.core.kinds import Lifecycle
-from jamdesk.core.room import Event, HostChanged, RoomEnded, RoomLog, RoomOpened
+from jamdesk.core.room import RoomLog
 from jamdesk.core.rules import Rejected, decide
 from jamdesk.net.member_client import JoinError, LinkState
 from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome

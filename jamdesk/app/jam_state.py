@@ -14,8 +14,9 @@ from jamdesk.app.membership import Membership
 from jamdesk.app.recorder import SessionRecorder
 from jamdesk.app.transport import HostLink
 from jamdesk.core import timer as timers
+from jamdesk.core.events import Event
 from jamdesk.core.kinds import Role, SessionType
-from jamdesk.core.room import Event, RoomState
+from jamdesk.core.room import RoomState
 from jamdesk.core.rules import Rejected
 from jamdesk.core.timer import TimerAnchor, TimerReading
 from jamdesk.net.member_client import LinkState

@@ -33,8 +33,8 @@ from jamdesk.app.membership import address_of
 from jamdesk.app.opening import host_jam, join_jam
 from jamdesk.core import timer as timers
 from jamdesk.core.commands import Chat
+from jamdesk.core.events import ChatPosted, Event
 from jamdesk.core.kinds import SessionType
-from jamdesk.core.room import ChatPosted, Event
 from jamdesk.core.timer import TimerAnchor, TimerReading
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.net.discovery import DiscoveryError, RoomAd, RoomBrowser

@@ -10,7 +10,8 @@ from jamdesk.app.clock import LocalClock
 from jamdesk.app.hosting import Reach
 from jamdesk.app.transport import MemberLink, Transport
 from jamdesk.core import succession
-from jamdesk.core.room import Event, RoomState
+from jamdesk.core.events import Event
+from jamdesk.core.room import RoomState
 from jamdesk.net.discovery import RoomAd, RoomNotFoundError
 from jamdesk.net.member_client import HostRoute, JoinError, LinkState
 from jamdesk.net.signal_client import SignalRoute

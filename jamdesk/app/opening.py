@@ -13,7 +13,7 @@ from jamdesk.app.jam_state import HostSettings
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.app.transport import Transport
 from jamdesk.core import codes
-from jamdesk.core.room import RoomOpened
+from jamdesk.core.events import RoomOpened
 from jamdesk.core.rules import valid_color
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.net.member_client import JoinError

@@ -18,6 +18,7 @@ import msgspec
 import tzlocal
 
 from jamdesk.app.storage import AsyncDatabase
+from jamdesk.core.events import Event, PhaseChanged, TimerCompleted
 from jamdesk.core.progress import (
     LevelInfo,
     Streaks,
@@ -27,7 +28,6 @@ from jamdesk.core.progress import (
     minutes_by_day,
     streaks,
 )
-from jamdesk.core.room import Event, PhaseChanged, TimerCompleted
 from jamdesk.store.db import Database, SessionInfo, SessionStats
 
 HEATMAP_WEEKS = 52

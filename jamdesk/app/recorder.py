@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from jamdesk.app.progress import credit_events, refresh_session
 from jamdesk.app.storage import AsyncDatabase
+from jamdesk.core.events import Event
 from jamdesk.core.kinds import Role
-from jamdesk.core.room import Event, RoomState
+from jamdesk.core.room import RoomState
 
 
 class SessionRecorder:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from jamdesk.core.commands import Command
-from jamdesk.core.room import Event
+from jamdesk.core.events import Event
 from jamdesk.core.rules import Rejected
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.net.discovery import Advertiser, RoomAd, find_rooms

@@ -46,7 +46,8 @@ from jamdesk.cli.common import (
 from jamdesk.core import audio
 from jamdesk.core.codes import BadCodeError
 from jamdesk.core.commands import PEER_COMMANDS, AudioPlay, Command, EndRoom, Leave
-from jamdesk.core.room import Event, LogError, RoomState, apply
+from jamdesk.core.events import Event
+from jamdesk.core.room import LogError, RoomState, apply
 from jamdesk.core.timeline import describe
 
 log = logging.getLogger(__name__)

@@ -24,8 +24,9 @@ import msgspec
 
 from jamdesk.core import pomodoro
 from jamdesk.core import timer as timers
+from jamdesk.core.events import Event, PhaseChanged, TimerCompleted
 from jamdesk.core.kinds import Phase, Status
-from jamdesk.core.room import Event, PhaseChanged, RoomState, TimerCompleted, apply
+from jamdesk.core.room import RoomState, apply
 
 MAX_LEVEL = 60
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from jamdesk.core.room import (
+from jamdesk.core.events import (
     ChatPosted,
     Event,
     EventBody,
@@ -25,14 +25,13 @@ from jamdesk.core.room import (
     ProgressReported,
     Reacted,
     RoomOpened,
-    RoomState,
     StatusChanged,
     TaskToggled,
     TimerCompleted,
     TimerPaused,
     TimerStarted,
-    apply,
 )
+from jamdesk.core.room import RoomState, apply
 from jamdesk.core.timeline import describe
 
 SPEEDS = (1.0, 2.0, 4.0)

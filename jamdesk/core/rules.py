@@ -50,8 +50,7 @@ from jamdesk.core.commands import (
     ToggleTask,
     TransferHost,
 )
-from jamdesk.core.kinds import Lifecycle, Phase, Role, TimerMode
-from jamdesk.core.room import (
+from jamdesk.core.events import (
     AudioChanged,
     ChatPosted,
     EventBody,
@@ -61,14 +60,12 @@ from jamdesk.core.room import (
     MemberJoined,
     MemberLeft,
     MemberRemoved,
-    Participant,
     PhaseChanged,
     PhaseSkipped,
     ProgressReported,
     Reacted,
     RoleChanged,
     RoomEnded,
-    RoomState,
     StatusChanged,
     TaskAdded,
     TaskDeleted,
@@ -80,6 +77,8 @@ from jamdesk.core.room import (
     TimerReset,
     TimerStarted,
 )
+from jamdesk.core.kinds import Lifecycle, Phase, Role, TimerMode
+from jamdesk.core.room import Participant, RoomState
 from jamdesk.core.timer import TimerAnchor, TimerError
 
 MAX_NAME_CHARS = 40

@@ -15,17 +15,9 @@ import msgspec
 
 from jamdesk.core import pomodoro
 from jamdesk.core import timer as timers
+from jamdesk.core.events import ChatPosted, Event, PhaseChanged, Reacted, RoomOpened, TimerCompleted
 from jamdesk.core.kinds import Phase, Status
-from jamdesk.core.room import (
-    ChatPosted,
-    Event,
-    PhaseChanged,
-    Reacted,
-    RoomOpened,
-    RoomState,
-    TimerCompleted,
-    apply,
-)
+from jamdesk.core.room import RoomState, apply
 from jamdesk.core.timeline import timer_words
 
 

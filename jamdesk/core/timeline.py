@@ -11,8 +11,7 @@ from collections.abc import Iterable
 import msgspec
 
 from jamdesk.core.audio import LAYERS, AudioAnchor
-from jamdesk.core.kinds import Lifecycle, Phase, Role, Status, TimerMode
-from jamdesk.core.room import (
+from jamdesk.core.events import (
     AudioChanged,
     ChatPosted,
     Event,
@@ -29,7 +28,6 @@ from jamdesk.core.room import (
     RoleChanged,
     RoomEnded,
     RoomOpened,
-    RoomState,
     StatusChanged,
     TaskAdded,
     TaskDeleted,
@@ -40,8 +38,9 @@ from jamdesk.core.room import (
     TimerPaused,
     TimerReset,
     TimerStarted,
-    apply,
 )
+from jamdesk.core.kinds import Lifecycle, Phase, Role, Status, TimerMode
+from jamdesk.core.room import RoomState, apply
 from jamdesk.core.timer import TimerAnchor
 
 

@@ -21,7 +21,7 @@ import msgspec
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 
 from jamdesk.core.commands import Command
-from jamdesk.core.room import Event
+from jamdesk.core.events import Event
 from jamdesk.core.rules import Rejected
 from jamdesk.net import rtc
 from jamdesk.net.lan import LanSignallingServer, SessionDescription

@@ -11,7 +11,7 @@ import hashlib
 
 import msgspec
 
-from jamdesk.core.room import Event
+from jamdesk.core.events import Event
 from jamdesk.protocol.messages import MAX_MESSAGE_BYTES, Message
 
 _encoder = msgspec.json.Encoder()

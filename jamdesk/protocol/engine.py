@@ -26,14 +26,8 @@ from jamdesk.core.commands import (
     Leave,
     React,
 )
-from jamdesk.core.room import (
-    Event,
-    EventBody,
-    MemberLeft,
-    MemberRemoved,
-    RoomLog,
-    RoomState,
-)
+from jamdesk.core.events import Event, EventBody, MemberLeft, MemberRemoved
+from jamdesk.core.room import RoomLog, RoomState
 from jamdesk.core.rules import GHOST_ACTIONS, Rejected, decide
 from jamdesk.protocol import pake
 from jamdesk.protocol.codec import DecodeError, batch_events, decode, encode, event_digest

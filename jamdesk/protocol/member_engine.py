@@ -11,12 +11,8 @@ from dataclasses import dataclass, field
 from jamdesk.core.commands import (
     Command,
 )
-from jamdesk.core.room import (
-    Event,
-    LogError,
-    RoomState,
-    apply,
-)
+from jamdesk.core.events import Event
+from jamdesk.core.room import LogError, RoomState, apply
 from jamdesk.core.rules import Rejected
 from jamdesk.protocol.clock import ClockEstimator, ClockSample
 from jamdesk.protocol.codec import DecodeError, decode, encode, event_digest

@@ -10,7 +10,8 @@ from __future__ import annotations
 import msgspec
 
 from jamdesk.core.commands import Command
-from jamdesk.core.room import Event, RoomState
+from jamdesk.core.events import Event
+from jamdesk.core.room import RoomState
 
 PROTOCOL_VERSION = 2
 """Bumped on any change a peer of the previous version could not read."""

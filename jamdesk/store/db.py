@@ -20,7 +20,8 @@ from sqlalchemy import Engine, create_engine, delete, event, func, select, updat
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from jamdesk.core.room import Event, fold
+from jamdesk.core.events import Event
+from jamdesk.core.room import fold
 from jamdesk.store.models import (
     PersonalTaskRow,
     Profile,

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import msgspec
 
-from jamdesk.core.room import Event, LogError, fold
+from jamdesk.core.events import Event
+from jamdesk.core.room import LogError, fold
 
 FORMAT = "jamdesk-replay"
 VERSION = 1

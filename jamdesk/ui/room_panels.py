@@ -35,8 +35,9 @@ from jamdesk.core.commands import (
     ToggleTask,
     TransferHost,
 )
+from jamdesk.core.events import ChatPosted, Event
 from jamdesk.core.kinds import Role
-from jamdesk.core.room import ChatPosted, Event, RoomState
+from jamdesk.core.room import RoomState
 from jamdesk.core.rules import MAX_CHAT_CHARS, MAX_TASK_CHARS, REACTIONS
 from jamdesk.core.timeline import describe
 from jamdesk.ui.theme import avatar_icon, clock_time

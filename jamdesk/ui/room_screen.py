@@ -44,8 +44,9 @@ from jamdesk.core.commands import (
     SkipPhase,
     StartTimer,
 )
+from jamdesk.core.events import Event, Reacted
 from jamdesk.core.kinds import Lifecycle, Status
-from jamdesk.core.room import Event, LogError, Reacted, RoomState, apply
+from jamdesk.core.room import LogError, RoomState, apply
 from jamdesk.core.rules import MAX_GOAL_CHARS, REACTIONS
 from jamdesk.ui.audio_panel import AudioPanel
 from jamdesk.ui.background import Background

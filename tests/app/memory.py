@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from jamdesk.app.transport import Transport
 from jamdesk.core.commands import Command
-from jamdesk.core.room import Event
+from jamdesk.core.events import Event
 from jamdesk.core.rules import Rejected
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.net.discovery import RoomAd, RoomNotFoundError

@@ -13,8 +13,8 @@ from jamdesk.app.jam_state import HostSettings, JamUpdate
 from jamdesk.app.opening import host_jam, join_jam
 from jamdesk.core import timer
 from jamdesk.core.commands import Chat, StartTimer, TransferHost
+from jamdesk.core.events import HostChanged, MemberLeft
 from jamdesk.core.kinds import SessionType
-from jamdesk.core.room import HostChanged, MemberLeft
 from jamdesk.net.addresses import NetworkMode
 from tests.app.memory import MemoryHost, MemoryNet
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from jamdesk.core import audio
 from jamdesk.core.audio import AudioAnchor, AudioError, Track
 from jamdesk.core.commands import AudioLayers, AudioPause, AudioPlay, AudioSeek
-from jamdesk.core.room import AudioChanged
+from jamdesk.core.events import AudioChanged
 from jamdesk.core.rules import Rejected, decide
 from jamdesk.core.timeline import describe
 from tests.factories import room_log

@@ -7,9 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jamdesk.core.commands import Chat, EndRoom, Join, SetStatus, StartTimer
+from jamdesk.core.events import ChatPosted, StatusChanged
 from jamdesk.core.kinds import Status
 from jamdesk.core.replay import Cue, Playhead, ReplayError, script
-from jamdesk.core.room import ChatPosted, RoomLog, StatusChanged
+from jamdesk.core.room import RoomLog
 from tests.factories import room_log, run
 
 

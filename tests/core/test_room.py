@@ -16,22 +16,19 @@ from jamdesk.core.commands import (
     SetStatus,
     StartTimer,
 )
-from jamdesk.core.kinds import Lifecycle, Role, Status
-from jamdesk.core.room import (
+from jamdesk.core.events import (
     Event,
-    LogError,
     MemberJoined,
     MemberLeft,
     RoomEnded,
-    RoomLog,
     StatusChanged,
     TimerCompleted,
     TimerPaused,
     TimerReset,
     TimerStarted,
-    apply,
-    fold,
 )
+from jamdesk.core.kinds import Lifecycle, Role, Status
+from jamdesk.core.room import LogError, RoomLog, apply, fold
 from jamdesk.core.rules import Rejected, decide
 from tests.factories import room_log
 

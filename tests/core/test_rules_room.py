@@ -37,20 +37,19 @@ from jamdesk.core.commands import (
     TransferHost,
 )
 from jamdesk.core.defaults import default_timer
-from jamdesk.core.kinds import Lifecycle, Phase, Role, SessionType, Status, TimerMode
-from jamdesk.core.pomodoro import MINUTE_MS
-from jamdesk.core.room import (
+from jamdesk.core.events import (
     HostChanged,
     MemberJoined,
     MemberLeft,
     MemberRemoved,
     RoleChanged,
-    RoomLog,
     TaskAdded,
     TimerPaused,
     TimerStarted,
-    fold,
 )
+from jamdesk.core.kinds import Lifecycle, Phase, Role, SessionType, Status, TimerMode
+from jamdesk.core.pomodoro import MINUTE_MS
+from jamdesk.core.room import RoomLog, fold
 from jamdesk.core.rules import MAX_CHAT_CHARS, Rejected, decide
 from tests.factories import room_log
 

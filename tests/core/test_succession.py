@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from jamdesk.core import succession
-from jamdesk.core.room import MemberJoined, MemberLeft, MemberRemoved, RoomLog
+from jamdesk.core.events import MemberJoined, MemberLeft, MemberRemoved
+from jamdesk.core.room import RoomLog
 from tests.factories import room_log
 
 

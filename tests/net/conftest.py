@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from jamdesk.core.room import Event
+from jamdesk.core.events import Event
 from jamdesk.net import addresses
 from jamdesk.net.host_service import HostService
 from jamdesk.net.member_client import LinkState, MemberClient

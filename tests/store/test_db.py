@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from jamdesk.core import timer
-from jamdesk.core.room import MemberJoined, RoomLog, TimerStarted
+from jamdesk.core.events import MemberJoined, TimerStarted
+from jamdesk.core.room import RoomLog
 from jamdesk.store.db import Database, NoSuchTaskError, StoreError
 from jamdesk.store.paths import ENV_VAR, data_dir
 from tests.factories import room_log

@@ -7,8 +7,8 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from jamdesk.core.commands import Command, Demote, Promote, Remove, TransferHost
+from jamdesk.core.events import MemberJoined, RoleChanged
 from jamdesk.core.kinds import Role
-from jamdesk.core.room import MemberJoined, RoleChanged
 from jamdesk.ui.room_panels import PeoplePanel, room_task_items
 from tests.factories import room_log
 
@@ -36,7 +36,7 @@ def test_people_menu_follows_the_role(qtbot: QtBot) -> None:
 
 
 def test_room_task_rows_name_their_owner() -> None:
-    from jamdesk.core.room import TaskAdded
+    from jamdesk.core.events import TaskAdded
 
     log = room_log(host_id="h")
     log.append("p", [MemberJoined(participant_id="p", name="Pia")], 1)

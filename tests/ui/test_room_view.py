@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from jamdesk.core import timer
+from jamdesk.core.events import MemberJoined, RoomEnded, TimerStarted
 from jamdesk.core.kinds import Role
-from jamdesk.core.room import MemberJoined, RoomEnded, TimerStarted
 from jamdesk.ui.room_view import format_ms, room_view, timer_view
 from tests.factories import room_log
 
