@@ -1,1 +1,1 @@
-"""Synchronised audio (issue 6): pygame mixer adapter, ambient layers, player."""
+"""Synchronised audio: the pygame mixer adapter, ambient layers and the music player."""

@@ -1,1 +1,2 @@
-"""The wire: messages, codec, limits, version and clock-sync maths. Pure, like ``core``."""
+"""The wire: messages, codec, limits, version, clock-sync maths, the host's and the member's
+sans-I/O engines, the PAKE and the relay tunnel. Pure, like ``core``."""
