@@ -155,9 +155,8 @@ class MemberClient:
             await self._teardown()
             if isinstance(address, SignalRoute):
                 raise JoinError(
-                    "The host answered but no direct connection could be made. Over the "
-                    "internet some networks need a TURN server: ask for one and add it with "
-                    "--ice-server turn:user:password@host:3478."
+                    "The host did not answer through the signalling server in time. Check "
+                    "that the host's Jamdesk is still open, and try again."
                 ) from exc
             raise JoinError(
                 "The host did not answer in time. Check that you are on the same "
