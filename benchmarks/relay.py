@@ -283,22 +283,8 @@ async def relayed_rooms(host_url: str, member_url: str, pids: list[int]) -> dict
     }
 
 
-def start_server(data: str, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jamdesk", "signal", "--port", "0", "--max-per-address",
-         "100000", "--data-dir", data, *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env=dict(os.environ, JAMDESK_NETWORK="loopback"),
-    )  # fmt: skip
-    assert server.stdout is not None
-    first = json.loads(server.stdout.readline())
-    if first["event"] != "listening":
-        raise SystemExit(f"the signalling server did not start: {first}")
-    return server, f"http://127.0.0.1:{first['port']}"
-
-
 def load_cases() -> dict[str, Any]:
-    from signal_server import start_redis
+    from signal_server import start_redis, start_server
 
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as data:

@@ -7,13 +7,10 @@ Everything is real and on loopback: the server, the host, the joiners, and a tam
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
-from aiohttp import web
 
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.jam import Jam
@@ -21,6 +18,7 @@ from jamdesk.app.opening import join_jam
 from jamdesk.net.addresses import NetworkMode, install
 from jamdesk.net.member_client import JoinError
 from jamdesk.signal_server.server import SignalServer
+from tests.app.relay_proxy import relay_proxy
 from tests.factories import loopback_jam
 
 install(NetworkMode.LOOPBACK)
@@ -94,37 +92,11 @@ async def tampering(server: tuple[SignalServer, list[str]]) -> AsyncIterator[str
     """A relay in front of the server that alters the tunnel key in every answer (the
     fingerprint of the direct path travels inside the tunnel), passing relay frames on."""
     signal, _ = server
-    upstream = f"ws://127.0.0.1:{signal.port}/v1/ws"
-
-    async def proxy(request: web.Request) -> web.WebSocketResponse:
-        client = web.WebSocketResponse()
-        await client.prepare(request)
-        async with aiohttp.ClientSession() as session, session.ws_connect(upstream) as real:
-
-            async def down() -> None:
-                async for frame in real:
-                    if frame.type == aiohttp.WSMsgType.BINARY:
-                        await client.send_bytes(frame.data)
-                        continue
-                    text = re.sub(r'("tunnel":")(..)', r"\g<1>00", frame.data)
-                    await client.send_str(text)
-
-            pump = asyncio.ensure_future(down())
-            async for frame in client:
-                if frame.type == aiohttp.WSMsgType.BINARY:
-                    await real.send_bytes(frame.data)
-                else:
-                    await real.send_str(frame.data)
-            pump.cancel()
-        return client
-
-    app = web.Application()
-    app.router.add_get("/v1/ws", proxy)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    runner, url = await relay_proxy(
+        f"ws://127.0.0.1:{signal.port}/v1/ws",
+        tamper_text=lambda text: re.sub(r'("tunnel":")(..)', r"\g<1>00", text),
+    )
+    yield url
     await runner.cleanup()
 
 

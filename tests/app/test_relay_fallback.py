@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 
-import aiohttp
 import pytest
-from aiohttp import web
 
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.jam import Jam
@@ -23,6 +21,7 @@ from jamdesk.net.member_client import JoinError
 from jamdesk.protocol.paths import Path
 from jamdesk.protocol.signal import JOIN_ID_BYTES
 from jamdesk.signal_server.server import SignalServer
+from tests.app.relay_proxy import Tamper, relay_proxy
 from tests.factories import loopback_jam
 
 install(NetworkMode.LOOPBACK)
@@ -128,51 +127,10 @@ async def test_the_server_forwards_only_ciphertext(
         await host.close()
 
 
-Tamper = Callable[[bytes], list[bytes]]
-
-
 async def until_alone(host: Jam) -> None:
     """The member whose link failed is recorded as gone: the host is alone again."""
     if host.state.present_count > 1:
         await wait_for(host, lambda _u: host.state.present_count == 1)
-
-
-async def relay_proxy(upstream: str, tamper: Tamper) -> tuple[web.AppRunner, str]:
-    """A WebSocket proxy in front of the server that passes text as it is and hands each
-    binary frame from the server to ``tamper``, sending on what it returns."""
-
-    async def proxy(request: web.Request) -> web.WebSocketResponse:
-        client = web.WebSocketResponse(max_msg_size=0)
-        await client.prepare(request)
-        async with (
-            aiohttp.ClientSession() as session,
-            session.ws_connect(upstream, max_msg_size=0) as real,
-        ):
-
-            async def down() -> None:
-                async for frame in real:
-                    if frame.type == aiohttp.WSMsgType.BINARY:
-                        for data in tamper(frame.data):
-                            await client.send_bytes(data)
-                    else:
-                        await client.send_str(frame.data)
-
-            pump = asyncio.ensure_future(down())
-            async for frame in client:
-                if frame.type == aiohttp.WSMsgType.BINARY:
-                    await real.send_bytes(frame.data)
-                else:
-                    await real.send_str(frame.data)
-            pump.cancel()
-        return client
-
-    app = web.Application()
-    app.router.add_get("/v1/ws", proxy)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
 
 
 def flip_last_byte(data: bytes) -> list[bytes]:
