@@ -18,7 +18,7 @@ from jamdesk.core import codes
 from jamdesk.core.events import Event
 from jamdesk.core.room import RoomLog, RoomState
 from jamdesk.net.addresses import NetworkMode
-from jamdesk.net.discovery import DiscoveryError
+from jamdesk.net.discovery import DiscoveryError, RoomAd
 from jamdesk.net.lan import SignallingError
 from jamdesk.protocol.engine import HostEngine
 
@@ -149,7 +149,7 @@ class Hosting:
         """The LAN signalling port (0 until serving)."""
         return self.service.port if self.service is not None else 0
 
-    def ad(self) -> Any:
+    def ad(self) -> RoomAd:
         """The room's LAN advert now."""
         return room_ad(self.state, port=self.port, offset_ms=self.offset_ms)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiortc import RTCConfiguration, RTCDataChannel, RTCIceServer, RTCPeerConnection
 
-from jamdesk.protocol.signal import IceServer
+from jamdesk.protocol.signal import IceServer, parse_ice_server
 
 log = logging.getLogger(__name__)
 CHANNEL_LABEL = "jamdesk"
@@ -47,34 +47,21 @@ def quiet_shutdown_races(loop: asyncio.AbstractEventLoop) -> None:
     loop.set_exception_handler(handler)
 
 
-def ice_server(text: str) -> RTCIceServer:
-    """A STUN or TURN server from ``stun:host[:port]`` or ``turn[s]:[user:password@]host[:port]``
-    (RFC 7064/7065 URIs carry no credentials; ``user:password@`` is our own short form for
-    them). Raises ``ValueError`` in words for anything else."""
-    scheme, _, rest = text.strip().partition(":")
-    if scheme not in ("stun", "turn", "turns") or not rest:
-        raise ValueError(f"'{text}' is not a STUN or TURN server (stun:host:3478, turn:...).")
-    if "@" in rest and scheme.startswith("turn"):
-        credentials, _, host = rest.rpartition("@")
-        username, _, credential = credentials.partition(":")
-        return RTCIceServer(urls=f"{scheme}:{host}", username=username, credential=credential)
-    return RTCIceServer(urls=f"{scheme}:{rest}")
+def ice_server(server: str | IceServer) -> RTCIceServer:
+    """aiortc's form of a STUN or TURN server, given as text
+    (:func:`~jamdesk.protocol.signal.parse_ice_server`) or as a signalling server handed it
+    out. Raises ``ValueError`` in words for text that is not one."""
+    parsed = parse_ice_server(server) if isinstance(server, str) else server
+    return RTCIceServer(
+        urls=parsed.urls, username=parsed.username or None, credential=parsed.credential or None
+    )
 
 
 def new_peer_connection(ice_servers: Sequence[str | IceServer] | None = None) -> RTCPeerConnection:
     """A peer connection using only ``ice_servers``: our text form (see :func:`ice_server`)
     or as a signalling server hands them out (:class:`~jamdesk.protocol.signal.IceServer`);
     none on a LAN."""
-    servers = [
-        ice_server(server)
-        if isinstance(server, str)
-        else RTCIceServer(
-            urls=server.urls,
-            username=server.username or None,
-            credential=server.credential or None,
-        )
-        for server in ice_servers or []
-    ]
+    servers = [ice_server(server) for server in ice_servers or []]
     return RTCPeerConnection(configuration=RTCConfiguration(iceServers=servers))
 
 

@@ -50,6 +50,20 @@ class IceServer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     credential: str = ""
 
 
+def parse_ice_server(text: str) -> IceServer:
+    """``stun:host[:port]`` or ``turn[s]:[user:password@]host[:port]`` to an
+    :class:`IceServer` (RFC 7064/7065 URIs carry no credentials; ``user:password@`` is our own
+    short form for them). Raises ``ValueError`` in words for anything else."""
+    scheme, _, rest = text.strip().partition(":")
+    if scheme not in ("stun", "turn", "turns") or not rest:
+        raise ValueError(f"'{text}' is not a STUN or TURN server (stun:host:3478, turn:...).")
+    if "@" in rest and scheme.startswith("turn"):
+        credentials, _, host = rest.rpartition("@")
+        username, _, credential = credentials.partition(":")
+        return IceServer(urls=f"{scheme}:{host}", username=username, credential=credential)
+    return IceServer(urls=f"{scheme}:{rest}")
+
+
 class Registered(_Signal, frozen=True, tag="registered"):
     """The server holds the room under ``code`` for this host; ``ice_servers`` are the
     server's STUN/TURN servers for answering joiners."""

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jamdesk.protocol.signal import IceServer
+from jamdesk.protocol.signal import IceServer, parse_ice_server
 
 TURN_TTL_S = 24 * 60 * 60
 """How long handed-out TURN credentials last (a long jam, then a reconnect renews them)."""
@@ -36,14 +36,9 @@ def turn_credentials(
 def parse_server(text: str) -> IceServer:
     """``stun:host[:port]`` or ``turn[s]:[user:password@]host[:port][?transport=...]`` to an
     :class:`~jamdesk.protocol.signal.IceServer`. Raises ``ValueError`` in words."""
-    scheme, _, rest = text.strip().partition(":")
-    if scheme not in ("stun", "turn", "turns") or not rest or rest.startswith("/"):
+    if text.strip().partition(":")[2].startswith("/"):  # a web URL is no ICE server
         raise ValueError(f"'{text}' is not a STUN or TURN server (stun:host:3478, turn:...).")
-    if "@" in rest and scheme.startswith("turn"):
-        credentials, _, host = rest.rpartition("@")
-        username, _, credential = credentials.partition(":")
-        return IceServer(urls=f"{scheme}:{host}", username=username, credential=credential)
-    return IceServer(urls=f"{scheme}:{rest}")
+    return parse_ice_server(text)
 
 
 @dataclass(frozen=True)
