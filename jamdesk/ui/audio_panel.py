@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -28,6 +27,7 @@ from jamdesk.app.audio import LibraryTrack, SyncedPlayer
 from jamdesk.core import audio
 from jamdesk.core.audio import LAYERS, MAX_LEVEL, AudioAnchor
 from jamdesk.core.commands import AudioLayers, AudioPause, AudioPlay, AudioSeek, Command
+from jamdesk.ui import dialogs
 
 LAYER_NAMES = {"rain": "Rain", "cafe": "Café", "fire": "Fireplace", "brown": "Brown noise"}
 
@@ -215,9 +215,7 @@ class AudioPanel(QWidget):
         self._send(AudioPlay(track=chosen.track))
 
     def _pick_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "A folder of your music")
-        if folder:
-            self.folder_requested.emit(Path(folder))
+        dialogs.open_folder(self, "A folder of your music", self.folder_requested.emit)
 
     def _seek_released(self) -> None:
         if self._anchor.track is not None:

@@ -11,7 +11,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -30,6 +29,7 @@ from jamdesk.app.history import HistoryEntry, matches
 from jamdesk.core.kinds import SessionType
 from jamdesk.core.summary import RoomSummary
 from jamdesk.core.timeline import TimelineEntry
+from jamdesk.ui import dialogs
 from jamdesk.ui.room_panels import wrap_lines
 from jamdesk.ui.theme import clock_time, format_duration
 
@@ -241,15 +241,18 @@ class HistoryScreen(QWidget):
         session_id = self.selected_id()
         if session_id is None:
             return
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export jam", f"jam-{session_id}.jamreplay", "Jamdesk replay (*.jamreplay)"
+        dialogs.save_file(
+            self,
+            "Export jam",
+            f"jam-{session_id}.jamreplay",
+            "Jamdesk replay (*.jamreplay)",
+            lambda path: self.export_requested.emit(session_id, path),
         )
-        if name:
-            self.export_requested.emit(session_id, Path(name))
 
     def _import(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Import a replay", "", "Jamdesk replay (*.jamreplay);;All files (*)"
+        dialogs.open_file(
+            self,
+            "Import a replay",
+            "Jamdesk replay (*.jamreplay);;All files (*)",
+            self.import_requested.emit,
         )
-        if name:
-            self.import_requested.emit(Path(name))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 
 import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from jamdesk.ui.quit_signals import QuitOnSignal
 from jamdesk.ui.theme import style_sheet
 from jamdesk.ui.window import MainWindow
 
@@ -43,14 +43,13 @@ def run_gui(args: argparse.Namespace, *, default_name: str) -> int:
     QTimer.singleShot(0, window.act_on_arguments)
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
-    # SIGTERM (logout, kill) and Ctrl+C quit cleanly: the jam is closed and the session kept.
-    # The quit is queued into Qt's loop, so that a signal taken before the loop runs still
-    # quits once it does.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: QTimer.singleShot(0, app.quit))
-    wake = QTimer(window)  # lets Python run its signal handlers while Qt waits
-    wake.start(250)
-    with loop:
-        loop.run_until_complete(closed.wait())
-        loop.run_until_complete(window.shutdown())
+    # SIGTERM (logout, kill) and Ctrl+C quit at once, idle or not: the jam is closed and
+    # the session kept (a signal taken before the loop runs quits as soon as it does).
+    quitter = QuitOnSignal(app.quit)
+    try:
+        with loop:
+            loop.run_until_complete(closed.wait())
+            loop.run_until_complete(window.shutdown())
+    finally:
+        quitter.close()
     return 0

@@ -9,16 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QColorDialog,
-    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -26,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from jamdesk.app.progress import Overview, heatmap_days
+from jamdesk.ui import dialogs
 from jamdesk.ui.heatmap import HeatmapWidget
 from jamdesk.ui.theme import format_duration, initials
 
@@ -146,6 +144,7 @@ class ProfileScreen(QWidget):
 
     def set_avatar(self, name: str, color: str) -> None:
         """Show the initials on the chosen colour."""
+        self._color = color
         self.avatar.setText(initials(name))
         self.avatar.setStyleSheet(
             f"background: {color}; color: white; border-radius: 28px; "
@@ -158,41 +157,34 @@ class ProfileScreen(QWidget):
         self.status.show()
 
     def _pick_color(self) -> None:
-        chosen = QColorDialog.getColor(parent=self, title="Your avatar colour")
-        if chosen.isValid():
-            self.color_requested.emit(QColor(chosen).name())
+        dialogs.pick_colour(self, "Your avatar colour", self._color, self.color_requested.emit)
 
     def _save_png(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Save heatmap", "jamdesk-heatmap.png", "PNG image (*.png)"
-        )
-        if name:
-            ok = self.heatmap.export_png(Path(name))
-            self.show_message(f"Saved to {name}." if ok else f"Could not save {name}.")
+        def save(path: Path) -> None:
+            ok = self.heatmap.export_png(path)
+            self.show_message(f"Saved to {path}." if ok else f"Could not save {path}.")
+
+        dialogs.save_file(self, "Save heatmap", "jamdesk-heatmap.png", "PNG image (*.png)", save)
 
     def _export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export my data", "jamdesk-data.json", "JSON (*.json)"
+        dialogs.save_file(
+            self,
+            "Export my data",
+            "jamdesk-data.json",
+            "JSON (*.json)",
+            self.export_data_requested.emit,
         )
-        if name:
-            self.export_data_requested.emit(Path(name))
 
     def _confirm_delete(self) -> None:
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Delete everything?")
-        box.setText(
+        dialogs.confirm(
+            self,
+            "Delete everything?",
             "This deletes your profile, every jam in your history, your tasks and your "
-            "stats from this computer. It cannot be undone."
+            "stats from this computer. It cannot be undone.",
+            "Delete everything",
+            self.delete_requested.emit,
+            detail="Tip: export your data first.",
         )
-        box.setInformativeText("Tip: export your data first.")
-        box.setStandardButtons(
-            QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Discard
-        )
-        box.button(QMessageBox.StandardButton.Discard).setText("Delete everything")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        if box.exec() == QMessageBox.StandardButton.Discard:
-            self.delete_requested.emit()
 
 
 def _days(n: int) -> str:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from jamdesk.core.summary import RoomSummary, to_markdown
+from jamdesk.ui import dialogs
 from jamdesk.ui.theme import format_duration
 
 COLUMNS = ("Who", "Focus", "Blocks", "Goal", "Done", "Tasks done", "Reactions")
@@ -95,6 +95,4 @@ class SummaryScreen(QWidget):
 
     def _export_dialog(self) -> None:
         suggested = f"jam-{self.summary.code}.md"
-        name, _ = QFileDialog.getSaveFileName(self, "Export summary", suggested, "Markdown (*.md)")
-        if name:
-            self.export(Path(name))
+        dialogs.save_file(self, "Export summary", suggested, "Markdown (*.md)", self.export)

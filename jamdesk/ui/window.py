@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QInputDialog, QMainWindow, QStackedWidget
+from PySide6.QtWidgets import QMainWindow, QStackedWidget
 
 from jamdesk.core.kinds import Lifecycle
 from jamdesk.ui.background import Background
+from jamdesk.ui.dialogs import ChoiceDialog
 from jamdesk.ui.flows import HistoryFlow, ProfileFlow
 from jamdesk.ui.navigator import Navigator
 from jamdesk.ui.start_screen import HostForm, JoinForm, StartScreen
@@ -48,6 +49,7 @@ class MainWindow(HistoryFlow, ProfileFlow, QMainWindow):
     room_left = Signal()
     summary_shown = Signal()
     lobby_shown = Signal()
+    ghost_added = Signal()
 
     def __init__(self, args: argparse.Namespace, default_name: str) -> None:
         super().__init__()
@@ -67,6 +69,7 @@ class MainWindow(HistoryFlow, ProfileFlow, QMainWindow):
         self.sound: Sound | None = None
         self.lobby: Lobby | None = None
         self.ghosts: list[GhostRunner] = []
+        self.ghost_dialog: ChoiceDialog | None = None
         self.stack = QStackedWidget()
         self.start = StartScreen(args.name or default_name)
         self.nav = Navigator(self.stack, self.start)
@@ -183,33 +186,45 @@ class MainWindow(HistoryFlow, ProfileFlow, QMainWindow):
 
     # -- Ghost Replay in the room -------------------------------------------------------
     async def _add_ghost(self) -> None:
-        from jamdesk.app.history import GhostRunner  # noqa: PLC0415
-
-        jam, app = self.jam, self._app
-        if jam is None or app is None or self.room is None:
+        """Ask which past jam and whose ghost (a dialog that does not block: a nested loop
+        inside this task would break every other task of the jam), then bring it in."""
+        jam, app, room = self.jam, self._app, self.room
+        if jam is None or app is None or room is None:
             return
         entries = [e for e in await app.history.entries() if e.participants]
         if not entries:
-            self.room.show_notice("No past jams yet to bring a ghost from.")
+            room.show_notice("No past jams yet to bring a ghost from.")
             return
         labels = [f"{e.title} · {', '.join(e.participants)}" for e in entries]
-        choice, ok = QInputDialog.getItem(self, "Add a ghost", "From which jam?", labels, 0, False)
-        if not ok:
-            return
-        entry = entries[labels.index(choice)]
-        name, ok = QInputDialog.getItem(
-            self, "Add a ghost", "Whose ghost?", entry.participants, 0, False
+
+        def chosen(indices: list[int]) -> None:
+            entry = entries[indices[0]]
+            people = entry.participants
+            if self.jam is jam and 0 <= indices[1] < len(people):
+                self._spawn(self._start_ghost(jam, entry.session_id, people[indices[1]]))
+
+        self.ghost_dialog = ChoiceDialog(
+            self,
+            "Add a ghost",
+            [("From which jam?", labels), ("Whose ghost?", entries[0].participants)],
+            chosen,
+            follow=lambda _i, index: entries[index].participants,
         )
-        if not ok:
+        self.ghost_dialog.open()
+
+    async def _start_ghost(self, jam: Jam, session_id: int, name: str) -> None:
+        from jamdesk.app.history import GhostRunner  # noqa: PLC0415
+
+        app, room = self._app, self.room
+        if app is None or room is None:
             return
-        script = await self.bg.attempt(
-            app.history.script(entry.session_id, [name]), self.room.show_notice
-        )
-        if script is None:
+        script = await self.bg.attempt(app.history.script(session_id, [name]), room.show_notice)
+        if script is None or self.jam is not jam:
             return
         runner = GhostRunner(jam, script, follow_timer=False)
         await runner.start()
         self.ghosts.append(runner)
+        self.ghost_added.emit()
 
     # -- the lobby ----------------------------------------------------------------------------
 

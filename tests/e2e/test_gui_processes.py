@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,8 +33,8 @@ def gui(tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
         proc.wait(timeout=20)
 
 
-def start(args: list[str], data: Path) -> subprocess.Popen[str]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", JAMDESK_NETWORK="loopback")
+def start(args: list[str], data: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", JAMDESK_NETWORK="loopback") | (env or {})
     env["XDG_CONFIG_HOME"] = str(data / "config")  # Qt settings of this window only
     return subprocess.Popen(
         [sys.executable, "-m", "jamdesk", *args, "--data-dir", str(data), "--log-level", "INFO"],
@@ -57,12 +59,24 @@ def test_two_windows_host_and_join(gui: list[subprocess.Popen[str]], tmp_path: P
     assert session.event_count >= 2
 
 
-def test_an_idle_window_quits_on_sigterm(tmp_path: Path) -> None:
-    """Logout sends SIGTERM: the window closes even when nothing else runs Python code."""
-    window = start([], tmp_path / "a")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_window_idle_for_seconds_quits_on_a_signal_at_once(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """Logout sends SIGTERM, a terminal Ctrl+C: a window idle for 5 s (nothing runs Python
+    code; an empty home folder) quits within 3 s, cleanly."""
+    home = tmp_path / "home"
+    home.mkdir()
+    window = start([], tmp_path / "a", env={"HOME": str(home)})
     try:
         read_until(window, "first window shown")
-        window.terminate()
-        assert window.wait(timeout=20) == 0
+        with pytest.raises(subprocess.TimeoutExpired):
+            window.wait(timeout=5)  # it stays up while idle
+        sent = time.monotonic()
+        window.send_signal(sig)
+        assert window.wait(timeout=3) == 0
+        assert time.monotonic() - sent < 3
+        assert window.stderr is not None
+        assert f"quitting on {sig.name}" in window.stderr.read()
     finally:
         window.kill()
