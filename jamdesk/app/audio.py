@@ -346,6 +346,19 @@ class Sound:
     off_reason: str | None
     problems: list[str]
 
+    def chime(self, volume: float) -> bool:
+        """Play the phase-change chime (``resources/sounds/chime.ogg``) at ``volume``, 0.0
+        to 1.0, unless sound is off or this computer is muted. Returns whether it played;
+        a chime that cannot play is logged, never raised (an alert must not break a jam)."""
+        if self.player is None or self.player.mixer is None or self.player.muted:
+            return False
+        try:
+            self.player.mixer.chime(sounds_dir() / "chime.ogg", volume)
+        except AudioUnavailableError as exc:
+            log.warning("%s", exc)
+            return False
+        return True
+
     async def close(self) -> None:
         """Stop the player and release the sound device."""
         if self.player is not None:

@@ -79,6 +79,8 @@ class Mixer:
         self._volume = 1.0
         self._music_level = 1.0
         self._levels: dict[str, int] = {}
+        self._chime_channel = pygame.mixer.Channel(len(layers))  # reserved: never a layer
+        self._chimes: dict[Path, object] = {}
 
     # -- ambient layers ----------------------------------------------------------------------------
 
@@ -156,6 +158,23 @@ class Mixer:
             return self._music_paused_at
         played = round((time.monotonic() - self._music_started) * 1000)
         return self._music_start_ms + max(0, played)
+
+    # -- alerts ------------------------------------------------------------------------------------
+
+    def chime(self, path: Path, volume: float) -> None:
+        """Play ``path`` once at ``volume`` (0.0 to 1.0) on a channel of its own, over the
+        layers and the music (a chime still playing starts again). The file is decoded on
+        first use and kept. Raises :class:`AudioUnavailableError` when it cannot be read."""
+        sound = self._chimes.get(path)
+        if sound is None:
+            try:
+                sound = self._pg.mixer.Sound(str(path))
+            except (self._pg.error, FileNotFoundError) as exc:
+                raise AudioUnavailableError(f"Cannot play the chime {path.name}: {exc}.") from exc
+            self._chimes[path] = sound
+        self._chime_channel.set_volume(max(0.0, min(1.0, volume)))
+        self._chime_channel.play(sound)
+        log.info("chime %s at volume %.2f", path.name, volume)
 
     # -- personal volume ---------------------------------------------------------------------------
 

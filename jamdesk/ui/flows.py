@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from jamdesk.app.jam import Jam
     from jamdesk.app.progress import Overview
     from jamdesk.ui.history_screen import HistoryScreen
+    from jamdesk.ui.preferences import Preferences
     from jamdesk.ui.profile_screen import ProfileScreen
     from jamdesk.ui.replay_screen import ReplayScreen
 
@@ -40,6 +41,7 @@ class _Window:
     replay: ReplayScreen | None
     profile: ProfileScreen | None
     ghosts: list[GhostRunner]
+    prefs: Preferences
 
     async def _context(self) -> AppContext:
         raise NotImplementedError
@@ -216,6 +218,7 @@ class ProfileFlow(_Window):
             self.profile.show_message("Choose a name of 1 to 40 characters.")
             return
         await self._app.use_name(clean)
+        self.prefs.name = clean  # kept for the next start
         self.start.name_edit.setText(clean)
         self.profile.set_avatar(clean, self._app.profile.avatar_color)
         self.profile.show_message("Name saved.")

@@ -58,9 +58,11 @@ class HistoryScreen(QWidget):
         outer.addLayout(self._build_buttons())
         QShortcut(QKeySequence("Ctrl+F"), self, self.search.setFocus)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.back.emit)
-        QShortcut(
-            QKeySequence(Qt.Key.Key_Return), self.table, lambda: self._emit(self.watch_requested)
-        )
+        QShortcut(  # from the list only: Enter in the search box must not open a replay
+            QKeySequence(Qt.Key.Key_Return),
+            self.table,
+            lambda: self._emit(self.watch_requested),
+        ).setContext(Qt.ShortcutContext.WidgetShortcut)
         self.apply_filters()
 
     def _build_top(self) -> QHBoxLayout:

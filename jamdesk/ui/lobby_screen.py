@@ -164,7 +164,13 @@ class LobbyScreen(QWidget):
         row.addWidget(self.code_edit, 1)
         row.addWidget(self.join_button)
         layout.addLayout(row)
-        QShortcut(QKeySequence("Return"), self.table, self._join_clicked)
+        # Enter joins only from the list itself: in the chat or code field it sends or joins
+        # what was typed (a window-wide shortcut would take the chat's Enter).
+        QShortcut(
+            QKeySequence("Return"),
+            self.table,
+            self._join_clicked,
+        ).setContext(Qt.ShortcutContext.WidgetShortcut)
         return frame
 
     def _chat_card(self) -> QWidget:

@@ -11,32 +11,39 @@ import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from jamdesk.ui.preferences import Preferences
 from jamdesk.ui.quit_signals import QuitOnSignal
-from jamdesk.ui.theme import style_sheet
+from jamdesk.ui.theme import Theme
+from jamdesk.ui.tray import app_icon
 from jamdesk.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
 
 
-def create_app(argv: list[str] | None = None) -> QApplication:
-    """The QApplication (existing one reused), named and styled."""
+def create_app(argv: list[str] | None = None) -> tuple[QApplication, Theme]:
+    """The QApplication (existing one reused), named, with its icon, and styled in the
+    theme the student chose (following the desktop's scheme by default)."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(argv or sys.argv[:1])
     app.setApplicationName("Jamdesk")
     app.setOrganizationName("Jamdesk")
+    app.setDesktopFileName("jamdesk")  # the .desktop file: its icon in the task bar
+    app.setWindowIcon(app_icon())
     app.setStyle("Fusion")  # the same look on every platform, under our style sheet
-    app.setStyleSheet(style_sheet())
-    return app
+    # Closing the window during a jam keeps it in the tray: the window decides when to quit.
+    app.setQuitOnLastWindowClosed(False)
+    return app, Theme(app, Preferences().theme)
 
 
 def run_gui(args: argparse.Namespace, *, default_name: str) -> int:
     """Show the window and run until it is closed; returns the exit code. ``default_name``
     is the display name to offer when the profile has none (the command line's guess)."""
-    app = create_app()
+    app, theme = create_app()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window = MainWindow(args, default_name)
+    window = MainWindow(args, default_name, theme=theme)
+    window.owns_app = True
     window.show()
     # Logged from the first turn of the event loop, once the window has been exposed.
     QTimer.singleShot(0, lambda: log.info("first window shown"))

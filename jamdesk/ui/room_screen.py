@@ -50,6 +50,8 @@ from jamdesk.core.room import LogError, RoomState, apply
 from jamdesk.core.rules import MAX_GOAL_CHARS, REACTIONS
 from jamdesk.ui.audio_panel import AudioPanel
 from jamdesk.ui.background import Background
+from jamdesk.ui.dialogs import confirm
+from jamdesk.ui.presence_view import next_tick_ms
 from jamdesk.ui.room_panels import (
     ChatPanel,
     PeoplePanel,
@@ -63,7 +65,6 @@ from jamdesk.ui.room_view import room_view, timer_view
 from jamdesk.ui.theme import status_icon
 
 log = logging.getLogger(__name__)
-REFRESH_MS = 100
 REACTION_SHOW_MS = 3_000
 
 
@@ -95,16 +96,17 @@ class RoomScreen(QWidget):
         self.notice.hide()
         outer.addWidget(self.notice)
 
-        QShortcut(QKeySequence(Qt.Key.Key_Space), self, self._toggle_if_allowed)
+        QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.toggle_if_allowed)
         QShortcut(QKeySequence("Ctrl+R"), self, self._reset_if_allowed)
         QShortcut(QKeySequence("Ctrl+W"), self, self._leave)
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, self._copy_code)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.chat.entry.setFocus)
 
         self._unsubscribe = jam.subscribe(self._on_update)
+        # Woken when the shown second changes, not polled (idle CPU: benchmarks/idle_cpu.py).
         self._ticker = QTimer(self)
+        self._ticker.setSingleShot(True)
         self._ticker.timeout.connect(self.refresh_timer)
-        self._ticker.start(REFRESH_MS)
         self._reaction_timer = QTimer(self)
         self._reaction_timer.setSingleShot(True)
         self._reaction_timer.timeout.connect(lambda: self.reaction_label.setText(""))
@@ -177,7 +179,7 @@ class RoomScreen(QWidget):
         self.end_button = QPushButton("End jam")
         self.end_button.setObjectName("Danger")
         self.end_button.setToolTip("End the jam for everyone")
-        self.end_button.clicked.connect(lambda: self._send(EndRoom()))
+        self.end_button.clicked.connect(self._ask_end)
         self.ghost_button = QPushButton("Add a ghost…")
         self.ghost_button.setToolTip("Bring someone from a past jam into this room as a ghost")
         self.ghost_button.clicked.connect(self.ghost_requested.emit)
@@ -230,10 +232,12 @@ class RoomScreen(QWidget):
         for status in Status:
             self.status_combo.addItem(status_icon(status.value), status.value.capitalize())
         self.status_combo.setToolTip("Tell the room how you are doing")
+        self.status_combo.setAccessibleName("Your status")
         self.status_combo.activated.connect(lambda i: self._send(SetStatus(value=list(Status)[i])))
         self.goal_edit = QLineEdit()
         self.goal_edit.setPlaceholderText("Your goal for this jam (Enter)")
         self.goal_edit.setMaxLength(MAX_GOAL_CHARS)
+        self.goal_edit.setAccessibleName("Your goal")
         self.goal_edit.returnPressed.connect(
             lambda: self._send(SetGoal(text=self.goal_edit.text()))
         )
@@ -242,6 +246,7 @@ class RoomScreen(QWidget):
         self.progress_slider.setRange(0, 100)
         self.progress_slider.setSingleStep(10)
         self.progress_slider.setPageStep(10)
+        self.progress_slider.setAccessibleName("Your progress, percent")
         self.progress_label = QLabel("0%")
         self.progress_slider.valueChanged.connect(lambda v: self.progress_label.setText(f"{v}%"))
         self.progress_slider.sliderReleased.connect(
@@ -255,6 +260,7 @@ class RoomScreen(QWidget):
             button = QPushButton(emoji)
             button.setObjectName("ReactionButton")
             button.setToolTip(f"Send {emoji} to the room")
+            button.setAccessibleName(f"React with {emoji}")
             button.clicked.connect(lambda _=False, e=emoji: self._send(React(emoji=e)))
             reactions.addWidget(button, i // 4, i % 4)
             self.reaction_buttons.append(button)
@@ -333,16 +339,28 @@ class RoomScreen(QWidget):
         self.show_notice(message)
 
     def refresh_timer(self) -> None:
-        """Update the big timer from the room clock (called every 100 ms)."""
-        shown = timer_view(self.jam.state, self.jam.reading())
+        """Update the big timer from the room clock, then sleep until its shown second (or
+        the music's position) next changes."""
+        reading = self.jam.reading()
+        shown = timer_view(self.jam.state, reading)
         self.sound.show_position(self.jam.room_now_ms())
         self.timer_label.setText(shown.text)
         finished = "true" if shown.finished else "false"
-        if self.timer_label.property("finished") != finished:
-            self.timer_label.setProperty("finished", finished)
-            self.timer_label.style().unpolish(self.timer_label)
-            self.timer_label.style().polish(self.timer_label)
+        for label, name, value in (
+            (self.timer_label, "finished", finished),
+            (self.timer_label, "phase", shown.phase),
+            (self.lifecycle_label, "phase", shown.phase),
+        ):
+            if label.property(name) != value:
+                label.setProperty(name, value)
+                label.style().unpolish(label)
+                label.style().polish(label)
         self.lifecycle_label.setText(shown.caption)
+        music = self.jam.state.audio.track is not None and self.jam.state.audio.playing
+        if reading.running or music:
+            self._ticker.start(next_tick_ms(reading.remaining_ms, reading.elapsed_ms))
+        else:
+            self._ticker.stop()  # nothing moves until the next update
 
     def show_notice(self, message: str) -> None:
         """Show a line of news (reconnecting, refused, new host) under the room."""
@@ -356,7 +374,9 @@ class RoomScreen(QWidget):
         self._folded = None
         self._add_events(list(self.jam.events))
 
-    def _add_events(self, events: list[Event]) -> None:
+    def _add_events(self, events: list[Event], *, live: bool = False) -> None:
+        """Fold ``events`` into the timeline and chat; only ``live`` ones (just arrived,
+        not read back from the log) flash a reaction over the timer."""
         for event in events:
             before = self._folded
             try:
@@ -366,7 +386,7 @@ class RoomScreen(QWidget):
                 return
             self.timeline.add(before, event)
             self.chat.add(before, [event])
-            if isinstance(event.body, Reacted) and before is not None:
+            if live and isinstance(event.body, Reacted) and before is not None:
                 to = f" → {before.name_of(event.body.to)}" if event.body.to else ""
                 self.reaction_label.setText(
                     f"{before.name_of(event.body.participant_id)} {event.body.emoji}{to}"
@@ -381,7 +401,7 @@ class RoomScreen(QWidget):
         if update.notice is not None:
             self.show_notice(update.notice)
         if update.events:
-            self._add_events(list(update.events))
+            self._add_events(list(update.events), live=True)
         if update.events or update.host_changed or update.paths or update.path:
             self.refresh()
 
@@ -395,7 +415,9 @@ class RoomScreen(QWidget):
         life = self.jam.state.lifecycle
         self._send(PauseTimer() if life is Lifecycle.ACTIVE else StartTimer())
 
-    def _toggle_if_allowed(self) -> None:
+    def toggle_if_allowed(self) -> None:
+        """Start, pause or resume, if this role may and nobody is typing (Space, the tray,
+        the mini timer)."""
         if (
             self.start_button.isVisible()
             and self.start_button.isEnabled()
@@ -403,6 +425,28 @@ class RoomScreen(QWidget):
             and not self.goal_edit.hasFocus()
         ):
             self._toggle_timer()
+
+    def skip_if_allowed(self) -> None:
+        """Skip to the next Pomodoro phase, if this role may (the tray's Skip)."""
+        if self.skip_button.isVisible() and self.skip_button.isEnabled():
+            self._send(SkipPhase())
+
+    def _ask_end(self) -> None:
+        """End the jam for everyone, once the host has said so (it cannot be undone)."""
+        others = self.jam.state.present_count - 1
+        detail = (
+            f"The timer stops for all {others + 1} people here and everyone sees the summary."
+            if others
+            else "The timer stops and the summary opens."
+        )
+        self.end_dialog = confirm(
+            self,
+            "End the jam?",
+            "End this jam for everyone?",
+            "End for everyone",
+            lambda: self._send(EndRoom()),
+            detail=detail,
+        )
 
     def _reset_if_allowed(self) -> None:
         if self.reset_button.isVisible() and self.reset_button.isEnabled():

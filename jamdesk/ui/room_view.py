@@ -65,11 +65,14 @@ class RoomView:
 
 @dataclass(frozen=True)
 class TimerView:
-    """The big timer: its digits, whether time is up, and the caption under it."""
+    """The big timer: its digits, whether time is up, the caption under it, and ``phase``
+    (``"break"`` during a Pomodoro break, ``"ended"`` once the jam is over, else
+    ``"focus"``), which the style sheet colours by."""
 
     text: str
     finished: bool
     caption: str
+    phase: str = "focus"
 
 
 def room_view(state: RoomState, role: Role, reading: TimerReading, *, hosting: bool) -> RoomView:
@@ -90,7 +93,9 @@ def room_view(state: RoomState, role: Role, reading: TimerReading, *, hosting: b
         end=role is Role.HOST and not ended,
         ghost=hosting and not ended,
         summary=ended,
-        start_text={Lifecycle.ACTIVE: "Pause", Lifecycle.PAUSED: "Resume"}.get(life, "Start"),
+        start_text="Time's up"
+        if reading.finished
+        else {Lifecycle.ACTIVE: "Pause", Lifecycle.PAUSED: "Resume"}.get(life, "Start"),
         start_enabled=not reading.finished,
         reset_enabled=running,
         skip_enabled=running,
@@ -120,4 +125,9 @@ def timer_view(state: RoomState, reading: TimerReading) -> TimerView:
         caption = "TIME'S UP"
     if state.timer.mode is TimerMode.STOPWATCH and life is Lifecycle.ACTIVE:
         caption = "RUNNING"
-    return TimerView(text=text, finished=reading.finished, caption=caption)
+    phase = "focus"
+    if life is Lifecycle.ENDED:
+        text, phase = "Ended", "ended"  # not the time left when it stopped: it is over
+    elif reading.phase is not None and reading.phase.value != "focus":
+        phase = "break"
+    return TimerView(text=text, finished=reading.finished, caption=caption, phase=phase)

@@ -12,15 +12,18 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QMainWindow, QStackedWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QStackedWidget
 
 from jamdesk.core.kinds import Lifecycle
 from jamdesk.ui.background import Background
+from jamdesk.ui.desktop_flow import DesktopFlow
 from jamdesk.ui.dialogs import ChoiceDialog
 from jamdesk.ui.flows import HistoryFlow, ProfileFlow
 from jamdesk.ui.navigator import Navigator
+from jamdesk.ui.shortcuts import name_inputs
 from jamdesk.ui.start_screen import HostForm, JoinForm, StartScreen
+from jamdesk.ui.tray import app_icon
 
 if TYPE_CHECKING:
     from jamdesk.app.audio import Sound
@@ -35,12 +38,17 @@ if TYPE_CHECKING:
     from jamdesk.ui.replay_screen import ReplayScreen
     from jamdesk.ui.room_screen import RoomScreen
     from jamdesk.ui.summary_screen import SummaryScreen
+    from jamdesk.ui.theme import Theme
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(HistoryFlow, ProfileFlow, QMainWindow):
-    """Jamdesk's window. ``room_entered`` fires when a room screen is shown."""
+class MainWindow(HistoryFlow, ProfileFlow, DesktopFlow):
+    """Jamdesk's window. ``room_entered`` fires when a room screen is shown.
+
+    ``theme`` is the app's look (``None``: made when the student first picks one in
+    Settings); ``tray`` says whether to put an icon in the system tray (``None``: when the
+    desktop has a tray)."""
 
     room_entered = Signal()
     profile_shown = Signal()
@@ -51,10 +59,17 @@ class MainWindow(HistoryFlow, ProfileFlow, QMainWindow):
     lobby_shown = Signal()
     ghost_added = Signal()
 
-    def __init__(self, args: argparse.Namespace, default_name: str) -> None:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        default_name: str,
+        *,
+        theme: Theme | None = None,
+        tray: bool | None = None,
+    ) -> None:
         super().__init__()
         self.setWindowTitle("Jamdesk")
-        self.resize(900, 640)
+        self.setWindowIcon(app_icon())
         self.setMinimumSize(760, 560)
         self._args = args
         self._app: AppContext | None = None
@@ -71,7 +86,11 @@ class MainWindow(HistoryFlow, ProfileFlow, QMainWindow):
         self.ghosts: list[GhostRunner] = []
         self.ghost_dialog: ChoiceDialog | None = None
         self.stack = QStackedWidget()
-        self.start = StartScreen(args.name or default_name)
+        self._setup_desktop(theme, tray)
+        # The name kept from last time wins over the login name (a rename in Your progress
+        # sticks); a --name given on the command line wins over both.
+        self.start = StartScreen(args.name or self.prefs.name or default_name)
+        name_inputs(self.start)
         self.nav = Navigator(self.stack, self.start)
         self.bg = Background(self._show_failure)
         self.start.host_requested.connect(lambda form: self._spawn(self._host(form)))
@@ -80,8 +99,7 @@ class MainWindow(HistoryFlow, ProfileFlow, QMainWindow):
         self.start.history_requested.connect(lambda: self._spawn(self._show_history()))
         self.start.lobby_requested.connect(lambda: self._spawn(self._show_lobby()))
         self.setCentralWidget(self.stack)
-        saved = QSettings("Jamdesk", "Jamdesk").value("signal_url", "")
-        self.start.signal_edit.setText(getattr(args, "signal", "") or str(saved or ""))
+        self.start.signal_edit.setText(getattr(args, "signal", "") or self.prefs.signal_url)
 
     def act_on_arguments(self) -> None:
         """``jamdesk host ...`` / ``jamdesk join CODE`` open the window and go straight in."""
@@ -151,7 +169,7 @@ class MainWindow(HistoryFlow, ProfileFlow, QMainWindow):
 
         async def open_jam() -> Jam:
             app = await self._context()
-            await app.use_name(form.name)
+            await self._use_name(app, form.name)
             return await app.host(
                 name=form.name,
                 title=form.title,
@@ -172,7 +190,7 @@ class MainWindow(HistoryFlow, ProfileFlow, QMainWindow):
 
         async def join_jam() -> Jam:
             app = await self._context()
-            await app.use_name(form.name)
+            await self._use_name(app, form.name)
             return await app.join(
                 name=form.name,
                 code=form.code,
@@ -240,13 +258,14 @@ class MainWindow(HistoryFlow, ProfileFlow, QMainWindow):
 
         async def open_lobby() -> Lobby:
             app = await self._context()
-            await app.use_name(name)
+            await self._use_name(app, name)
             return app.lobby(name=name)
 
         lobby = await self.bg.attempt(open_lobby(), self.start.show_error)
         if lobby is None:
             return
         screen = LobbyScreen(lobby.reading)
+        name_inputs(screen)
         screen.back.connect(lambda: self._spawn(self._close_lobby()))
         screen.join_requested.connect(lambda code: self._spawn(self._join_from_lobby(code)))
         screen.say_requested.connect(lambda text: self._spawn(lobby.say(text)))
@@ -298,10 +317,11 @@ class MainWindow(HistoryFlow, ProfileFlow, QMainWindow):
         self.room.leave_requested.connect(lambda: self._spawn(self._leave()))
         self.room.summary_requested.connect(self._show_summary)
         self.room.ghost_requested.connect(lambda: self._spawn(self._add_ghost()))
+        name_inputs(self.room)
         self._spawn(self._open_sound(jam, self.room))
         jam.subscribe(self._on_update)
         self.nav.open(self.room)
-        self.setWindowTitle(f"{jam.state.title} · {jam.code} · Jamdesk")
+        self.presence.follow(jam)  # the title, the tray and alerts follow the jam now
         if jam.advert_problem:
             self.room.show_notice(jam.advert_problem)
         if jam.hosting and jam.signal_url:
@@ -328,7 +348,12 @@ class MainWindow(HistoryFlow, ProfileFlow, QMainWindow):
     def _remember_signal_url(self, url: str) -> None:
         """Keep the signalling URL for next time (Qt's per-user settings: a UI preference)."""
         if url:
-            QSettings("Jamdesk", "Jamdesk").setValue("signal_url", url)
+            self.prefs.signal_url = url
+
+    async def _use_name(self, app: AppContext, name: str) -> None:
+        """Use ``name`` in the profile and keep it for the next start."""
+        await app.use_name(name)
+        self.prefs.name = name
 
     def _on_update(self, update: JamUpdate) -> None:
         if not update.closed:
@@ -391,7 +416,7 @@ class MainWindow(HistoryFlow, ProfileFlow, QMainWindow):
         self.start.clear_status()
         room.detach()
         self.nav.close(room)
-        self.setWindowTitle("Jamdesk")
+        self.presence.stop()
         if notice:
             self.start.show_progress(notice)
             self.start.set_busy(False)
@@ -399,6 +424,7 @@ class MainWindow(HistoryFlow, ProfileFlow, QMainWindow):
 
     async def shutdown(self) -> None:
         """Leave the lobby, close the jam (interrupted, not ended) and the database."""
+        self.presence.close()
         if self.lobby is not None:
             await self.lobby.close()
             self.lobby = None

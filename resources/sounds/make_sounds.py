@@ -1,4 +1,5 @@
-"""Make the sounds Jamdesk ships: four ambient loops and three calm music tracks, as OGG.
+"""Make the sounds Jamdesk ships: four ambient loops, three calm music tracks and the
+phase-change chime, as OGG.
 
 Everything is synthesised here from fixed seeds, so the files are ours to license and the
 output is reproducible: ``python resources/sounds/make_sounds.py`` (needs numpy and soundfile:
@@ -220,7 +221,39 @@ def write(path: Path, samples: Array, title: str) -> None:
             out.write(data[start : start + 8192])  # very large single writes
 
 
-def main() -> None:
+def chime() -> Array:
+    """The phase-change chime: two soft bell strikes a fifth apart (A5 then E6), each a few
+    inharmonic partials decaying over about a second, 1.6 s in all. Deterministic (no noise)."""
+    t = np.arange(int(1.6 * RATE)) / RATE
+    out = np.zeros_like(t)
+    for start_s, base in ((0.0, 880.0), (0.28, 1318.5)):
+        local = np.clip(t - start_s, 0, None)
+        on = t >= start_s
+        attack = np.minimum(1.0, local / 0.004)  # 4 ms: no click
+        for ratio, gain, decay in ((1.0, 1.0, 1.1), (2.76, 0.35, 0.5), (5.4, 0.12, 0.25)):
+            out += (
+                on
+                * attack
+                * gain
+                * np.exp(-local / decay * 3)
+                * np.sin(2 * np.pi * base * ratio * local)
+            )
+    fade = np.minimum(1.0, (len(t) - np.arange(len(t))) / (0.05 * RATE))  # last 50 ms
+    out *= fade
+    return 0.5 * out / np.max(np.abs(out))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Make every sound, or only those named (``make_sounds.py chime``): regenerating the
+    others changes their bytes, and so their track ids."""
+    import sys  # noqa: PLC0415
+
+    wanted = set(sys.argv[1:] if argv is None else argv)
+    if wanted == {"chime"}:
+        write(HERE / "chime.ogg", chime(), "Chime")
+        print(json.dumps({"chime": "chime.ogg"}))
+        return
+    write(HERE / "chime.ogg", chime(), "Chime")
     catalogue: dict[str, list[dict[str, object]]] = {"ambient": [], "music": []}
     for seed, (name, make) in enumerate(AMBIENT.items(), start=1):
         samples = make(np.random.default_rng(seed))

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 import qasync
-from PySide6.QtCore import SignalInstance
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QSettings, SignalInstance
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from jamdesk.net import addresses
@@ -67,6 +67,22 @@ def expect(sig: SignalInstance) -> asyncio.Future[None]:
 
     sig.connect(fire)
     return future
+
+
+def press(box: QMessageBox, text: str) -> None:
+    """Click the button of ``box`` whose text is ``text`` (a confirmation's answer)."""
+    assert box.isVisible(), "the question is not on screen"
+    for button in box.buttons():
+        if button.text().replace("&", "") == text:
+            button.click()
+            return
+    raise AssertionError(f"no button {text!r} in {[b.text() for b in box.buttons()]}")
+
+
+@pytest.fixture(autouse=True)
+def fresh_preferences() -> None:
+    """Each test starts with this computer's preferences unset (name, theme, alerts...)."""
+    QSettings("Jamdesk", "Jamdesk").clear()
 
 
 class QLoop:

@@ -16,7 +16,7 @@ from jamdesk.net.addresses import NetworkMode
 from jamdesk.ui.room_screen import RoomScreen
 from jamdesk.ui.start_screen import HostForm, StartScreen
 from jamdesk.ui.window import MainWindow
-from tests.ui.conftest import QLoop, expect, main_window, until
+from tests.ui.conftest import press, QLoop, expect, main_window, until
 
 
 def test_start_screen_asks_for_name_and_code_in_words(qtbot: QtBot) -> None:
@@ -128,7 +128,9 @@ def test_host_in_the_window_and_a_member_joins(
         await until(lambda: app.db.db.personal_tasks()[0].done)
         w.grab().save(str(shots / "test_room_my_tasks.png"))
 
-        room.end_button.click()  # ending: the jam is over for everyone
+        room.end_button.click()  # ending: the jam is over for everyone, once confirmed
+        assert not member.closed  # nothing yet: the host is asked first
+        press(room.end_dialog, "End for everyone")
         await until(lambda: member.closed)
         await until(lambda: room.lifecycle_label.text() == "ENDED")
         assert not room.end_button.isVisible()
