@@ -74,6 +74,7 @@ class AudioPanel(QWidget):
         form.addRow("Music", self._build_music_row())
         seek_row = QHBoxLayout()
         self.position_slider = _slider(0)
+        self.position_slider.setAccessibleName("Music position")
         self.position_slider.sliderReleased.connect(self._seek_released)
         self.position_label = QLabel("0:00 / 0:00")
         seek_row.addWidget(self.position_slider, 1)
@@ -83,6 +84,7 @@ class AudioPanel(QWidget):
         for name in LAYERS:
             slider = _slider(MAX_LEVEL)
             slider.setToolTip(f"{LAYER_NAMES[name]}: 0 to {MAX_LEVEL}")
+            slider.setAccessibleName(f"{LAYER_NAMES[name]} level")
             slider.sliderReleased.connect(lambda n=name: self._layer_released(n))
             self.layer_sliders[name] = slider
             form.addRow(LAYER_NAMES[name], slider)
@@ -121,6 +123,7 @@ class AudioPanel(QWidget):
         mine = QGroupBox("Only on this computer")
         mine_row = QHBoxLayout(mine)
         self.volume_slider = _slider(100)
+        self.volume_slider.setAccessibleName("Your volume")
         self.volume_slider.setValue(100)
         self.volume_slider.valueChanged.connect(self._volume_changed)
         self.mute_check = QCheckBox("Mute")

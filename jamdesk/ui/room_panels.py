@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QSize, Qt
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QBrush, QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
@@ -72,7 +72,8 @@ class PeoplePanel(QListWidget):
         self._send = send
         self._state: RoomState | None = None
         self._me = ""
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab to it; the Menu key acts
+        self.setAccessibleName("People in the jam")
         self.setIconSize(QSize(30, 30))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
@@ -150,7 +151,21 @@ class PeoplePanel(QListWidget):
             action.triggered.connect(lambda _=False, c=command: self._send(c))
             menu.addAction(action)
         if not menu.isEmpty():
-            menu.exec(self.mapToGlobal(pos))
+            self.menu = menu  # kept until the next one: popup() returns at once
+            menu.popup(self.mapToGlobal(pos))  # not exec(): no nested event loop
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """The Menu key (or Shift+F10) opens the chosen person's actions, as a right-click
+        does: every role action can be reached from the keyboard."""
+        menu_key = event.key() == Qt.Key.Key_Menu or (
+            event.key() == Qt.Key.Key_F10 and event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        )
+        item = self.currentItem()
+        if menu_key and item is not None:
+            self._menu(self.visualItemRect(item).center())
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class ChatPanel(QWidget):

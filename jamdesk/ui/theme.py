@@ -201,6 +201,7 @@ class Theme(QObject):
         self._app = app
         self._choice = choice
         self.scheme: ThemeChoice | None = None
+        self._system = system_scheme()
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_change)
         self.apply()
 
@@ -214,13 +215,15 @@ class Theme(QObject):
         self._choice = choice
         self.apply()
 
-    def _on_system_change(self, _scheme: Qt.ColorScheme) -> None:
+    def _on_system_change(self, scheme: Qt.ColorScheme) -> None:
+        """The desktop changed its scheme (the signal carries the new one)."""
+        self._system = ThemeChoice.DARK if scheme is Qt.ColorScheme.Dark else ThemeChoice.LIGHT
         if self._choice is ThemeChoice.SYSTEM:
             self.apply()
 
     def apply(self) -> None:
         """Put the style sheet and palette of the scheme in use on the application."""
-        scheme = system_scheme() if self._choice is ThemeChoice.SYSTEM else self._choice
+        scheme = self._system if self._choice is ThemeChoice.SYSTEM else self._choice
         if scheme is self.scheme:
             return
         self.scheme = scheme

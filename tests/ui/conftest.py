@@ -30,12 +30,16 @@ addresses.install(addresses.NetworkMode.LOOPBACK)
 T = TypeVar("T")
 
 
+def argparse_for(tmp_path: Path, name: str) -> argparse.Namespace:
+    """The command line of ``jamdesk --name NAME --data-dir ...`` (a data folder per name)."""
+    return argparse.Namespace(name=name, data_dir=str(tmp_path / name.lower()), clock_skew_ms=0)
+
+
 def main_window(tmp_path: Path, qtbot: QtBot, name: str = "Ana") -> MainWindow:
-    """Jamdesk's window for ``name`` with its own data folder, shown."""
+    """Jamdesk's window for ``name`` with its own data folder, shown (no tray icon)."""
     from jamdesk.ui.window import MainWindow
 
-    args = argparse.Namespace(name=name, data_dir=str(tmp_path / name.lower()), clock_skew_ms=0)
-    window = MainWindow(args, name)
+    window = MainWindow(argparse_for(tmp_path, name), name, tray=False)
     qtbot.addWidget(window)
     window.show()
     return window

@@ -5,37 +5,45 @@ on the bus at ``ADDRESS`` (started by the test with ``dbus-daemon --session``), 
 ``ready`` once it does, then one JSON line per ``Notify`` call it is sent:
 ``{"app": ..., "replaces": ..., "summary": ..., "body": ..., "timeout": ...}``. It answers
 with a notification id as the Desktop Notifications Specification says (1, 2, ...).
-"""
 
-from __future__ import annotations
+dbus-fast reads each method's D-Bus signature from its annotations, so they are the
+signature strings themselves (named below), evaluated at definition time.
+"""
 
 import asyncio
 import json
 import sys
-from typing import Any
 
-from dbus_fast import BusType  # noqa: F401 - documents the library used
 from dbus_fast.aio import MessageBus
 from dbus_fast.service import ServiceInterface, method
 
+STR = "s"
+U32 = "u"
+I32 = "i"
+STRS = "as"
+HINTS = "a{sv}"
+INFO = "ssss"
+
 
 class Notifications(ServiceInterface):  # type: ignore[misc]
+    """The three methods a sender uses."""
+
     def __init__(self) -> None:
         super().__init__("org.freedesktop.Notifications")
         self.count = 0
 
     @method()  # type: ignore[misc]
-    def Notify(  # noqa: N802 - the specification's name and arguments
+    def Notify(  # noqa: N802, PLR0917 - the specification's name and arguments
         self,
-        app_name: "s",  # noqa: F821, UP037
-        replaces_id: "u",  # noqa: F821, UP037
-        app_icon: "s",  # noqa: F821, UP037
-        summary: "s",  # noqa: F821, UP037
-        body: "s",  # noqa: F821, UP037
-        actions: "as",
-        hints: "a{sv}",
-        expire_timeout: "i",  # noqa: F821, UP037
-    ) -> "u":  # noqa: F821, UP037
+        app_name: STR,
+        replaces_id: U32,
+        app_icon: STR,
+        summary: STR,
+        body: STR,
+        actions: STRS,
+        hints: HINTS,
+        expire_timeout: I32,
+    ) -> U32:
         self.count += 1
         line = {
             "app": app_name,
@@ -49,15 +57,16 @@ class Notifications(ServiceInterface):  # type: ignore[misc]
         return self.count
 
     @method()  # type: ignore[misc]
-    def GetCapabilities(self) -> "as":  # noqa: N802
+    def GetCapabilities(self) -> STRS:  # noqa: N802
         return ["body"]
 
     @method()  # type: ignore[misc]
-    def GetServerInformation(self) -> "ssss":  # noqa: F821, UP037, N802
+    def GetServerInformation(self) -> INFO:  # noqa: N802
         return ["jamdesk-tests", "Jamdesk", "1", "1.2"]
 
 
 async def main(address: str) -> None:
+    """Serve until killed."""
     bus = await MessageBus(bus_address=address).connect()
     bus.export("/org/freedesktop/Notifications", Notifications())
     await bus.request_name("org.freedesktop.Notifications")
@@ -66,5 +75,4 @@ async def main(address: str) -> None:
 
 
 if __name__ == "__main__":
-    args: list[Any] = sys.argv[1:]
-    asyncio.run(main(args[0]))
+    asyncio.run(main(sys.argv[1]))

@@ -16,7 +16,7 @@ from jamdesk.net.addresses import NetworkMode
 from jamdesk.ui.room_screen import RoomScreen
 from jamdesk.ui.start_screen import HostForm, StartScreen
 from jamdesk.ui.window import MainWindow
-from tests.ui.conftest import press, QLoop, expect, main_window, until
+from tests.ui.conftest import QLoop, expect, main_window, press, until
 
 
 def test_start_screen_asks_for_name_and_code_in_words(qtbot: QtBot) -> None:

@@ -1,0 +1,410 @@
+"""Jamdesk beside the student's work, with real parts: a hosted jam on loopback, a real
+D-Bus notification service on a private bus, the chime heard through SDL's disk driver,
+the tray's menu, the mini timer, the theme following the desktop, and the keys."""
+
+from __future__ import annotations
+
+import array
+import asyncio
+import json
+import logging
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication, QPalette, QShortcut
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from jamdesk.audio.mixer import RATE
+from jamdesk.core.kinds import Lifecycle, SessionType
+from jamdesk.ui.lobby_screen import LobbyScreen
+from jamdesk.ui.preferences import AlertPrefs, Preferences
+from jamdesk.ui.shortcuts import SHORTCUTS, name_inputs
+from jamdesk.ui.theme import DARK, LIGHT, Theme, ThemeChoice
+from jamdesk.ui.window import MainWindow
+from tests.ui.conftest import QLoop, expect, main_window, press, until
+
+UI = Path(__file__).resolve().parents[2] / "jamdesk" / "ui"
+
+
+@pytest.fixture
+def notification_bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Popen[str]]:
+    """A private session bus (dbus-daemon) with a real notification service on it; the
+    app finds it through ``$DBUS_SESSION_BUS_ADDRESS`` as on a desktop."""
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert bus.stdout is not None
+    address = bus.stdout.readline().strip()
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "tests.ui.notification_daemon", address],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=UI.parents[1],
+    )
+    assert daemon.stdout is not None
+    assert daemon.stdout.readline().strip() == "ready"
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+    yield daemon
+    daemon.kill()
+    bus.kill()
+    daemon.wait()
+    bus.wait()
+
+
+@pytest.fixture
+def heard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Everything this computer plays, written by SDL's disk driver (16-bit stereo)."""
+    out = tmp_path / "played.raw"
+    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
+    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
+    return out
+
+
+def sounds_in(path: Path) -> list[float]:
+    """Start times (s) of the separate sounds in a capture: loud stretches parted by at
+    least 0.3 s of near silence."""
+    data = path.read_bytes()
+    left = array.array("h", data[: len(data) // 4 * 4])[::2]
+    starts: list[float] = []
+    quiet = RATE  # samples of silence so far (the start counts as silence)
+    for i in range(0, len(left), 256):
+        loud = max((abs(v) for v in left[i : i + 256]), default=0) > 300
+        if loud and quiet >= 0.3 * RATE:
+            starts.append(i / RATE)
+        quiet = 0 if loud else quiet + 256
+    return starts
+
+
+def host_pomodoro(w: MainWindow) -> None:
+    w.start.type_combo.setCurrentIndex(list(SessionType).index(SessionType.POMODORO))
+    w.start.host_button.click()
+
+
+def test_a_phase_change_gives_one_notification_and_one_chime(
+    qtbot: QtBot,
+    qloop: QLoop,
+    tmp_path: Path,
+    notification_bus: subprocess.Popen[str],
+    heard: Path,
+) -> None:
+    w = main_window(tmp_path, qtbot, "Ana")
+
+    async def scenario() -> None:
+        entered = expect(w.room_entered)
+        host_pomodoro(w)
+        await asyncio.wait_for(entered, 15)
+        room, jam = w.room, w.jam
+        assert room is not None
+        assert jam is not None
+        await until(lambda: w.sound is not None and w.sound.player is not None)
+        room.start_button.click()
+        await until(lambda: jam.state.lifecycle is Lifecycle.ACTIVE)
+        assert re.fullmatch(r"2[45]:\d\d · Focus · block 1 · Focus jam · Jamdesk", w.windowTitle())
+        alerted = expect(w.presence.alerted)
+        room.skip_button.click()  # focus → short break: a phase change
+        await asyncio.wait_for(alerted, 10)
+        await until(lambda: w.windowTitle().startswith("05:00 · Short break"))
+        await until(lambda: len(sounds_in(heard)) == 1 and heard.stat().st_size > 4 * RATE * 4)
+
+    qloop.run(scenario())
+    assert notification_bus.stdout is not None
+    line = json.loads(notification_bus.stdout.readline())
+    assert line["summary"] == "Short break time"
+    assert re.fullmatch(r"Short break: 5 min\. Back at \d\d:\d\d\.", line["body"])
+    assert (line["app"], line["replaces"]) == ("Jamdesk", 0)
+    assert len(sounds_in(heard)) == 1  # one chime in four seconds of output: not two
+
+
+def test_alerts_follow_the_settings(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -> None:
+    Preferences().alerts = AlertPrefs(notify=False, chime=False)
+    w = main_window(tmp_path, qtbot, "Ana")
+    sent: list[tuple[str, str, str]] = []
+    w.presence.notifier.sent.connect(lambda *a: sent.append(a))
+
+    async def scenario() -> None:
+        entered = expect(w.room_entered)
+        host_pomodoro(w)
+        await asyncio.wait_for(entered, 15)
+        assert w.room is not None
+        assert w.jam is not None
+        w.room.start_button.click()
+        await until(lambda: w.jam is not None and w.jam.state.lifecycle is Lifecycle.ACTIVE)
+        alerted = expect(w.presence.alerted)
+        w.room.skip_button.click()
+        await asyncio.wait_for(alerted, 10)
+
+    qloop.run(scenario())
+    assert sent == []  # notifications off: nothing sent
+
+
+@pytest.mark.allow_warnings
+def test_a_failure_in_a_room_action_is_shown_in_the_room_and_logged(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    w = main_window(tmp_path, qtbot, "Ana")
+
+    async def scenario() -> None:
+        entered = expect(w.room_entered)
+        w.start.host_button.click()
+        await asyncio.wait_for(entered, 15)
+        room, jam = w.room, w.jam
+        assert room is not None
+        assert jam is not None
+
+        async def broken(_cmd: object) -> None:
+            raise RuntimeError("the network layer fell over")
+
+        jam.send = broken  # type: ignore[method-assign]
+        room.start_button.click()
+        await until(lambda: room.notice.isVisible())
+        assert "the network layer fell over" in room.notice.text()
+        assert w.nav.current is room  # said where the student is, not on the start screen
+
+    qloop.run(scenario())
+    bugs = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert any(r.exc_info and "fell over" in str(r.exc_info[1]) for r in bugs)
+
+
+def test_the_tray_menu_runs_the_timer_shows_the_time_and_leaves(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path
+) -> None:
+    from tests.ui.conftest import argparse_for
+
+    w = MainWindow(argparse_for(tmp_path, "Ana"), "Ana", tray=True)
+    qtbot.addWidget(w)
+    w.show()
+    tray = w.presence.tray
+    assert tray is not None
+    assert not tray.start_action.isVisible()  # no jam: Show, Mini timer (off) and Quit only
+
+    async def scenario() -> None:
+        entered = expect(w.room_entered)
+        w.start.host_button.click()
+        await asyncio.wait_for(entered, 15)
+        jam = w.jam
+        assert jam is not None
+        assert tray.start_action.text() == "Start"
+        assert not tray.skip_action.isVisible()  # a countdown has no phases to skip
+        tray.start_action.trigger()
+        await until(lambda: jam.state.lifecycle is Lifecycle.ACTIVE)
+        await until(lambda: tray.start_action.text() == "Pause")
+        assert re.fullmatch(r"Focus jam \(\w{6}\)\nCountdown · \d\d:\d\d left", tray.toolTip())
+        tray.show_hide.emit()  # from the tray: hide the window, then bring it back
+        assert not w.isVisible()
+        assert tray.show_action.text() == "Show Jamdesk"
+        tray.show_hide.emit()
+        assert w.isVisible()
+        left = expect(w.room_left)
+        tray.leave_action.trigger()
+        await asyncio.wait_for(left, 10)
+        assert tray.toolTip() == "Jamdesk"
+        assert w.windowTitle() == "Jamdesk"
+
+    qloop.run(scenario())
+
+
+def test_closing_in_a_jam_keeps_it_in_the_tray_and_says_so_once(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path
+) -> None:
+    from tests.ui.conftest import argparse_for
+
+    w = MainWindow(argparse_for(tmp_path, "Ana"), "Ana", tray=True)
+    w.owns_app = True
+    qtbot.addWidget(w)
+    w.show()
+
+    async def scenario() -> None:
+        entered = expect(w.room_entered)
+        w.start.host_button.click()
+        await asyncio.wait_for(entered, 15)
+        w.close()
+        assert not w.isVisible()
+        assert w.jam is not None
+        assert not w.jam.closed  # the jam goes on
+        assert Preferences().tray_hint_shown
+        w.owns_app = False  # let the test's teardown close it for good
+
+    qloop.run(scenario())
+
+
+def test_with_no_tray_closing_in_a_jam_asks_first(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path
+) -> None:
+    w = main_window(tmp_path, qtbot, "Ana")
+    w.owns_app = True
+
+    async def scenario() -> None:
+        entered = expect(w.room_entered)
+        w.start.host_button.click()
+        await asyncio.wait_for(entered, 15)
+        w.close()
+        assert w.isVisible()  # not closed: asked
+        box = w.close_dialog
+        assert isinstance(box, QMessageBox)
+        press(box, "Cancel")
+        assert w.isVisible()
+        assert w.jam is not None
+        assert not w.jam.closed
+        w.owns_app = False
+
+    qloop.run(scenario())
+
+
+def test_the_mini_timer_shows_the_time_runs_the_timer_and_keeps_its_place(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path
+) -> None:
+    w = main_window(tmp_path, qtbot, "Ana")
+
+    async def scenario() -> None:
+        entered = expect(w.room_entered)
+        w.start.host_button.click()
+        await asyncio.wait_for(entered, 15)
+        jam = w.jam
+        assert jam is not None
+        mini = w.presence.mini
+        QTest.keyClick(w, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+        await until(mini.isVisible)
+        assert mini.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+        assert mini.time_label.text() == w.room.timer_label.text()  # type: ignore[union-attr]
+        mini.start_button.click()
+        await until(lambda: jam.state.lifecycle is Lifecycle.ACTIVE)
+        await until(lambda: mini.start_button.text() == "Pause")
+        mini.move(QPoint(40, 50))
+        mini.close()
+        assert Preferences().mini_timer_pos == QPoint(40, 50)
+        w.presence.toggle_mini()
+        assert mini.pos() == QPoint(40, 50)
+
+    qloop.run(scenario())
+
+
+def test_the_theme_follows_a_change_of_the_desktops_scheme(qapp: QApplication) -> None:
+    hints = QGuiApplication.styleHints()
+    theme = Theme(qapp, ThemeChoice.SYSTEM)
+    try:
+        assert theme.scheme is ThemeChoice.LIGHT  # offscreen: the platform says nothing
+        schemes: list[str] = []
+        theme.changed.connect(schemes.append)
+        # What Qt does when the desktop switches to dark (the offscreen platform has no
+        # desktop to ask, so the platform's signal is sent as a real one would be).
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+        assert schemes == ["dark"]
+        assert qapp.palette().color(QPalette.ColorRole.Window).name().upper() == DARK["window"]
+        assert DARK["card"] in qapp.styleSheet()
+        theme.set_choice(ThemeChoice.LIGHT)  # the student's choice wins over the desktop
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+        assert schemes == ["dark", "light"]
+        assert qapp.palette().color(QPalette.ColorRole.Window).name().upper() == LIGHT["window"]
+    finally:
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Unknown)
+        theme.deleteLater()
+
+
+def test_the_name_typed_last_time_is_offered_again(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path
+) -> None:
+    w = main_window(tmp_path, qtbot, "Ana")
+    w.start.name_edit.setText("Ana Lima")
+
+    async def scenario() -> None:
+        entered = expect(w.room_entered)
+        w.start.host_button.click()
+        await asyncio.wait_for(entered, 15)
+
+    qloop.run(scenario())
+    from tests.ui.conftest import argparse_for
+
+    args = argparse_for(tmp_path, "Ana")
+    args.name = None  # no --name: the login name "ana" would be the default
+    again = MainWindow(args, "ana")
+    qtbot.addWidget(again)
+    assert again.start.name_edit.text() == "Ana Lima"
+
+
+def test_enter_in_the_lobby_chat_sends_and_does_not_join(qtbot: QtBot) -> None:
+    screen = LobbyScreen(lambda _room: None)
+    qtbot.addWidget(screen)
+    screen.show()
+    said: list[str] = []
+    joined: list[str] = []
+    screen.say_requested.connect(said.append)
+    screen.join_requested.connect(joined.append)
+    screen.chat_edit.setFocus()
+    QTest.keyClicks(screen.chat_edit, "hello all")
+    QTest.keyClick(screen.chat_edit, Qt.Key.Key_Return)
+    assert said == ["hello all"]
+    assert joined == []
+
+
+def test_every_shortcut_the_screens_make_is_on_the_sheet(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path
+) -> None:
+    w = main_window(tmp_path, qtbot, "Ana")
+    listed = {keys for _where, keys, _what in SHORTCUTS}
+    listed |= {part for keys in listed for part in keys.split(" or ")}
+
+    def keys_of(root: object) -> set[str]:
+        return {
+            s.key().toString()
+            for s in root.findChildren(QShortcut)  # type: ignore[attr-defined]
+        }
+
+    async def scenario() -> None:
+        entered = expect(w.room_entered)
+        w.start.host_button.click()
+        await asyncio.wait_for(entered, 15)
+        made = keys_of(w) | keys_of(w.presence.mini)
+        words = {"Esc": "Escape", "Return": "Return", "Del": "Delete"}
+        missing = {k for k in made if words.get(k, k) not in listed}
+        assert missing == set()
+        QTest.keyClick(w, Qt.Key.Key_F1)
+        assert w.shortcuts_dialog is not None
+        assert w.shortcuts_dialog.isVisible()
+        assert w.shortcuts_dialog.table.rowCount() == len(SHORTCUTS)
+
+    qloop.run(scenario())
+
+
+def test_every_input_has_an_accessible_name(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -> None:
+    w = main_window(tmp_path, qtbot, "Ana")
+
+    async def scenario() -> None:
+        entered = expect(w.room_entered)
+        w.start.host_button.click()
+        await asyncio.wait_for(entered, 15)
+        for screen in (w.start, w.room):
+            assert screen is not None
+            assert name_inputs(screen) == []
+            for edit in screen.findChildren(QLineEdit):
+                if edit.isVisibleTo(screen) and not edit.parent().inherits("QAbstractSpinBox"):
+                    assert edit.accessibleName() or edit.parent().accessibleName()
+
+    qloop.run(scenario())
+    assert w.start.code_edit.accessibleName() == "ALGO7X, or a jamdesk://join link"
+
+
+def test_no_screen_runs_a_nested_dialog_loop() -> None:
+    """A modal ``exec()`` or a static ``QFileDialog.get…`` / ``QInputDialog.get…`` inside
+    an asyncio task breaks every other task (the walkthrough's Add a ghost). Dialogs are
+    opened with ``open()`` and answered by signals (``ui/dialogs.py``)."""
+    blocking = re.compile(
+        r"\.exec\(|\bget(Open|Save)File(Name|Names|Url)\b|\bgetExistingDirectory\b"
+        r"|\bQInputDialog\.get|\bQColorDialog\.getColor|QMessageBox\.(question|warning|"
+        r"information|critical)\("
+    )
+    found = [
+        f"{path.name}:{n}: {line.strip()}"
+        for path in sorted(UI.glob("*.py"))
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if blocking.search(line) and "``" not in line  # code, not the docs that warn of it
+    ]
+    assert found == []
