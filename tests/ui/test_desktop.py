@@ -114,6 +114,7 @@ def test_a_phase_change_gives_one_notification_and_one_chime(
         await asyncio.wait_for(alerted, 10)
         await until(lambda: w.windowTitle().startswith("05:00 · Short break"))
         await until(lambda: len(sounds_in(heard)) == 1 and heard.stat().st_size > 4 * RATE * 4)
+        await w.shutdown()  # the jam closed: its advert leaves the LAN
 
     qloop.run(scenario())
     assert notification_bus.stdout is not None
@@ -141,6 +142,7 @@ def test_alerts_follow_the_settings(qtbot: QtBot, qloop: QLoop, tmp_path: Path) 
         alerted = expect(w.presence.alerted)
         w.room.skip_button.click()
         await asyncio.wait_for(alerted, 10)
+        await w.shutdown()  # the jam closed: its advert leaves the LAN
 
     qloop.run(scenario())
     assert sent == []  # notifications off: nothing sent
@@ -165,9 +167,10 @@ def test_a_failure_in_a_room_action_is_shown_in_the_room_and_logged(
 
         jam.send = broken  # type: ignore[method-assign]
         room.start_button.click()
-        await until(lambda: room.notice.isVisible())
+        await until(room.notice.isVisible)
         assert "the network layer fell over" in room.notice.text()
         assert w.nav.current is room  # said where the student is, not on the start screen
+        await w.shutdown()  # the jam closed: its advert leaves the LAN
 
     qloop.run(scenario())
     bugs = [r for r in caplog.records if r.levelno == logging.ERROR]
@@ -208,6 +211,7 @@ def test_the_tray_menu_runs_the_timer_shows_the_time_and_leaves(
         await asyncio.wait_for(left, 10)
         assert tray.toolTip() == "Jamdesk"
         assert w.windowTitle() == "Jamdesk"
+        await w.shutdown()  # the jam closed: its advert leaves the LAN
 
     qloop.run(scenario())
 
@@ -232,6 +236,7 @@ def test_closing_in_a_jam_keeps_it_in_the_tray_and_says_so_once(
         assert not w.jam.closed  # the jam goes on
         assert Preferences().tray_hint_shown
         w.owns_app = False  # let the test's teardown close it for good
+        await w.shutdown()  # the jam closed: its advert leaves the LAN
 
     qloop.run(scenario())
 
@@ -255,6 +260,7 @@ def test_with_no_tray_closing_in_a_jam_asks_first(
         assert w.jam is not None
         assert not w.jam.closed
         w.owns_app = False
+        await w.shutdown()  # the jam closed: its advert leaves the LAN
 
     qloop.run(scenario())
 
@@ -283,6 +289,7 @@ def test_the_mini_timer_shows_the_time_runs_the_timer_and_keeps_its_place(
         assert Preferences().mini_timer_pos == QPoint(40, 50)
         w.presence.toggle_mini()
         assert mini.pos() == QPoint(40, 50)
+        await w.shutdown()  # the jam closed: its advert leaves the LAN
 
     qloop.run(scenario())
 
@@ -319,6 +326,7 @@ def test_the_name_typed_last_time_is_offered_again(
         entered = expect(w.room_entered)
         w.start.host_button.click()
         await asyncio.wait_for(entered, 15)
+        await w.shutdown()  # the jam closed: its advert leaves the LAN
 
     qloop.run(scenario())
     from tests.ui.conftest import argparse_for
@@ -370,6 +378,7 @@ def test_every_shortcut_the_screens_make_is_on_the_sheet(
         assert w.shortcuts_dialog is not None
         assert w.shortcuts_dialog.isVisible()
         assert w.shortcuts_dialog.table.rowCount() == len(SHORTCUTS)
+        await w.shutdown()  # the jam closed: its advert leaves the LAN
 
     qloop.run(scenario())
 
@@ -387,6 +396,7 @@ def test_every_input_has_an_accessible_name(qtbot: QtBot, qloop: QLoop, tmp_path
             for edit in screen.findChildren(QLineEdit):
                 if edit.isVisibleTo(screen) and not edit.parent().inherits("QAbstractSpinBox"):
                     assert edit.accessibleName() or edit.parent().accessibleName()
+        await w.shutdown()  # the jam closed: its advert leaves the LAN
 
     qloop.run(scenario())
     assert w.start.code_edit.accessibleName() == "ALGO7X, or a jamdesk://join link"
