@@ -52,7 +52,9 @@ def run_gui(args: argparse.Namespace, *, default_name: str) -> int:
     app.aboutToQuit.connect(closed.set)
     # SIGTERM (logout, kill) and Ctrl+C quit at once, idle or not: the jam is closed and
     # the session kept (a signal taken before the loop runs quits as soon as it does).
-    quitter = QuitOnSignal(app.quit)
+    # Qt 6's quit() asks each window first, and a window in a jam would keep running in
+    # the tray (or ask): a signal means quit now, so it goes through quit_app.
+    quitter = QuitOnSignal(window.quit_app)
     try:
         with loop:
             loop.run_until_complete(closed.wait())

@@ -80,3 +80,25 @@ def test_a_window_idle_for_seconds_quits_on_a_signal_at_once(
         assert f"quitting on {sig.name}" in window.stderr.read()
     finally:
         window.kill()
+
+
+def test_a_window_in_a_jam_quits_on_sigterm_at_once_and_keeps_the_jam(tmp_path: Path) -> None:
+    """Closing the window in a jam would keep it running in the tray, or ask; a logout's
+    SIGTERM must not: the jam is closed, saved, and the process ends within 3 s."""
+    home = tmp_path / "home"
+    home.mkdir()
+    window = start(
+        ["host", "--name", "Ana", "--title", "Late"], tmp_path / "a", {"HOME": str(home)}
+    )
+    try:
+        read_until(window, "entered room")
+        sent = time.monotonic()
+        window.send_signal(signal.SIGTERM)
+        assert window.wait(timeout=3) == 0
+        assert time.monotonic() - sent < 3
+    finally:
+        if window.poll() is None:
+            window.kill()
+            window.wait()
+    (session,) = Database(tmp_path / "a").sessions()
+    assert (session.title, session.outcome) == ("Late", "interrupted")  # kept, not lost
