@@ -99,12 +99,12 @@ async def tour(app: QApplication, data: Path) -> None:
         theme.set_choice(choice)
         w.presence.toggle_mini()
         await until(w.presence.mini.isVisible)
-        w.presence.mini.move(QPoint(960, 40))
+        w.presence.mini.move(QPoint(960, 480))
         await settle(0.6)
         save(w.presence.mini, f"mini-timer-{choice.value}")
         if tray is not None:
             tray.menu.popup(QPoint(1000, 150))
-            await settle(0.6)
+            await settle(1.0)
             screen_shot(f"tray-menu-{choice.value}", "420x420+880+0")
             tray.menu.hide()
         w.presence.toggle_mini()
@@ -121,6 +121,8 @@ async def tour(app: QApplication, data: Path) -> None:
     for button in dialog.buttons():
         if button.text().replace("&", "") == "End for everyone":
             button.click()
+    await until(room.summary_button.isVisible)
+    room.summary_button.click()
     await until(lambda: w.summary is not None)
     await settle(0.8)
     await both(theme, "summary", lambda: w)

@@ -187,6 +187,7 @@ class SyncedPlayer:
         self.seeks = 0  # drift corrections made (for tests and benchmarks)
         self._pending: asyncio.TimerHandle | None = None  # a start held for a whole second
         self._layers: tuple[int, ...] | None = None  # the levels the mixer was last given
+        self._changed = asyncio.Event()  # set by each update: wakes an idle loop
 
     def start(self) -> None:
         """Follow the room from now on."""
@@ -313,6 +314,8 @@ class SyncedPlayer:
             self.mixer.set_volume(0.0 if self._muted else self._volume)
 
     def _on_update(self, update: JamUpdate) -> None:
+        if update.events or update.host_changed:
+            self._changed.set()  # the loop looks again (music may have started)
         if any(e.kind in ("audio_changed", "room_ended") for e in update.events):
             self._cancel_pending()
             self.follow()
@@ -328,7 +331,12 @@ class SyncedPlayer:
             self.mixer.stop()
 
     async def _loop(self) -> None:
+        """Keep the music in step while it plays; with no music the loop sleeps until the
+        room's sound changes (an idle room costs no wake-ups: benchmarks/idle_cpu.py)."""
         while True:
+            if not self.jam.state.audio.playing:
+                self._changed.clear()
+                await self._changed.wait()
             await asyncio.sleep(CHECK_S)
             try:
                 self.follow()

@@ -46,7 +46,7 @@ def timer_text(room: ListedRoom, reading: TimerReading | None) -> str:
         return "Ended"
     if reading is None:
         return ""
-    state = "" if reading.running else " (paused)" if reading.elapsed_ms else " (not started)"
+    state = "" if reading.running else ", paused" if reading.elapsed_ms else ", ready"
     if reading.phase is not None and reading.remaining_ms is not None:
         phase = reading.phase.value.replace("_", " ").capitalize()
         return f"{phase} · {format_ms(reading.remaining_ms, round_up=True)} left{state}"
@@ -95,8 +95,8 @@ class LobbyScreen(QWidget):
 
         body = QHBoxLayout()
         body.setSpacing(16)
-        body.addWidget(self._rooms_card(), 5)
-        body.addWidget(self._chat_card(), 3)
+        body.addWidget(self._rooms_card(), 2)  # the list needs the room: titles stay whole
+        body.addWidget(self._chat_card(), 1)
         outer.addLayout(body, 1)
 
         self.status = QLabel()

@@ -40,6 +40,7 @@ SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Room", "Ctrl+Return", "Write in the chat"),
     ("Room", "Menu key", "Actions for the person chosen in People"),
     ("Room tasks", "Delete", "Delete the chosen task"),
+    ("Summary", "Ctrl+S", "Save the summary as a Markdown file"),
     ("Lobby", "Ctrl+F", "Filter by subject"),
     ("Lobby", "Ctrl+Return", "Write in the lobby chat"),
     ("Lobby", "Return", "Join the chosen room (in the list)"),
