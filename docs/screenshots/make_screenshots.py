@@ -94,6 +94,12 @@ async def tour(app: QApplication, data: Path) -> None:
     await settle(1.2)
     await both(theme, "room-break", lambda: w)
 
+    await desktop_shots(w, theme)
+    await after_the_jam(w, theme)
+
+
+async def desktop_shots(w: MainWindow, theme: Theme) -> None:
+    """The mini timer, the tray's menu and a notification (on the real X screen)."""
     tray = w.presence.tray
     for choice in (ThemeChoice.LIGHT, ThemeChoice.DARK):
         theme.set_choice(choice)
@@ -114,6 +120,12 @@ async def tour(app: QApplication, data: Path) -> None:
         await settle(1.5)
         screen_shot("notification", "700x300+580+0")
 
+
+async def after_the_jam(w: MainWindow, theme: Theme) -> None:
+    """Ending (asked first), the summary, Your jams, Your progress, Settings, the
+    shortcut sheet and the lobby."""
+    room = w.room
+    assert room is not None
     room.end_button.click()
     await settle(0.5)
     save(w, "end-confirm")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import sys
+import threading
+import time
 
 import qasync
 from PySide6.QtCore import QTimer
@@ -36,6 +39,41 @@ def create_app(argv: list[str] | None = None) -> tuple[QApplication, Theme]:
     return app, Theme(app, Preferences().theme)
 
 
+HEAVY_MODULES = (
+    "sqlalchemy",
+    "alembic.command",
+    "aiortc",
+    "zeroconf",
+    "jamdesk.app.context",
+    "jamdesk.app.audio",
+    "jamdesk.ui.room_screen",
+    "jamdesk.ui.lobby_screen",
+    "pygame",
+)
+"""What the first Host or Join needs (about 1.5 s of imports), loaded after the first paint."""
+
+
+def preload_later(delay_ms: int = 200) -> None:
+    """Import :data:`HEAVY_MODULES` on a background thread once the window is up, so the
+    first Host or Join does not spend its first seconds importing (the window stays
+    responsive: an import holds the GIL only in bursts). Failures are left for the real
+    import to report."""
+
+    def work() -> None:
+        started = time.perf_counter()
+        for name in HEAVY_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:
+                log.debug("preloading %s failed", name, exc_info=True)
+        log.info("preloaded in %d ms", (time.perf_counter() - started) * 1000)
+
+    def start() -> None:
+        threading.Thread(target=work, name="jamdesk-preload", daemon=True).start()
+
+    QTimer.singleShot(delay_ms, start)
+
+
 def run_gui(args: argparse.Namespace, *, default_name: str) -> int:
     """Show the window and run until it is closed; returns the exit code. ``default_name``
     is the display name to offer when the profile has none (the command line's guess)."""
@@ -48,6 +86,8 @@ def run_gui(args: argparse.Namespace, *, default_name: str) -> int:
     # Logged from the first turn of the event loop, once the window has been exposed.
     QTimer.singleShot(0, lambda: log.info("first window shown"))
     QTimer.singleShot(0, window.act_on_arguments)
+    if getattr(args, "command", None) is None:
+        preload_later()  # nothing asked yet: get the jam's modules ready meanwhile
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
     # SIGTERM (logout, kill) and Ctrl+C quit at once, idle or not: the jam is closed and

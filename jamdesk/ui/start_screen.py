@@ -12,9 +12,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -94,6 +96,7 @@ class StartScreen(QWidget):
     profile_requested = Signal()
     history_requested = Signal()
     lobby_requested = Signal()
+    cancel_requested = Signal()  # the student stopped a host or join still under way
 
     def __init__(self, name: str = "") -> None:
         super().__init__()
@@ -123,10 +126,24 @@ class StartScreen(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.hide()
+        busy_row = QHBoxLayout()
+        self.busy_bar = QProgressBar()  # no steps to count: Qt's busy indicator
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setMaximumHeight(8)
+        self.busy_bar.setAccessibleName("Working")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop trying (Esc)")
+        self.cancel_button.clicked.connect(self.cancel_requested.emit)
+        busy_row.addWidget(self.busy_bar, 1)
+        busy_row.addWidget(self.cancel_button)
         outer.addWidget(self.status)
+        outer.addLayout(busy_row)
         outer.addStretch(1)
+        self.set_busy(False)
 
         QShortcut(QKeySequence("Ctrl+H"), self, self.host_button.click)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._cancel_if_busy)
         QShortcut(QKeySequence("Ctrl+J"), self, self._focus_code)
         QShortcut(QKeySequence("Ctrl+P"), self, self.profile_requested.emit)
         QShortcut(QKeySequence("Ctrl+L"), self, self.lobby_requested.emit)
@@ -137,6 +154,7 @@ class StartScreen(QWidget):
         brand.setObjectName("Brand")
         tagline = QLabel("Focus together: one timer for your whole study group.")
         tagline.setObjectName("Tagline")
+        tagline.setWordWrap(True)  # whole at 900 px and at the minimum width
         heading = QHBoxLayout()
         titles = QVBoxLayout()
         titles.addWidget(brand)
@@ -189,16 +207,15 @@ class StartScreen(QWidget):
         self.every_spin.setValue(4)
         self.every_spin.setPrefix("long after ")
         self.every_spin.setToolTip("Focus blocks before a long break")
-        lengths = QHBoxLayout()
-        for spin in (
-            self.minutes_spin,
-            self.focus_spin,
-            self.short_spin,
-            self.long_spin,
-            self.every_spin,
+        # Two by two, so a Pomodoro plan fits at 900 px and at the minimum size; the
+        # countdown's one box shares the first cell (only one of them shows).
+        lengths = QGridLayout()
+        lengths.addWidget(self.minutes_spin, 0, 0)
+        for i, spin in enumerate(
+            (self.focus_spin, self.short_spin, self.long_spin, self.every_spin)
         ):
-            lengths.addWidget(spin)
-        lengths.addStretch(1)
+            lengths.addWidget(spin, i // 2, i % 2)
+        lengths.setColumnStretch(2, 1)
         form.addRow("Timer", timer_row)
         form.addRow("", lengths)
         self.type_combo.currentIndexChanged.connect(self._type_changed)
@@ -243,19 +260,22 @@ class StartScreen(QWidget):
         hint.setObjectName("Hint")
         layout.addWidget(hint)
         self.code_edit = QLineEdit()
-        self.code_edit.setPlaceholderText("ALGO7X, or a jamdesk://join link")
+        self.code_edit.setPlaceholderText("Code, like ALGO7X")
+        self.code_edit.setAccessibleName("Join code or jamdesk link")
         self.code_edit.setMaxLength(600)
         self.code_edit.textEdited.connect(self._upper_code)
         self.code_edit.returnPressed.connect(self._on_join)
         layout.addWidget(self.code_edit)
         self.address_edit = QLineEdit()
         self.address_edit.setPlaceholderText("Host address (optional)")
+        self.address_edit.setAccessibleName("Host address, optional")
         self.address_edit.setToolTip(
             "Only needed when the room is not found on your network, e.g. 192.168.1.20:41234."
         )
         layout.addWidget(self.address_edit)
         self.signal_edit = QLineEdit()
-        self.signal_edit.setPlaceholderText("Signalling URL (over the internet)")
+        self.signal_edit.setPlaceholderText("Internet: signalling URL")
+        self.signal_edit.setAccessibleName("Signalling URL, to meet over the internet")
         self.signal_edit.setToolTip(
             "A jamdesk signal server, e.g. https://signal.example.org:8787. Kept for next time; "
             "also used when you host."
@@ -288,9 +308,16 @@ class StartScreen(QWidget):
         self.set_busy(False)
 
     def set_busy(self, busy: bool) -> None:
-        """Disable the host and join buttons while an attempt runs."""
+        """While an attempt runs: the host and join buttons off, a busy indicator and
+        Cancel on (hidden otherwise: a hidden indicator costs nothing)."""
         self.host_button.setEnabled(not busy)
         self.join_button.setEnabled(not busy)
+        self.busy_bar.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+
+    def _cancel_if_busy(self) -> None:
+        if self.cancel_button.isVisible():
+            self.cancel_requested.emit()
 
     def _show(self, message: str, kind: str) -> None:
         self.status.setObjectName(kind)

@@ -7,6 +7,7 @@ hosts or joins, after the window is on screen (docs/ARCHITECTURE.md, "Stack note
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 from collections.abc import Coroutine
 from pathlib import Path
@@ -93,8 +94,10 @@ class MainWindow(HistoryFlow, ProfileFlow, DesktopFlow):
         name_inputs(self.start)
         self.nav = Navigator(self.stack, self.start)
         self.bg = Background(self._show_failure)
-        self.start.host_requested.connect(lambda form: self._spawn(self._host(form)))
-        self.start.join_requested.connect(lambda form: self._spawn(self._join(form)))
+        self._attempt: asyncio.Future[None] | None = None  # a host or join under way
+        self.start.host_requested.connect(lambda form: self._try(self._host(form)))
+        self.start.join_requested.connect(lambda form: self._try(self._join(form)))
+        self.start.cancel_requested.connect(self._cancel_attempt)
         self.start.profile_requested.connect(lambda: self._spawn(self._show_profile()))
         self.start.history_requested.connect(lambda: self._spawn(self._show_history()))
         self.start.lobby_requested.connect(lambda: self._spawn(self._show_lobby()))
@@ -115,7 +118,7 @@ class MainWindow(HistoryFlow, ProfileFlow, DesktopFlow):
                 self.start.show_error(str(exc))
                 return
             self.start.title_edit.setText(args.title)
-            self._spawn(
+            self._try(
                 self._host(
                     HostForm(
                         name=name,
@@ -138,12 +141,24 @@ class MainWindow(HistoryFlow, ProfileFlow, DesktopFlow):
                 address=args.address or "",
                 signal_url=getattr(args, "signal", ""),
             )
-            self._spawn(self._join(form))
+            self._try(self._join(form))
 
     # -- background work --------------------------------------------------------------------------
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         self.bg.run(coro)
+
+    def _try(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Host or join, cancellable from the start screen until the room opens."""
+        self._attempt = self.bg.run(coro)
+
+    def _cancel_attempt(self) -> None:
+        attempt, self._attempt = self._attempt, None
+        if attempt is not None and not attempt.done():
+            attempt.cancel()
+            log.info("host or join cancelled by the student")
+            self.start.show_progress("Stopped. Nothing was opened.")
+            self.start.set_busy(False)
 
     def _show_failure(self, words: str) -> None:
         """An unexpected failure, said where the student is looking."""

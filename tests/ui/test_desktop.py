@@ -399,7 +399,7 @@ def test_every_input_has_an_accessible_name(qtbot: QtBot, qloop: QLoop, tmp_path
         await w.shutdown()  # the jam closed: its advert leaves the LAN
 
     qloop.run(scenario())
-    assert w.start.code_edit.accessibleName() == "ALGO7X, or a jamdesk://join link"
+    assert w.start.code_edit.accessibleName() == "Join code or jamdesk link"
 
 
 def test_no_screen_runs_a_nested_dialog_loop() -> None:
@@ -418,3 +418,35 @@ def test_no_screen_runs_a_nested_dialog_loop() -> None:
         if blocking.search(line) and "``" not in line  # code, not the docs that warn of it
     ]
     assert found == []
+
+
+def test_the_start_screen_fits_the_default_window_in_every_timer_mode(qtbot: QtBot) -> None:
+    from jamdesk.ui.start_screen import StartScreen
+
+    screen = StartScreen("Ana")
+    qtbot.addWidget(screen)
+    for kind in (SessionType.POMODORO, SessionType.FOCUS, SessionType.RUNNING):
+        screen.type_combo.setCurrentIndex(list(SessionType).index(kind))
+        assert screen.minimumSizeHint().width() <= 900, kind  # nothing cut off at 900×640
+        assert screen.minimumSizeHint().height() <= 640, kind
+
+
+def test_a_slow_join_shows_it_is_busy_and_can_be_cancelled(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path
+) -> None:
+    w = main_window(tmp_path, qtbot, "Bo")
+
+    async def scenario() -> None:
+        w.start.code_edit.setText("ZZZZZZ")  # nobody hosts it: the search would take seconds
+        w.start.join_button.click()
+        await until(w.start.cancel_button.isVisible)
+        assert w.start.busy_bar.isVisible()
+        assert not w.start.join_button.isEnabled()
+        QTest.keyClick(w.start, Qt.Key.Key_Escape)  # Esc, as the button says
+        await until(lambda: w.start.join_button.isEnabled())
+        assert not w.start.busy_bar.isVisible()
+        assert w.start.status.text() == "Stopped. Nothing was opened."
+        assert w.room is None
+        await w.shutdown()
+
+    qloop.run(scenario())
