@@ -427,7 +427,7 @@ def test_the_start_screen_fits_the_default_window_in_every_timer_mode(qtbot: QtB
     qtbot.addWidget(screen)
     for kind in (SessionType.POMODORO, SessionType.FOCUS, SessionType.RUNNING):
         screen.type_combo.setCurrentIndex(list(SessionType).index(kind))
-        assert screen.minimumSizeHint().width() <= 900, kind  # nothing cut off at 900×640
+        assert screen.minimumSizeHint().width() <= 900, kind  # nothing cut off at 900 x 640
         assert screen.minimumSizeHint().height() <= 640, kind
 
 
@@ -443,7 +443,7 @@ def test_a_slow_join_shows_it_is_busy_and_can_be_cancelled(
         assert w.start.busy_bar.isVisible()
         assert not w.start.join_button.isEnabled()
         QTest.keyClick(w.start, Qt.Key.Key_Escape)  # Esc, as the button says
-        await until(lambda: w.start.join_button.isEnabled())
+        await until(w.start.join_button.isEnabled)
         assert not w.start.busy_bar.isVisible()
         assert w.start.status.text() == "Stopped. Nothing was opened."
         assert w.room is None
