@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.history import GhostRunner, HistoryService
+from jamdesk.app.history import GhostRunner, HistoryError, HistoryService
 from jamdesk.app.jam import Jam
 from jamdesk.app.jam_state import HostSettings
 from jamdesk.app.lobby import Lobby
@@ -46,11 +46,13 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     BadCodeError,
     TaskError,
     ReplayError,
-    ValueError,
-    LookupError,
+    HistoryError,
     OSError,
 )
-"""Errors whose message is written for the student: show it, do not crash."""
+"""Errors whose message is written for the student: show it, do not crash. Only our own
+error classes (and ``OSError``, the world outside: a network, a disk) are here; a bare
+``ValueError`` or ``LookupError`` is a bug, logged with its traceback, never passed off as
+advice."""
 
 __all__ = ["USER_ERRORS", "AppContext", "JoinError", "SettingsError", "StoreError"]
 
@@ -65,19 +67,19 @@ def join_link(signal_url: str, code: str, room: str = "") -> str:
 
 def parse_link(link: str) -> tuple[str, str, str]:
     """``jamdesk://join?signal=URL&code=CODE[&room=ID]`` -> (URL, CODE, ID or "").
-    Raises ``ValueError``."""
+    Raises :class:`SettingsError` (a ``ValueError``)."""
     parts = urlsplit(link)
     query = parse_qs(parts.query)
     if parts.scheme != "jamdesk" or parts.netloc != "join" or "code" not in query:
-        raise ValueError("That is not a Jamdesk join link (jamdesk://join?signal=...&code=...).")
+        raise SettingsError("That is not a Jamdesk join link (jamdesk://join?signal=...&code=...).")
     return query.get("signal", [""])[0], query["code"][0], query.get("room", [""])[0]
 
 
 def parse_address(text: str) -> tuple[str, int]:
-    """``"host:port"`` or ``"[v6]:port"`` -> (host, port). Raises ``ValueError``."""
+    """``"host:port"`` or ``"[v6]:port"`` -> (host, port). Raises :class:`SettingsError`."""
     host, sep, port = text.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"'{text}' is not an address like 192.168.1.20:41234")
+        raise SettingsError(f"'{text}' is not an address like 192.168.1.20:41234")
     return host.strip("[]"), int(port)
 
 

@@ -53,6 +53,11 @@ from jamdesk.store.replay_file import read_replay, write_replay
 
 log = logging.getLogger(__name__)
 
+
+class HistoryError(LookupError):
+    """A past jam that is not there (or holds nothing); the message is fit for a student."""
+
+
 FIRST_CHUNK = 2_000
 """Events read before a replay starts; the rest is read while it plays."""
 CHUNK = 10_000
@@ -141,18 +146,18 @@ class HistoryService:
         return await self._db.call(self._db.db.session, session_id)
 
     async def detail(self, session_id: int) -> tuple[RoomSummary, list[TimelineEntry]]:
-        """A jam's summary and full timeline. Raises ``LookupError`` if it has no events."""
+        """A jam's summary and full timeline. Raises :class:`HistoryError` if it has no events."""
         events = await self.events(session_id)
         if not events:
-            raise LookupError("This jam has no events.")
+            raise HistoryError("This jam has no events.")
         return summarize(events), timeline(events)
 
     async def export(self, session_id: int, path: Path) -> None:
-        """Write a jam as a replay file. Raises ``LookupError`` or ``OSError``."""
+        """Write a jam as a replay file. Raises :class:`HistoryError` or ``OSError``."""
         info = await self.info(session_id)
         events = await self.events(session_id)
         if info is None or not events:
-            raise LookupError("There is no such jam to export.")
+            raise HistoryError("There is no such jam to export.")
         await self._db.call(write_replay, path, info.title, events)
 
     async def import_file(self, path: Path) -> int:

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QHelpEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QHelpEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from jamdesk.ui.theme import format_duration
@@ -67,11 +67,21 @@ class HeatmapWidget(QWidget):
                 return day
         return None
 
+    def _text_colour(self) -> QColor:
+        """The labels' colour: the theme's hint colour (readable on light and dark)."""
+        return self.palette().color(QPalette.ColorRole.PlaceholderText)
+
+    def _shade(self, index: int) -> QColor:
+        """A day's colour; a day with no focus takes the theme's quiet background."""
+        if index == 0:
+            return self.palette().color(QPalette.ColorRole.AlternateBase)
+        return QColor(SHADES[index])
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         """Draw the labels and one rounded square per day."""
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QColor("#6B7089"))
+        painter.setPen(self._text_colour())
         font = painter.font()
         font.setPointSize(8)
         painter.setFont(font)
@@ -91,7 +101,7 @@ class HeatmapWidget(QWidget):
                     last_week = week
         painter.setPen(Qt.PenStyle.NoPen)
         for i, (_, minutes) in enumerate(self._days):
-            painter.setBrush(QColor(SHADES[shade_for(minutes)]))
+            painter.setBrush(self._shade(shade_for(minutes)))
             painter.drawRoundedRect(self.cell_rect(i), 3, 3)
         self._legend(painter)
         painter.end()
@@ -100,17 +110,17 @@ class HeatmapWidget(QWidget):
         y = TOP + 7 * (CELL + GAP) + 6
         right = LEFT + self.weeks() * (CELL + GAP)
         x = right - len(SHADES) * (CELL + GAP) - 36
-        painter.setPen(QColor("#6B7089"))
+        painter.setPen(self._text_colour())
         painter.drawText(
             QRect(x - 40, y - 2, 36, CELL + 4),
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
             "Less",
         )
         painter.setPen(Qt.PenStyle.NoPen)
-        for i, shade in enumerate(SHADES):
-            painter.setBrush(QColor(shade))
+        for i in range(len(SHADES)):
+            painter.setBrush(self._shade(i))
             painter.drawRoundedRect(QRect(x + i * (CELL + GAP), y, CELL, CELL), 3, 3)
-        painter.setPen(QColor("#6B7089"))
+        painter.setPen(self._text_colour())
         painter.drawText(
             QRect(x + len(SHADES) * (CELL + GAP) + 4, y - 2, 36, CELL + 4),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,

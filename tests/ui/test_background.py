@@ -46,3 +46,23 @@ async def test_a_students_trouble_is_said_in_words_and_gives_nothing() -> None:
 
 async def _bug() -> None:
     raise RuntimeError("a bug")
+
+
+async def test_a_bare_value_error_is_a_bug_not_advice() -> None:
+    """``USER_ERRORS`` holds our own error classes: a ``ValueError`` from a programming
+    mistake goes up (to be logged as a bug), while a bad link typed by the student is said."""
+    from jamdesk.app.context import parse_link
+
+    said: list[str] = []
+    bg = Background(pytest.fail)
+
+    async def bug() -> None:
+        raise ValueError("invalid literal for int() with base 10: 'x'")
+
+    async def bad_link() -> tuple[str, str, str]:
+        return parse_link("https://example.org/not-a-jam")
+
+    with pytest.raises(ValueError, match="invalid literal"):
+        await bg.attempt(bug(), said.append)
+    assert await bg.attempt(bad_link(), said.append) is None
+    assert said == ["That is not a Jamdesk join link (jamdesk://join?signal=...&code=...)."]

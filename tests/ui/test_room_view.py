@@ -51,3 +51,20 @@ def test_the_big_timer_rounds_a_countdown_up_and_names_the_pomodoro_block() -> N
     assert shown.text == format_ms(25 * 60_000 - 1, round_up=True) == "25:00"
     assert format_ms(3_900_000, round_up=False) == "1:05:00"
     assert not shown.finished
+
+
+def test_states_tell_the_truth_at_times_up_in_a_break_and_after_the_end() -> None:
+    from jamdesk.core.pomodoro import MINUTE_MS, PomodoroPlan
+
+    log = room_log(timer.countdown(60_000), host_id="h")
+    log.append("h", [TimerStarted()], 0)
+    up = timer.read(log.state.timer, 61_000)
+    view = room_view(log.state, Role.HOST, up, hosting=True)
+    assert (view.start_text, view.start_enabled) == ("Time's up", False)  # not "Pause"
+    log.append("h", [RoomEnded()], 62_000)
+    ended = timer_view(log.state, timer.read(log.state.timer, 63_000))
+    assert (ended.text, ended.phase, ended.caption) == ("Ended", "ended", "ENDED")
+    pomodoro = room_log(timer.pomodoro_timer(PomodoroPlan()), host_id="h")
+    pomodoro.append("h", [TimerStarted()], 0)
+    brk = timer_view(pomodoro.state, timer.read(pomodoro.state.timer, 26 * MINUTE_MS))
+    assert (brk.phase, brk.caption) == ("break", "SHORT BREAK")  # styled as a break
