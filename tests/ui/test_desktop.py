@@ -450,3 +450,67 @@ def test_a_slow_join_shows_it_is_busy_and_can_be_cancelled(
         await w.shutdown()
 
     qloop.run(scenario())
+
+
+def test_a_screen_opened_late_does_not_flash_an_old_reaction(qtbot: QtBot, qloop: QLoop) -> None:
+    from jamdesk.core.commands import React
+    from jamdesk.ui.room_screen import RoomScreen
+    from tests.factories import loopback_jam
+
+    async def scenario() -> None:
+        jam = await loopback_jam()
+        try:
+            first = RoomScreen(jam)
+            qtbot.addWidget(first)
+            await jam.send(React(emoji="🔥"))
+            await until(lambda: "🔥" in first.reaction_label.text())  # live: shown
+            late = RoomScreen(jam)  # as a late joiner's screen reads the log back
+            qtbot.addWidget(late)
+            assert late.reaction_label.text() == ""
+            assert any("🔥" in late.timeline.item(i).text() for i in range(late.timeline.count()))
+            first.detach()
+            late.detach()
+        finally:
+            await jam.close()
+
+    qloop.run(scenario())
+
+
+def test_add_a_ghost_leaves_the_jam_running_while_its_dialog_is_open(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path
+) -> None:
+    """The walkthrough's defect: the dialog ran a nested loop inside a task, and every
+    other task of the jam failed with "Cannot enter into task" after a few seconds."""
+    w = main_window(tmp_path, qtbot, "Ana")
+
+    async def scenario() -> None:
+        entered = expect(w.room_entered)
+        w.start.host_button.click()  # a first jam, so there is someone to bring back
+        await asyncio.wait_for(entered, 15)
+        left = expect(w.room_left)
+        w.room.leave_button.click()  # type: ignore[union-attr]
+        await asyncio.wait_for(left, 10)
+        entered = expect(w.room_entered)
+        w.start.host_button.click()
+        await asyncio.wait_for(entered, 15)
+        room, jam = w.room, w.jam
+        assert room is not None
+        assert jam is not None
+        room.start_button.click()
+        await until(lambda: jam.state.lifecycle is Lifecycle.ACTIVE)
+        room.ghost_button.click()
+        await until(lambda: w.ghost_dialog is not None and w.ghost_dialog.isVisible())
+        shown = room.timer_label.text()
+        await until(lambda: room.timer_label.text() != shown, timeout_s=3)  # still ticking
+        await until(lambda: room.timer_label.text() != shown and jam.reading().elapsed_ms > 2_500)
+        dialog = w.ghost_dialog
+        assert dialog is not None
+        answered = expect(dialog.finished)
+        QTest.keyClick(dialog, Qt.Key.Key_Escape)
+        await asyncio.wait_for(answered, 5)
+        room.start_button.click()  # the jam still answers
+        await until(lambda: jam.state.lifecycle is Lifecycle.PAUSED)
+        assert w.ghosts == []  # Esc brought nobody
+        await w.shutdown()
+
+    qloop.run(scenario())
