@@ -259,6 +259,7 @@ class RoomScreen(QWidget):
         for i, emoji in enumerate(REACTIONS):
             button = QPushButton(emoji)
             button.setObjectName("ReactionButton")
+            button.setMinimumSize(40, 30)  # never squashed past the emoji
             button.setToolTip(f"Send {emoji} to the room")
             button.setAccessibleName(f"React with {emoji}")
             button.clicked.connect(lambda _=False, e=emoji: self._send(React(emoji=e)))

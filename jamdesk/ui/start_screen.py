@@ -102,7 +102,7 @@ class StartScreen(QWidget):
         super().__init__()
         self.setObjectName("Screen")
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(36, 28, 36, 28)
+        outer.setContentsMargins(28, 24, 28, 24)
         outer.setSpacing(16)
 
         outer.addLayout(self._heading())
@@ -241,7 +241,8 @@ class StartScreen(QWidget):
             edit.setPlaceholderText("Optional: pick or type one")
         self.discipline_combo.setToolTip("Shown in the lobby, so others can find your jam")
         form.addRow("Subject", self.discipline_combo)
-        privacy = QHBoxLayout()
+        privacy = QVBoxLayout()  # one under the other: the card fits the minimum width
+        privacy.setSpacing(2)
         self.private_check = QCheckBox("Private (code needed)")
         self.private_check.setToolTip(
             "The code is never shown on the network: only people you give it to can join"
@@ -251,7 +252,6 @@ class StartScreen(QWidget):
         self.private_check.toggled.connect(self.show_title_check.setEnabled)
         privacy.addWidget(self.private_check)
         privacy.addWidget(self.show_title_check)
-        privacy.addStretch(1)
         form.addRow("Who", privacy)
 
     def _join_card(self) -> QFrame:

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from jamdesk.ui.theme import Theme
 
 log = logging.getLogger(__name__)
+MINIMUM_SIZE = (800, 600)
+"""The window's least size (px); the default is 900 x 640 (``desktop_flow.DEFAULT_SIZE``)."""
 
 
 class MainWindow(HistoryFlow, ProfileFlow, DesktopFlow):
@@ -71,7 +73,7 @@ class MainWindow(HistoryFlow, ProfileFlow, DesktopFlow):
         super().__init__()
         self.setWindowTitle("Jamdesk")
         self.setWindowIcon(app_icon())
-        self.setMinimumSize(760, 560)
+        self.setMinimumSize(*MINIMUM_SIZE)  # every screen fits it (tests/ui/test_desktop.py)
         self._args = args
         self._app: AppContext | None = None
         self.jam: Jam | None = None
