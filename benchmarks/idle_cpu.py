@@ -65,8 +65,12 @@ def measure(args: list[str], ready: str) -> float:
             used, wall = cpu_s(proc.pid) - before, time.monotonic() - t0
             return 100 * used / wall
         finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+            proc.terminate()  # SIGTERM: the window quits at once (and keeps its jam)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()  # never leave a window behind
+                proc.wait()
 
 
 def main() -> None:

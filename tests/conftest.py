@@ -47,6 +47,9 @@ os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="jamdesk-test-config-")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ["JAMDESK_NETWORK"] = "loopback"
+# Desktop notifications go to a bus a test starts (tests/ui/test_desktop.py), never to the
+# developer's own desktop.
+os.environ["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/jamdesk-tests-no-bus"
 
 
 @pytest.fixture(scope="session")
