@@ -24,21 +24,24 @@ from jamdesk.ui.theme import Theme, ThemeChoice
 if TYPE_CHECKING:
     from jamdesk.app.audio import Sound
     from jamdesk.app.jam import Jam
+    from jamdesk.ui.room_screen import RoomScreen
 
 log = logging.getLogger(__name__)
 DEFAULT_SIZE = (900, 640)
 
 
 class DesktopFlow(QMainWindow):
-    """Tray, close, quit, geometry and window-wide keys. Expects ``jam`` and ``sound``."""
+    """Tray, close, quit, geometry and window-wide keys. Expects ``jam``, ``sound`` and
+    ``room`` (the window sets them)."""
 
     jam: Jam | None
     sound: Sound | None
+    room: RoomScreen | None
 
     def _setup_desktop(self, theme: Theme | None, tray: bool | None) -> None:
         self.prefs = Preferences()
         self.theme = theme
-        self.presence = DesktopPresence(self, self.prefs, tray_available=tray)  # type: ignore[arg-type]
+        self.presence = DesktopPresence(self, self.prefs, tray_available=tray)
         self._quitting = False
         # The app proper (ui/main.py) sets this: closing then quits the application, or, in
         # a jam, keeps it in the tray. A window made on its own (a widget test) just closes.

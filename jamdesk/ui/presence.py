@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
@@ -26,11 +26,48 @@ from jamdesk.ui.presence_view import Alert, PhaseWatch, next_tick_ms, presence
 from jamdesk.ui.tray import TrayIcon
 
 if TYPE_CHECKING:
+    from jamdesk.app.audio import Sound
     from jamdesk.app.jam import Jam
     from jamdesk.app.jam_state import JamUpdate
-    from jamdesk.ui.window import MainWindow
+    from jamdesk.ui.room_screen import RoomScreen
 
 log = logging.getLogger(__name__)
+
+
+class PresenceWindow(Protocol):
+    """What the presence uses of the main window (``ui/window.py``'s ``MainWindow``): its
+    sound and room screen, and the window calls it makes. A protocol, so this module does
+    not import the window that owns it."""
+
+    sound: Sound | None
+    room: RoomScreen | None
+
+    def quit_app(self) -> None:
+        """Quit Jamdesk."""
+
+    def setWindowTitle(self, title: str, /) -> None:  # noqa: N802 - Qt's names
+        """Qt's."""
+
+    def isVisible(self) -> bool:  # noqa: N802
+        """Qt's."""
+
+    def isActiveWindow(self) -> bool:  # noqa: N802
+        """Qt's."""
+
+    def isMinimized(self) -> bool:  # noqa: N802
+        """Qt's."""
+
+    def showNormal(self) -> None:  # noqa: N802
+        """Qt's."""
+
+    def raise_(self) -> None:
+        """Qt's."""
+
+    def activateWindow(self) -> None:  # noqa: N802
+        """Qt's."""
+
+    def hide(self) -> None:
+        """Qt's."""
 
 
 class DesktopPresence(QObject):
@@ -41,18 +78,18 @@ class DesktopPresence(QObject):
 
     def __init__(
         self,
-        window: MainWindow,
+        window: PresenceWindow,
         prefs: Preferences,
         *,
         notifier: Notifier | None = None,
         tray_available: bool | None = None,
     ) -> None:
-        super().__init__(window)
+        super().__init__()
         self._window = window
         self.prefs = prefs
         if tray_available is None:
             tray_available = QSystemTrayIcon.isSystemTrayAvailable()
-        self.tray: TrayIcon | None = TrayIcon(window) if tray_available else None
+        self.tray: TrayIcon | None = TrayIcon() if tray_available else None
         self.notifier = notifier or Notifier(self.tray)
         self.notifier.set_tray(self.tray)
         self.mini = MiniTimer(prefs)
