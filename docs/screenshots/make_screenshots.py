@@ -128,7 +128,7 @@ async def after_the_jam(w: MainWindow, theme: Theme) -> None:
     assert room is not None
     room.end_button.click()
     await settle(0.5)
-    save(w, "end-confirm")
+    screen_shot("end-confirm", "920x680+10+0")  # the question is a window of its own
     dialog = room.end_dialog
     for button in dialog.buttons():
         if button.text().replace("&", "") == "End for everyone":
