@@ -31,6 +31,7 @@ from jamdesk.core.summary import RoomSummary
 from jamdesk.core.timeline import TimelineEntry
 from jamdesk.ui import dialogs
 from jamdesk.ui.room_panels import wrap_lines
+from jamdesk.ui.shortcuts import on_enter
 from jamdesk.ui.theme import clock_time, format_duration
 
 PERIODS = {"Any time": None, "Last 7 days": 7, "Last 30 days": 30, "Last 365 days": 365}
@@ -58,11 +59,7 @@ class HistoryScreen(QWidget):
         outer.addLayout(self._build_buttons())
         QShortcut(QKeySequence("Ctrl+F"), self, self.search.setFocus)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.back.emit)
-        QShortcut(  # from the list only: Enter in the search box must not open a replay
-            QKeySequence(Qt.Key.Key_Return),
-            self.table,
-            lambda: self._emit(self.watch_requested),
-        ).setContext(Qt.ShortcutContext.WidgetShortcut)
+        on_enter(self.table, lambda: self._emit(self.watch_requested))  # the list only
         self.apply_filters()
 
     def _build_top(self) -> QHBoxLayout:
@@ -96,7 +93,10 @@ class HistoryScreen(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # The title keeps a readable width (the list scrolls sideways before a title is
+        # cut to "O…"); the student can widen it.
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(1, 220)
         self.table.itemSelectionChanged.connect(self._selected)
         self.table.doubleClicked.connect(lambda _: self._emit(self.watch_requested))
         split.addWidget(self.table)

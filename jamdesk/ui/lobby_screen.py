@@ -32,6 +32,7 @@ from jamdesk.core.kinds import SessionType
 from jamdesk.core.timer import TimerReading
 from jamdesk.ui.room_panels import wrap_lines
 from jamdesk.ui.room_view import format_ms
+from jamdesk.ui.shortcuts import on_enter
 from jamdesk.ui.start_screen import card
 from jamdesk.ui.theme import clock_time
 
@@ -166,11 +167,7 @@ class LobbyScreen(QWidget):
         layout.addLayout(row)
         # Enter joins only from the list itself: in the chat or code field it sends or joins
         # what was typed (a window-wide shortcut would take the chat's Enter).
-        QShortcut(
-            QKeySequence("Return"),
-            self.table,
-            self._join_clicked,
-        ).setContext(Qt.ShortcutContext.WidgetShortcut)
+        on_enter(self.table, self._join_clicked)
         return frame
 
     def _chat_card(self) -> QWidget:

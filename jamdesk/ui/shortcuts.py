@@ -7,7 +7,10 @@ needs (a screen reader says what a field is for; tests check that none lacks one
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
@@ -118,3 +121,28 @@ def name_inputs(root: QWidget) -> list[QWidget]:
 def focusable(widget: QWidget) -> None:
     """Let ``widget`` take the keyboard focus by Tab and by click."""
     widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+
+class _EnterFilter(QObject):
+    def __init__(self, widget: QWidget, slot: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._slot = slot
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        enter = (
+            event.type() is QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers()
+        )
+        if enter:
+            self._slot()
+        return enter
+
+
+def on_enter(widget: QWidget, slot: Callable[[], None]) -> None:
+    """Call ``slot`` when Enter is pressed in ``widget`` itself (a list: join or watch
+    the chosen row), never when it is pressed in a field beside it. An event filter, not
+    a ``QShortcut``: a shortcut is window-wide by default, and an item view takes Enter
+    before a widget-only shortcut sees it."""
+    widget.installEventFilter(_EnterFilter(widget, slot))

@@ -538,3 +538,63 @@ def test_add_a_ghost_leaves_the_jam_running_while_its_dialog_is_open(
         await w.shutdown()
 
     qloop.run(scenario())
+
+
+def test_enter_in_the_search_of_your_jams_searches_and_opens_nothing(qtbot: QtBot) -> None:
+    from jamdesk.app.history import HistoryEntry
+    from jamdesk.ui.history_screen import HistoryScreen
+
+    entry = HistoryEntry(
+        1, "Organic chemistry", "study", 0, 60_000, ["Ana"], 60_000, "ended", False, None
+    )
+    screen = HistoryScreen([entry])
+    qtbot.addWidget(screen)
+    screen.show()
+    opened: list[int] = []
+    screen.watch_requested.connect(opened.append)
+    screen.search.setFocus()
+    QTest.keyClicks(screen.search, "organic")
+    screen.table.selectRow(0)  # a jam is chosen, and the search box has the keyboard
+    screen.search.setFocus()
+    QTest.keyClick(screen.search, Qt.Key.Key_Return)
+    assert opened == []  # typing in the search opens no replay
+    screen.table.setFocus()
+    QTest.keyClick(screen.table, Qt.Key.Key_Return)
+    assert opened == [1]  # Enter on the list does
+    assert screen.table.columnWidth(1) >= 200  # the title is not cut to "O…"
+
+
+def test_every_text_colour_meets_wcag_aa_on_its_background_in_both_themes() -> None:
+    from jamdesk.ui.theme import CONTRAST_PAIRS, PALETTES, contrast_ratio
+
+    too_low = [
+        (scheme.value, fg, bg, round(contrast_ratio(colours[fg], colours[bg]), 2))
+        for scheme, colours in PALETTES.items()
+        for fg, bg, least in CONTRAST_PAIRS
+        if contrast_ratio(colours[fg], colours[bg]) < least
+    ]
+    assert too_low == []
+    assert contrast_ratio("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast_ratio("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)  # WCAG's own
+
+
+def test_the_menu_key_opens_a_persons_actions_from_the_keyboard(qtbot: QtBot) -> None:
+    from jamdesk.core import timer
+    from jamdesk.core.events import MemberJoined
+    from jamdesk.ui.room_panels import PeoplePanel
+    from tests.factories import room_log
+
+    log = room_log(timer.countdown(60_000), host_id="h")
+    log.append("b", [MemberJoined(participant_id="b", name="Bo")], 1)
+    panel = PeoplePanel(lambda _cmd: None)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_state(log.state, "h")
+    assert panel.focusPolicy() == Qt.FocusPolicy.StrongFocus  # Tab reaches it
+    panel.setFocus()
+    panel.setCurrentRow(1)  # Bo
+    QTest.keyClick(panel, Qt.Key.Key_Menu)
+    assert panel.menu.isVisible()
+    words = [a.text() for a in panel.menu.actions()]
+    assert "Make Bo a co-host" in words
+    panel.menu.hide()
