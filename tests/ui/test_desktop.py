@@ -354,11 +354,18 @@ def test_enter_in_the_lobby_chat_sends_and_does_not_join(qtbot: QtBot) -> None:
     joined: list[str] = []
     screen.say_requested.connect(said.append)
     screen.join_requested.connect(joined.append)
+    from tests.ui.test_lobby_screen import listed
+
+    screen.show_rooms([listed("Calculus", "Mathematics", SessionType.POMODORO, code="ALGO7X")])
+    screen.table.selectRow(0)  # a room is chosen, and the student types in the chat
     screen.chat_edit.setFocus()
     QTest.keyClicks(screen.chat_edit, "hello all")
     QTest.keyClick(screen.chat_edit, Qt.Key.Key_Return)
     assert said == ["hello all"]
     assert joined == []
+    screen.table.setFocus()
+    QTest.keyClick(screen.table, Qt.Key.Key_Return)  # Enter on the list joins the chosen room
+    assert joined == ["ALGO7X"]
 
 
 def test_every_shortcut_the_screens_make_is_on_the_sheet(
