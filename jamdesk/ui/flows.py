@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from jamdesk.app.jam import Jam
     from jamdesk.app.progress import Overview
     from jamdesk.ui.history_screen import HistoryScreen
-    from jamdesk.ui.preferences import Preferences
     from jamdesk.ui.profile_screen import ProfileScreen
     from jamdesk.ui.replay_screen import ReplayScreen
 
@@ -41,7 +40,6 @@ class _Window:
     replay: ReplayScreen | None
     profile: ProfileScreen | None
     ghosts: list[GhostRunner]
-    prefs: Preferences
 
     async def _context(self) -> AppContext:
         raise NotImplementedError
@@ -50,6 +48,9 @@ class _Window:
         raise NotImplementedError
 
     def _enter(self, jam: Jam) -> None:
+        raise NotImplementedError
+
+    async def _use_name(self, app: AppContext, name: str) -> None:
         raise NotImplementedError
 
 
@@ -217,8 +218,7 @@ class ProfileFlow(_Window):
         if clean is None:
             self.profile.show_message("Choose a name of 1 to 40 characters.")
             return
-        await self._app.use_name(clean)
-        self.prefs.name = clean  # kept for the next start
+        await self._use_name(self._app, clean)
         self.start.name_edit.setText(clean)
         self.profile.set_avatar(clean, self._app.profile.avatar_color)
         self.profile.show_message("Name saved.")

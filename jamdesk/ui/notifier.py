@@ -110,20 +110,21 @@ class Notifier(QObject):
                 body=["Jamdesk", self._replaces, "jamdesk", title, body, [], {}, EXPIRE_MS],
             )
             reply = await asyncio.wait_for(self._bus.call(call), CALL_TIMEOUT_S)
-        except (OSError, TimeoutError, ValueError, EOFError, Exception) as exc:
-            log.info("no desktop notification service (%s); using the tray", exc)
-            self._use_dbus = False
-            self._close_bus()
-            return False
+        except Exception as exc:
+            return self._give_up(f"no desktop notification service ({exc})")
         if reply is None or reply.message_type is not MessageType.METHOD_RETURN:
             error = getattr(reply, "error_name", None)
-            log.info("the desktop refused the notification (%s); using the tray", error)
-            self._use_dbus = False
-            self._close_bus()
-            return False
+            return self._give_up(f"the desktop refused the notification ({error})")
         if reply.body and isinstance(reply.body[0], int):
             self._replaces = reply.body[0]
         return True
+
+    def _give_up(self, why: str) -> bool:
+        """D-Bus does not work here: say why once, and use the tray from now on."""
+        log.info("%s; using the tray", why)
+        self._use_dbus = False
+        self._close_bus()
+        return False
 
     def _close_bus(self) -> None:
         if self._bus is not None:

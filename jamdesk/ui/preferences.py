@@ -22,14 +22,6 @@ def _settings() -> QSettings:
     return QSettings("Jamdesk", "Jamdesk")
 
 
-def _bool(value: object, default: bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return default
-
-
 @dataclass(frozen=True)
 class AlertPrefs:
     """How phase changes reach the student.
@@ -53,6 +45,16 @@ class Preferences:
 
     def __init__(self) -> None:
         self._s = _settings()
+
+    def _flag(self, key: str, default: bool) -> bool:
+        """A yes/no setting: a bool, or the text ``"true"``/``"false"`` that some QSettings
+        back ends (INI files) give back; anything else is ``default``."""
+        value = self._s.value(key, default)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        return default
 
     # -- theme ---------------------------------------------------------------------------
     @property
@@ -79,12 +81,10 @@ class Preferences:
         except ValueError:
             volume = default.chime_volume
         return AlertPrefs(
-            notify=_bool(self._s.value("notify", default.notify), default.notify),
-            chime=_bool(self._s.value("chime", default.chime), default.chime),
+            notify=self._flag("notify", default.notify),
+            chime=self._flag("chime", default.chime),
             chime_volume=max(0, min(100, volume)),
-            only_unfocused=_bool(
-                self._s.value("only_unfocused", default.only_unfocused), default.only_unfocused
-            ),
+            only_unfocused=self._flag("only_unfocused", default.only_unfocused),
         )
 
     @alerts.setter
@@ -98,7 +98,7 @@ class Preferences:
     @property
     def tray_hint_shown(self) -> bool:
         """Whether "Jamdesk keeps running in the tray" has been said once already."""
-        return _bool(self._s.value("tray_hint_shown", False), False)
+        return self._flag("tray_hint_shown", False)
 
     @tray_hint_shown.setter
     def tray_hint_shown(self, shown: bool) -> None:

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from jamdesk.core.kinds import Lifecycle, Role
+from jamdesk.core.kinds import Lifecycle
 from jamdesk.ui.mini_timer import MiniTimer
 from jamdesk.ui.notifier import Notifier
 from jamdesk.ui.preferences import Preferences
 from jamdesk.ui.presence_view import Alert, PhaseWatch, next_tick_ms, presence
+from jamdesk.ui.room_view import room_view
 from jamdesk.ui.tray import TrayIcon
 
 if TYPE_CHECKING:
@@ -135,15 +136,6 @@ class DesktopPresence(QObject):
         if not update.closed:
             self.refresh()
 
-    def _start_text(self) -> str | None:
-        jam = self._jam
-        if jam is None or jam.role not in (Role.HOST, Role.COHOST):
-            return None
-        life = jam.state.lifecycle
-        if life is Lifecycle.ENDED or jam.reading().finished:
-            return None
-        return {Lifecycle.ACTIVE: "Pause", Lifecycle.PAUSED: "Resume"}.get(life, "Start")
-
     def refresh(self) -> None:
         """Show the jam now, give any alert due, and wake at the next change of second."""
         jam = self._jam
@@ -152,14 +144,16 @@ class DesktopPresence(QObject):
         reading = jam.reading()
         shown = presence(jam.state, reading)
         self._window.setWindowTitle(shown.window_title)
-        start_text = self._start_text()
+        # The same rules as the room's own buttons (which a role gets, and when).
+        view = room_view(jam.state, jam.role, reading, hosting=jam.hosting)
+        start_text = view.start_text if view.timer_controls and view.start_enabled else None
         if self.tray is not None:
             sound = self._window.sound
             player = sound.player if sound is not None else None
             self.tray.show_jam(
                 shown,
                 start_text=start_text,
-                can_skip=start_text is not None and jam.state.timer.plan is not None,
+                can_skip=view.skip and view.skip_enabled,
                 muted=player.muted if player is not None else None,
             )
             self.tray.set_window_shown(self._window.isVisible())

@@ -16,7 +16,7 @@ from enum import StrEnum
 from jamdesk.core.kinds import Lifecycle, Phase, TimerMode
 from jamdesk.core.room import RoomState
 from jamdesk.core.timer import TimerReading
-from jamdesk.ui.room_view import format_ms
+from jamdesk.ui.room_view import focus_block, reading_text
 
 
 class Kind(StrEnum):
@@ -65,15 +65,11 @@ def _phase_length_ms(state: RoomState, reading: TimerReading) -> int | None:
 def presence(state: RoomState, reading: TimerReading) -> Presence:
     """The desktop's view of ``state`` when the room clock gives ``reading``."""
     life = state.lifecycle
-    if reading.remaining_ms is not None:
-        time_text = format_ms(reading.remaining_ms, round_up=True)
-    else:
-        time_text = format_ms(reading.elapsed_ms, round_up=False)
-    if reading.phase is not None:
-        block = (reading.phase_index or 0) // 2 + 1
-        phase_text = (
-            f"Focus · block {block}" if reading.phase is Phase.FOCUS else reading.phase.label
-        )
+    time_text = reading_text(reading)
+    if reading.phase is Phase.FOCUS:
+        phase_text = f"Focus · block {focus_block(reading.phase_index)}"
+    elif reading.phase is not None:
+        phase_text = reading.phase.label
     elif state.timer.mode is TimerMode.STOPWATCH:
         phase_text = "Stopwatch"
     else:
@@ -173,8 +169,7 @@ class PhaseWatch:
         left = reading.remaining_ms or 0
         at = _clock(wall_ms + left, self._tz)
         if reading.phase is Phase.FOCUS:
-            block = index // 2 + 1
-            body = f"Focus block {block}: {_minutes(left)}. Break at {at}."
+            body = f"Focus block {focus_block(index)}: {_minutes(left)}. Break at {at}."
             title = "Back to focus"
         else:
             body = f"{reading.phase.label}: {_minutes(left)}. Back at {at}."

@@ -434,10 +434,10 @@ class RoomScreen(QWidget):
 
     def _ask_end(self) -> None:
         """End the jam for everyone, once the host has said so (it cannot be undone)."""
-        others = self.jam.state.present_count - 1
+        present = self.jam.state.present_count
         detail = (
-            f"The timer stops for all {others + 1} people here and everyone sees the summary."
-            if others
+            f"The timer stops for all {present} people here and everyone sees the summary."
+            if present > 1
             else "The timer stops and the summary opens."
         )
         self.end_dialog = confirm(

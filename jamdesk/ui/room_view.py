@@ -32,6 +32,21 @@ def format_ms(ms: int, *, round_up: bool) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+def reading_text(reading: TimerReading) -> str:
+    """The timer's digits: the time left, rounded up (a countdown or a Pomodoro phase), or
+    the time elapsed, rounded down (a stopwatch). Shared by the room, the tray and the
+    window title, so they never disagree by a second."""
+    if reading.remaining_ms is not None:
+        return format_ms(reading.remaining_ms, round_up=True)
+    return format_ms(reading.elapsed_ms, round_up=False)
+
+
+def focus_block(phase_index: int | None) -> int:
+    """The number of the focus block a Pomodoro phase index belongs to, from 1 (phases
+    alternate focus, break: indices 0 and 1 are block 1)."""
+    return (phase_index or 0) // 2 + 1
+
+
 @dataclass(frozen=True)
 class RoomView:
     """The room's header and controls for one person.
@@ -106,16 +121,12 @@ def room_view(state: RoomState, role: Role, reading: TimerReading, *, hosting: b
 
 def timer_view(state: RoomState, reading: TimerReading) -> TimerView:
     """The big timer now: time left (rounded up) or elapsed, and the phase or lifecycle."""
-    if reading.remaining_ms is not None:
-        text = format_ms(reading.remaining_ms, round_up=True)
-    else:
-        text = format_ms(reading.elapsed_ms, round_up=False)
+    text = reading_text(reading)
     life = state.lifecycle
     caption = LIFECYCLE_WORDS[life]
     if reading.phase is not None and life is not Lifecycle.ENDED:
-        block = (reading.phase_index or 0) // 2 + 1
         caption = (
-            f"FOCUS · BLOCK {block}"
+            f"FOCUS · BLOCK {focus_block(reading.phase_index)}"
             if reading.phase.value == "focus"
             else reading.phase.label.upper()
         )
