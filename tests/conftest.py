@@ -52,6 +52,16 @@ os.environ["JAMDESK_NETWORK"] = "loopback"
 os.environ["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/jamdesk-tests-no-bus"
 
 
+@pytest.fixture
+def captured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Everything this process plays from now on, written by SDL's disk driver to the file
+    returned (16-bit stereo at the mixer's rate, in real time)."""
+    out = tmp_path / "played.raw"
+    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
+    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
+    return out
+
+
 @pytest.fixture(scope="session")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where tests save screenshots to look at: ``$JAMDESK_SHOTS`` when set (a developer

@@ -19,14 +19,6 @@ from tests.audio.capture import tone_track
 BYTES_PER_S = RATE * 2 * 2
 
 
-@pytest.fixture
-def captured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    out = tmp_path / "played.raw"
-    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
-    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
-    return out
-
-
 def wait_for_output(path: Path, seconds: float, timeout_s: float = 10.0) -> bytes:
     """The first ``seconds`` of real output (after the silence before playback starts); waits
     on the file's size, which the disk driver grows in real time."""

@@ -20,10 +20,13 @@ from PySide6.QtCore import QSettings, SignalInstance
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from jamdesk.core.kinds import SessionType
 from jamdesk.net import addresses
 from jamdesk.ui.theme import style_sheet
 
 if TYPE_CHECKING:
+    from jamdesk.app.jam import Jam
+    from jamdesk.ui.room_screen import RoomScreen
     from jamdesk.ui.window import MainWindow
 
 addresses.install(addresses.NetworkMode.LOOPBACK)
@@ -43,6 +46,20 @@ def main_window(tmp_path: Path, qtbot: QtBot, name: str = "Ana") -> MainWindow:
     qtbot.addWidget(window)
     window.show()
     return window
+
+
+async def host_in(w: MainWindow, session_type: SessionType | None = None) -> tuple[RoomScreen, Jam]:
+    """Click Host in ``w`` (as ``session_type``, when given) and wait for its room; returns
+    the room screen and the jam."""
+    if session_type is not None:
+        w.start.type_combo.setCurrentIndex(list(SessionType).index(session_type))
+    entered = expect(w.room_entered)
+    w.start.host_button.click()
+    await asyncio.wait_for(entered, 15)
+    room, jam = w.room, w.jam
+    assert room is not None
+    assert jam is not None
+    return room, jam
 
 
 async def until(predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:

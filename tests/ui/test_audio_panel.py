@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
 from jamdesk.core import audio
 from tests.app.test_audio_player import tone_file
-from tests.ui.conftest import QLoop, expect, main_window, until
+from tests.ui.conftest import QLoop, host_in, main_window, until
 
 
 def test_the_host_plays_music_and_sets_the_ambience(
@@ -19,12 +18,7 @@ def test_the_host_plays_music_and_sets_the_ambience(
     w.resize(1000, 700)
 
     async def scenario() -> None:
-        entered = expect(w.room_entered)
-        w.start.host_button.click()
-        await asyncio.wait_for(entered, 15)
-        room, jam = w.room, w.jam
-        assert room is not None
-        assert jam is not None
+        room, jam = await host_in(w)
         panel = room.sound
         await until(lambda: panel.track_combo.count() == 3)  # the bundled tracks
         assert "Sound is on" in panel.sound_note.text()

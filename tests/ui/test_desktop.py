@@ -1,5 +1,5 @@
 """Jamdesk beside the student's work, with real parts: a hosted jam on loopback, a real
-D-Bus notification service on a private bus, the chime heard through SDL's disk driver,
+D-Bus notification service on a private bus, the chime captured through SDL's disk driver,
 the tray's menu, the mini timer, the theme following the desktop, and the keys."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from jamdesk.ui.preferences import AlertPrefs, Preferences
 from jamdesk.ui.shortcuts import SHORTCUTS, name_inputs
 from jamdesk.ui.theme import DARK, LIGHT, Theme, ThemeChoice
 from jamdesk.ui.window import MainWindow
-from tests.ui.conftest import QLoop, expect, main_window, press, until
+from tests.ui.conftest import QLoop, expect, host_in, main_window, press, until
 
 UI = Path(__file__).resolve().parents[2] / "jamdesk" / "ui"
 
@@ -66,15 +66,6 @@ def notification_bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[subprocess.Pop
     bus.wait()
 
 
-@pytest.fixture
-def heard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Everything this computer plays, written by SDL's disk driver (16-bit stereo)."""
-    out = tmp_path / "played.raw"
-    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
-    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(out))
-    return out
-
-
 def sounds_in(path: Path) -> list[float]:
     """Start times (s) of the separate sounds in a capture: loud stretches parted by at
     least 0.3 s of near silence."""
@@ -90,27 +81,17 @@ def sounds_in(path: Path) -> list[float]:
     return starts
 
 
-def host_pomodoro(w: MainWindow) -> None:
-    w.start.type_combo.setCurrentIndex(list(SessionType).index(SessionType.POMODORO))
-    w.start.host_button.click()
-
-
 def test_a_phase_change_gives_one_notification_and_one_chime(
     qtbot: QtBot,
     qloop: QLoop,
     tmp_path: Path,
     notification_bus: subprocess.Popen[str],
-    heard: Path,
+    captured: Path,
 ) -> None:
     w = main_window(tmp_path, qtbot, "Ana")
 
     async def scenario() -> None:
-        entered = expect(w.room_entered)
-        host_pomodoro(w)
-        await asyncio.wait_for(entered, 15)
-        room, jam = w.room, w.jam
-        assert room is not None
-        assert jam is not None
+        room, jam = await host_in(w, SessionType.POMODORO)
         await until(lambda: w.sound is not None and w.sound.player is not None)
         room.start_button.click()
         await until(lambda: jam.state.lifecycle is Lifecycle.ACTIVE)
@@ -121,7 +102,9 @@ def test_a_phase_change_gives_one_notification_and_one_chime(
         await asyncio.wait_for(alerted, 10)
         await asyncio.wait_for(delivered, 10)
         await until(lambda: w.windowTitle().startswith("05:00 · Short break"))
-        await until(lambda: len(sounds_in(heard)) == 1 and heard.stat().st_size > 4 * RATE * 4)
+        await until(
+            lambda: len(sounds_in(captured)) == 1 and captured.stat().st_size > 4 * RATE * 4
+        )
         await w.shutdown()  # the jam closed: its advert leaves the LAN
 
     qloop.run(scenario())
@@ -130,7 +113,7 @@ def test_a_phase_change_gives_one_notification_and_one_chime(
     assert line["summary"] == "Short break time"
     assert re.fullmatch(r"Short break: 5 min\. Back at \d\d:\d\d\.", line["body"])
     assert (line["app"], line["replaces"]) == ("Jamdesk", 0)
-    assert len(sounds_in(heard)) == 1  # one chime in four seconds of output: not two
+    assert len(sounds_in(captured)) == 1  # one chime in four seconds of output: not two
 
 
 def test_alerts_follow_the_settings(qtbot: QtBot, qloop: QLoop, tmp_path: Path) -> None:
@@ -140,15 +123,11 @@ def test_alerts_follow_the_settings(qtbot: QtBot, qloop: QLoop, tmp_path: Path) 
     w.presence.notifier.sent.connect(lambda *a: sent.append(a))
 
     async def scenario() -> None:
-        entered = expect(w.room_entered)
-        host_pomodoro(w)
-        await asyncio.wait_for(entered, 15)
-        assert w.room is not None
-        assert w.jam is not None
-        w.room.start_button.click()
-        await until(lambda: w.jam is not None and w.jam.state.lifecycle is Lifecycle.ACTIVE)
+        room, jam = await host_in(w, SessionType.POMODORO)
+        room.start_button.click()
+        await until(lambda: jam.state.lifecycle is Lifecycle.ACTIVE)
         alerted = expect(w.presence.alerted)
-        w.room.skip_button.click()
+        room.skip_button.click()
         await asyncio.wait_for(alerted, 10)
         await w.shutdown()  # the jam closed: its advert leaves the LAN
 
@@ -163,12 +142,7 @@ def test_a_failure_in_a_room_action_is_shown_in_the_room_and_logged(
     w = main_window(tmp_path, qtbot, "Ana")
 
     async def scenario() -> None:
-        entered = expect(w.room_entered)
-        w.start.host_button.click()
-        await asyncio.wait_for(entered, 15)
-        room, jam = w.room, w.jam
-        assert room is not None
-        assert jam is not None
+        room, jam = await host_in(w)
 
         async def broken(_cmd: object) -> None:
             raise RuntimeError("the network layer fell over")
@@ -198,11 +172,7 @@ def test_the_tray_menu_runs_the_timer_shows_the_time_and_leaves(
     assert not tray.start_action.isVisible()  # no jam: Show, Mini timer (off) and Quit only
 
     async def scenario() -> None:
-        entered = expect(w.room_entered)
-        w.start.host_button.click()
-        await asyncio.wait_for(entered, 15)
-        jam = w.jam
-        assert jam is not None
+        _room, jam = await host_in(w)
         assert tray.start_action.text() == "Start"
         assert not tray.skip_action.isVisible()  # a countdown has no phases to skip
         tray.start_action.trigger()
@@ -235,9 +205,7 @@ def test_closing_in_a_jam_keeps_it_in_the_tray_and_says_so_once(
     w.show()
 
     async def scenario() -> None:
-        entered = expect(w.room_entered)
-        w.start.host_button.click()
-        await asyncio.wait_for(entered, 15)
+        await host_in(w)
         w.close()
         assert not w.isVisible()
         assert w.jam is not None
@@ -256,9 +224,7 @@ def test_with_no_tray_closing_in_a_jam_asks_first(
     w.owns_app = True
 
     async def scenario() -> None:
-        entered = expect(w.room_entered)
-        w.start.host_button.click()
-        await asyncio.wait_for(entered, 15)
+        await host_in(w)
         w.close()
         assert w.isVisible()  # not closed: asked
         box = w.close_dialog
@@ -279,11 +245,7 @@ def test_the_mini_timer_shows_the_time_runs_the_timer_and_keeps_its_place(
     w = main_window(tmp_path, qtbot, "Ana")
 
     async def scenario() -> None:
-        entered = expect(w.room_entered)
-        w.start.host_button.click()
-        await asyncio.wait_for(entered, 15)
-        jam = w.jam
-        assert jam is not None
+        _room, jam = await host_in(w)
         mini = w.presence.mini
         QTest.keyClick(w, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
         await until(mini.isVisible)
@@ -331,9 +293,7 @@ def test_the_name_typed_last_time_is_offered_again(
     w.start.name_edit.setText("Ana Lima")
 
     async def scenario() -> None:
-        entered = expect(w.room_entered)
-        w.start.host_button.click()
-        await asyncio.wait_for(entered, 15)
+        await host_in(w)
         await w.shutdown()  # the jam closed: its advert leaves the LAN
 
     qloop.run(scenario())
@@ -382,9 +342,7 @@ def test_every_shortcut_the_screens_make_is_on_the_sheet(
         }
 
     async def scenario() -> None:
-        entered = expect(w.room_entered)
-        w.start.host_button.click()
-        await asyncio.wait_for(entered, 15)
+        await host_in(w)
         made = keys_of(w) | keys_of(w.presence.mini)
         words = {"Esc": "Escape", "Return": "Return", "Del": "Delete"}
         missing = {k for k in made if words.get(k, k) not in listed}
@@ -402,9 +360,7 @@ def test_every_input_has_an_accessible_name(qtbot: QtBot, qloop: QLoop, tmp_path
     w = main_window(tmp_path, qtbot, "Ana")
 
     async def scenario() -> None:
-        entered = expect(w.room_entered)
-        w.start.host_button.click()
-        await asyncio.wait_for(entered, 15)
+        await host_in(w)
         for screen in (w.start, w.room):
             assert screen is not None
             assert name_inputs(screen) == []
@@ -449,11 +405,8 @@ def test_the_start_screen_and_the_room_fit_the_smallest_window(
         assert (hint.width() <= least_w, hint.height() <= least_h) == (True, True), (kind, hint)
 
     async def scenario() -> None:
-        entered = expect(w.room_entered)
-        w.start.host_button.click()
-        await asyncio.wait_for(entered, 15)
-        assert w.room is not None
-        hint = w.room.minimumSizeHint()
+        room, _jam = await host_in(w)
+        hint = room.minimumSizeHint()
         assert (hint.width() <= least_w, hint.height() <= least_h) == (True, True), hint
         w.resize(least_w, least_h)
         await until(lambda: w.room is not None and w.room.reaction_buttons[0].height() >= 30)
@@ -515,18 +468,11 @@ def test_add_a_ghost_leaves_the_jam_running_while_its_dialog_is_open(
     w = main_window(tmp_path, qtbot, "Ana")
 
     async def scenario() -> None:
-        entered = expect(w.room_entered)
-        w.start.host_button.click()  # a first jam, so there is someone to bring back
-        await asyncio.wait_for(entered, 15)
+        await host_in(w)  # a first jam, so there is someone to bring back
         left = expect(w.room_left)
         w.room.leave_button.click()  # type: ignore[union-attr]
         await asyncio.wait_for(left, 10)
-        entered = expect(w.room_entered)
-        w.start.host_button.click()
-        await asyncio.wait_for(entered, 15)
-        room, jam = w.room, w.jam
-        assert room is not None
-        assert jam is not None
+        room, jam = await host_in(w)
         room.start_button.click()
         await until(lambda: jam.state.lifecycle is Lifecycle.ACTIVE)
         room.ghost_button.click()

@@ -16,7 +16,7 @@ from jamdesk.net.addresses import NetworkMode
 from jamdesk.ui.room_screen import RoomScreen
 from jamdesk.ui.start_screen import HostForm, StartScreen
 from jamdesk.ui.window import MainWindow
-from tests.ui.conftest import QLoop, expect, main_window, press, until
+from tests.ui.conftest import QLoop, expect, host_in, main_window, press, until
 
 
 def test_start_screen_asks_for_name_and_code_in_words(qtbot: QtBot) -> None:
@@ -65,12 +65,7 @@ def test_host_in_the_window_and_a_member_joins(
 
     async def scenario() -> None:
         w.start.title_edit.setText("Algorithms revision")
-        entered = expect(w.room_entered)
-        w.start.host_button.click()
-        await asyncio.wait_for(entered, 15)
-        room, jam = w.room, w.jam
-        assert room is not None
-        assert jam is not None
+        room, jam = await host_in(w)
         assert room.code_label.text() == jam.code
         assert room.timer_label.text() == "50:00"  # FOCUS: a 50-minute countdown by default
         assert room.lifecycle_label.text() == "READY"
