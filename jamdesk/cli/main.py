@@ -3,12 +3,13 @@ command's module loads only what it needs (Qt only when a window is wanted)."""
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
 from collections.abc import Sequence
 
-from jamdesk.cli.common import default_name
+from jamdesk.cli.common import EXIT_USAGE, default_name
 from jamdesk.cli.parser import build_parser
 
 
@@ -33,9 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_stats(args)
     if args.command == "signal":
-        from jamdesk.cli.signalling import run_signal  # noqa: PLC0415 - the server only
-
-        return run_signal(args)
+        return _run_signal(args)
     if args.command == "rooms" or (args.command == "lobby" and args.headless):
         from jamdesk.cli.lobby import run_lobby_command  # noqa: PLC0415 - no window
 
@@ -47,3 +46,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from jamdesk.ui.main import run_gui  # noqa: PLC0415 - Qt only when a window is wanted
 
     return run_gui(args, default_name=default_name())
+
+
+def _run_signal(args: argparse.Namespace) -> int:
+    """``jamdesk signal``, or exit code 2 with what to install when the ``jamdesk[server]``
+    extra is missing (a student's install and the desktop bundle leave it out)."""
+    from jamdesk.signal_server import SERVER_EXTRA_HINT, SERVER_PACKAGES  # noqa: PLC0415
+
+    try:
+        from jamdesk.cli.signalling import run_signal  # noqa: PLC0415 - the server only
+    except ImportError as error:
+        package = (error.name or "").split(".")[0]
+        if package not in SERVER_PACKAGES:
+            raise
+        print(
+            f"jamdesk signal needs the signalling server's packages ({package} is missing)."
+            f" Install them with: {SERVER_EXTRA_HINT}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return run_signal(args)

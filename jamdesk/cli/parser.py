@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _claim_ttl(text: str) -> int:
     """``--claim-ttl``: whole seconds, at least ``MIN_CLAIM_TTL_S`` (claims are renewed every
     third of it)."""
-    from jamdesk.signal_server.cluster import MIN_CLAIM_TTL_S  # noqa: PLC0415 - server only
+    from jamdesk.signal_server import MIN_CLAIM_TTL_S  # noqa: PLC0415 - server only
 
     try:
         seconds = int(text)

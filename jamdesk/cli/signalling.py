@@ -8,7 +8,7 @@ import asyncio
 import sys
 
 from jamdesk.cli.common import EXIT_USAGE
-from jamdesk.signal_server.cluster import CLAIM_TTL_S
+from jamdesk.signal_server import CLAIM_TTL_S
 from jamdesk.signal_server.server import serve
 from jamdesk.signal_server.turn import IceConfig
 

@@ -30,14 +30,11 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
 from jamdesk.protocol.signal import SignalError
+from jamdesk.signal_server import CLAIM_TTL_S, MIN_CLAIM_TTL_S
 from jamdesk.signal_server.relay import PeerMessage, decode_peer, encode_peer
 
 log = logging.getLogger(__name__)
 
-CLAIM_TTL_S = 30
-"""A claim's lifetime in Redis unless renewed: how long a dead instance's codes stay taken.
-Renewed every third of it (:attr:`RedisCluster.renew_every_s`)."""
-MIN_CLAIM_TTL_S = 3
 REDIS_CONNECTIONS = 32
 """Connections one instance opens to Redis at most (one of them for its subscription)."""
 

@@ -34,7 +34,8 @@ from aiohttp import WSMsgType, web
 from aiohttp_remotes import XForwardedStrict
 
 from jamdesk.protocol.signal import MAX_RELAY_FRAME_BYTES, Failure, encode_signal
-from jamdesk.signal_server.cluster import CLAIM_TTL_S, ClusterError, RedisCluster
+from jamdesk.signal_server import CLAIM_TTL_S
+from jamdesk.signal_server.cluster import ClusterError, RedisCluster
 from jamdesk.signal_server.relay import Forward, PeerMessage, PeerOffer, Relay, RelayOutcome
 from jamdesk.signal_server.turn import IceConfig
 
