@@ -34,12 +34,22 @@ log = logging.getLogger(__name__)
 CHECK_S = 0.25
 """How often the player compares where it is with where the room says it should be."""
 AUDIO_SUFFIXES = (".ogg", ".mp3", ".flac", ".wav")
-_BUNDLED_ORDER = ("morning-pages", "library-window", "late-chapter")
+BUNDLED_MUSIC = ("morning-pages.ogg", "library-window.ogg", "late-chapter.ogg")
+"""The shipped music tracks in ``resources/sounds``, in the library's order."""
+CHIME_FILE = "chime.ogg"
+"""The phase-change chime in ``resources/sounds``."""
 
 
 def sounds_dir() -> Path:
     """The folder of the shipped sounds (``resources/sounds``, installed with the package)."""
     return Path(str(resources.files("jamdesk.resources").joinpath("sounds")))
+
+
+def shipped_sound_files() -> list[str]:
+    """Every file this module loads from :func:`sounds_dir` (names in it): the ambient
+    layers' loops, the music and the chime. The packaging tests check each is in the wheel
+    and the bundle."""
+    return [f"{layer}.ogg" for layer in LAYERS] + list(BUNDLED_MUSIC) + [CHIME_FILE]
 
 
 @dataclass(frozen=True)
@@ -110,7 +120,7 @@ class MusicLibrary:
         """Read the bundled tracks and ``folders``; returns a problem per unreadable file."""
 
         def bundled() -> list[Path]:
-            paths = [sounds_dir() / f"{name}.ogg" for name in _BUNDLED_ORDER]
+            paths = [sounds_dir() / name for name in BUNDLED_MUSIC]
             return [p for p in paths if p.is_file()]
 
         problems = await self._add(bundled, bundled=True)
@@ -361,7 +371,7 @@ class Sound:
         if self.player is None or self.player.mixer is None or self.player.muted:
             return False
         try:
-            self.player.mixer.chime(sounds_dir() / "chime.ogg", volume)
+            self.player.mixer.chime(sounds_dir() / CHIME_FILE, volume)
         except AudioUnavailableError as exc:
             log.warning("%s", exc)
             return False

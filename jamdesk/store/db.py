@@ -32,7 +32,8 @@ from jamdesk.store.models import (
 from jamdesk.store.paths import DB_NAME
 
 log = logging.getLogger(__name__)
-_MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+"""Alembic's script folder: env.py, script.py.mako and versions/*.py, read as files."""
 _event_decoder = msgspec.json.Decoder(Event)
 _spans_decoder: msgspec.json.Decoder[list[tuple[int, int]]] = msgspec.json.Decoder(
     list[tuple[int, int]]
@@ -133,7 +134,7 @@ class Database:
 
     def _migrate(self) -> None:
         cfg = Config()
-        cfg.set_main_option("script_location", str(_MIGRATIONS))
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         with self._engine.begin() as connection:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")

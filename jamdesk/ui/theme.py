@@ -134,11 +134,15 @@ def contrast_ratio(fg: str, bg: str) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
+STYLE_SHEET = "style.qss"
+"""The style sheet's file in ``jamdesk.resources`` (``resources/``)."""
+
+
 def style_sheet(scheme: ThemeChoice = ThemeChoice.LIGHT) -> str:
     """The style sheet in ``scheme``'s colours (light or dark), or ``""`` (logged) when the
     file cannot be read. An unknown ``@token`` is left as is and logged."""
     try:
-        text = resources.files("jamdesk.resources").joinpath("style.qss").read_text("utf-8")
+        text = resources.files("jamdesk.resources").joinpath(STYLE_SHEET).read_text("utf-8")
     except (ModuleNotFoundError, FileNotFoundError, OSError) as exc:
         log.warning("style sheet not found, using Qt's default look: %s", exc)
         return ""

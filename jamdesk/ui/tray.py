@@ -29,13 +29,22 @@ KIND_COLOURS = {
 RING_STEPS = 60
 
 
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+"""The sizes, in pixels, of the shipped icon files."""
+
+
+def icon_files() -> list[str]:
+    """The icon files :func:`app_icon` loads, as paths inside ``jamdesk.resources``."""
+    return [f"icons/png/jamdesk-{size}.png" for size in ICON_SIZES]
+
+
 def app_icon() -> QIcon:
     """Jamdesk's icon at every size shipped (``resources/icons/png``), for windows and the
     tray; an empty icon when the files are missing (a broken install still runs)."""
     icon = QIcon()
-    folder = resources.files("jamdesk.resources").joinpath("icons", "png")
-    for size in (16, 24, 32, 48, 64, 128, 256, 512):
-        path = folder.joinpath(f"jamdesk-{size}.png")
+    folder = resources.files("jamdesk.resources")
+    for name in icon_files():
+        path = folder.joinpath(*name.split("/"))
         if path.is_file():
             icon.addFile(str(path))
     return icon

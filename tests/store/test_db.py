@@ -110,7 +110,7 @@ def test_a_version_1_database_is_upgraded_and_keeps_its_data(tmp_path: Path) -> 
 
     engine = create_engine(f"sqlite:///{tmp_path / 'jamdesk.sqlite3'}")
     cfg = Config()
-    cfg.set_main_option("script_location", str(dbmod._MIGRATIONS))
+    cfg.set_main_option("script_location", str(dbmod.MIGRATIONS_DIR))
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "0001")
