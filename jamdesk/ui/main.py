@@ -14,6 +14,7 @@ import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from jamdesk import APP_ID
 from jamdesk.ui.preferences import Preferences
 from jamdesk.ui.quit_signals import QuitOnSignal
 from jamdesk.ui.theme import Theme
@@ -31,7 +32,7 @@ def create_app(argv: list[str] | None = None) -> tuple[QApplication, Theme]:
         app = QApplication(argv or sys.argv[:1])
     app.setApplicationName("Jamdesk")
     app.setOrganizationName("Jamdesk")
-    app.setDesktopFileName("jamdesk")  # the .desktop file: its icon in the task bar
+    app.setDesktopFileName(APP_ID)  # the .desktop file: its icon in the task bar
     app.setWindowIcon(app_icon())
     app.setStyle("Fusion")  # the same look on every platform, under our style sheet
     # Closing the window during a jam keeps it in the tray: the window decides when to quit.

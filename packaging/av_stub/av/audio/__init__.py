@@ -1,0 +1,1 @@
+"""``av.audio`` stand-in."""

@@ -1,0 +1,1 @@
+"""``av.video`` stand-in."""
