@@ -23,6 +23,7 @@ if [ "$(uname)" = Linux ]; then
   [ "$want_deb" = 1 ] && need dpkg-deb "dpkg (Debian and Ubuntu only; or pass --no-deb)"
 fi
 
+mkdir -p build dist
 venv=build/packaging-venv
 step "virtual environment $venv"
 python3 -m venv --clear "$venv"

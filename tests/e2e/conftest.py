@@ -25,15 +25,22 @@ Line = dict[str, Any]
 
 
 class JamProcess:
-    """One headless ``jamdesk`` process."""
+    """One headless ``jamdesk`` process: ``python -m jamdesk`` from this checkout, or
+    ``program`` (the built bundle's executable, say)."""
 
-    def __init__(self, args: list[str], prefix: list[str], env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        prefix: list[str],
+        env: dict[str, str],
+        program: list[str] | None = None,
+    ) -> None:
         self.args = args
         self.env = env
         self.lines: list[Line] = []
         self._queue: queue.Queue[Line | None] = queue.Queue()
         self.proc = subprocess.Popen(
-            [*prefix, sys.executable, "-m", "jamdesk", *args],
+            [*prefix, *(program or [sys.executable, "-m", "jamdesk"]), *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -280,11 +287,14 @@ def jamdesk(
     net = network
     started: list[JamProcess] = []
 
-    def start(*args: str, data: str, env: dict[str, str] | None = None) -> JamProcess:
+    def start(
+        *args: str, data: str, env: dict[str, str] | None = None, program: list[str] | None = None
+    ) -> JamProcess:
         proc = JamProcess(
             [*args, "--data-dir", str(tmp_path / data), "--log-level", "INFO"],
             net.prefix,
             {**net.env, **(env or {})},
+            program,
         )
         started.append(proc)
         return proc
