@@ -59,8 +59,9 @@ def _run(log: RoomLog, cmd: Command, at: int) -> None:
     run(log, log.state.host_id, cmd, at)
 
 
-def store_log(db: Database, log: RoomLog, outcome: str = "ended") -> int:
-    """Store ``log`` as a finished session of its host; returns the session id."""
+def store_log(db: Database, log: RoomLog, outcome: str = "ended", time_zone: str = "") -> int:
+    """Store ``log`` as a finished session of its host, held in ``time_zone``; returns the
+    session id."""
     state = log.state
     sid = db.start_session(
         room_code=state.code,
@@ -69,6 +70,7 @@ def store_log(db: Database, log: RoomLog, outcome: str = "ended") -> int:
         role="host",
         participant_id=state.host_id,
         started_at_ms=log.events[0].at_ms,
+        time_zone=time_zone,
     )
     db.append_events(sid, log.events)
     db.finish_session(sid, outcome, log.events[-1].at_ms)

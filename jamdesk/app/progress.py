@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 import tzlocal
@@ -22,8 +23,7 @@ from jamdesk.core.events import Event, PhaseChanged, TimerCompleted
 from jamdesk.core.progress import (
     LevelInfo,
     Streaks,
-    awards,
-    focus_spans,
+    ledger,
     level_for,
     minutes_by_day,
     streaks,
@@ -43,10 +43,37 @@ def compute_stats(db: Database, info: SessionInfo) -> SessionStats:
     events = db.events(info.id)
     if not events:
         return SessionStats(info.id, 0, 0, [], 0)
-    earned = awards(events, info.participant_id)
     until = info.ended_at_ms if info.ended_at_ms is not None else events[-1].at_ms
-    spans = focus_spans(events, info.participant_id, until_ms=until)
-    return SessionStats(info.id, sum(a.exp for a in earned), len(earned), spans, events[-1].seq)
+    book = ledger(events, until_ms=until)
+    mine = book.credit(info.participant_id)
+    return SessionStats(
+        info.id,
+        book.counted_exp(info.participant_id),
+        mine.blocks,
+        mine.spans,
+        events[-1].seq,
+        block_ends=[a.at_ms for a in mine.awards],
+        set_aside=book.problem,
+    )
+
+
+def local_zone_name() -> str:
+    """This computer's IANA time zone ("Europe/Paris"), or "" when it cannot be told; a jam
+    is recorded with it so its streak days stay the days it was held on."""
+    try:
+        return tzlocal.get_localzone_name() or ""
+    except (LookupError, OSError, ValueError):  # tzlocal's errors for an unreadable setting
+        return ""
+
+
+def zone(name: str, fallback: tzinfo) -> tzinfo:
+    """The zone named ``name``, or ``fallback`` for "" or a name this computer does not know."""
+    if not name:
+        return fallback
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
 
 
 def refresh_session(db: Database, session_id: int) -> SessionStats | None:
@@ -60,7 +87,9 @@ def refresh_session(db: Database, session_id: int) -> SessionStats | None:
 
 
 class Overview(msgspec.Struct, frozen=True):
-    """Everything the profile screen shows. Days are local calendar days; minutes are focus."""
+    """Everything the profile screen shows: minutes of focus by calendar day (each jam's
+    minutes in the time zone it was held in) and the jams set aside (ids: their times do not
+    add up, so their EXP is not counted)."""
 
     level: LevelInfo
     total_focus_ms: int
@@ -70,23 +99,46 @@ class Overview(msgspec.Struct, frozen=True):
     streaks: Streaks
     days: dict[date, float]
     today: date
+    set_aside: list[int] = msgspec.field(default_factory=list)
 
 
 def overview_from(
     infos: Sequence[SessionInfo], stats: Sequence[SessionStats], tz: tzinfo, today: date
 ) -> Overview:
-    """Aggregate cached stats (pure apart from the data handed in)."""
-    spans = [span for s in stats for span in s.spans]
-    days = minutes_by_day(spans, tz)
+    """Aggregate cached stats (pure apart from the data handed in). A streak day is a day, in
+    the zone the jam was held in (``tz`` for jams recorded without one), on which at least one
+    focus block was completed (README, "Progress")."""
+    zones = {i.id: zone(i.time_zone, tz) for i in infos}
+    days: dict[date, float] = {}
+    streak_days: set[date] = set()
+    for s in stats:
+        where = zones.get(s.session_id, tz)
+        for day, minutes in minutes_by_day(s.spans, where).items():
+            days[day] = days.get(day, 0.0) + minutes
+        streak_days.update(datetime.fromtimestamp(end / 1000, where).date() for end in s.block_ends)
     return Overview(
         level=level_for(sum(s.exp for s in stats)),
-        total_focus_ms=sum(end - start for start, end in spans),
+        total_focus_ms=sum(end - start for s in stats for start, end in s.spans),
         focus_blocks=sum(s.blocks for s in stats),
         sessions=len(infos),
         sessions_completed=sum(1 for i in infos if i.outcome == "ended"),
-        streaks=streaks((d for d, minutes in days.items() if minutes > 0), today),
+        streaks=streaks(streak_days, today),
         days=days,
         today=today,
+        set_aside=sorted(s.session_id for s in stats if s.set_aside),
+    )
+
+
+def set_aside_words(session_ids: Sequence[int]) -> str:
+    """What the profile and ``jamdesk stats`` say of jams set aside (empty for none): their
+    times do not add up (the stored history was edited or damaged), so their EXP is left out."""
+    if not session_ids:
+        return ""
+    jams = ", ".join(f"#{n}" for n in session_ids)
+    which = "jam" if len(session_ids) == 1 else "jams"
+    return (
+        f"{len(session_ids)} {which} set aside ({jams}): the stored times do not add up, "
+        "so their EXP is not counted."
     )
 
 

@@ -5,7 +5,7 @@ credited from the stored log whenever a block may have completed."""
 
 from __future__ import annotations
 
-from jamdesk.app.progress import credit_events, refresh_session
+from jamdesk.app.progress import credit_events, local_zone_name, refresh_session
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.core.events import Event
 from jamdesk.core.kinds import Role
@@ -38,6 +38,7 @@ class SessionRecorder:
             return
         self.recording = True
         held = list(held)
+        time_zone = local_zone_name()
 
         def start() -> None:
             self.session_id = db.db.start_session(
@@ -48,6 +49,7 @@ class SessionRecorder:
                 participant_id=me,
                 started_at_ms=started_at_ms,
                 replay_of=replay_of,
+                time_zone=time_zone,
             )
             db.db.append_events(self.session_id, held)
 

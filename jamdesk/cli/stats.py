@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import json
 
-from jamdesk.app.progress import ProgressService
+from jamdesk.app.progress import ProgressService, set_aside_words
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.store.db import StoreError
 from jamdesk.store.paths import data_dir
@@ -36,6 +36,7 @@ async def _stats(args: argparse.Namespace) -> dict[str, object]:
         "streak_current_days": view.streaks.current,
         "streak_longest_days": view.streaks.longest,
         "repaired_sessions": repaired,
+        "set_aside_sessions": view.set_aside,
     }
 
 
@@ -63,6 +64,8 @@ def run_stats(args: argparse.Namespace) -> int:
             f"Note: the stored figures of {len(stats['repaired_sessions'])} session(s) did "  # type: ignore[arg-type]
             "not match their history and were recomputed."
         )
+    if stats["set_aside_sessions"]:
+        print(f"Note: {set_aside_words(stats['set_aside_sessions'])}")  # type: ignore[arg-type]
     return 0
 
 

@@ -3,10 +3,16 @@
 Everything here is derived from room logs, so EXP and levels can always be recomputed from the
 stored history and a number edited in the database cannot raise them (issue 7).
 
-- **EXP**: a focus block that ends by itself (a Pomodoro focus phase giving way to a break, or
-  a countdown reaching zero) earns its length in minutes, to each participant present at that
-  moment whose own status is not "paused". A skipped block, a block cut short by a pause,
-  reset or end, or one spent paused away earns nothing.
+- **Focus time** is room-timer time (all running time of a countdown or stopwatch, the focus
+  phases of a Pomodoro timer) while the participant was present and their own status was not
+  "paused", measured from the timer's anchors and the events' room-clock times.
+- **EXP**: a focus block that completes by itself (a Pomodoro focus phase giving way to a
+  break, or a countdown reaching zero) earns each participant the whole minutes of focus time
+  they had in it, credited when it completes: a late joiner earns what it was there for, a
+  member paused for most of it earns the rest. A block that is skipped, reset, reconfigured
+  or still running when the jam ends earns nothing; a block that earned at least a minute
+  counts as a completed block. A log whose times do not add up (:class:`Ledger`) is set aside:
+  its EXP is not counted.
 - **Levels**: reaching level ``n`` takes ``125 * 2**n - 150`` EXP in total, the one curve of
   the form ``a*2**n + b*n + c`` through the brief's three points (level 1: 100, level 5: 3,850,
   level 10: 127,850); each level takes about twice the EXP of the one before.
@@ -24,7 +30,14 @@ import msgspec
 
 from jamdesk.core import pomodoro
 from jamdesk.core import timer as timers
-from jamdesk.core.events import Event, PhaseChanged, TimerCompleted
+from jamdesk.core.events import (
+    Event,
+    PhaseChanged,
+    PhaseSkipped,
+    TimerCompleted,
+    TimerConfigured,
+    TimerReset,
+)
 from jamdesk.core.kinds import Phase, Status
 from jamdesk.core.room import RoomState, apply
 
@@ -75,74 +88,155 @@ def level_for(exp: int) -> LevelInfo:
 
 
 class Award(msgspec.Struct, frozen=True):
-    """EXP for one completed focus block (``at_ms``: when it ended, room clock)."""
+    """EXP for one completed focus block (``at_ms``: when it ended, room clock): the whole
+    minutes the participant was present and not paused in it (``active_ms``)."""
 
     seq: int
     at_ms: int
     exp: int
-    block_ms: int
+    active_ms: int
 
 
-def _block_length(before: RoomState) -> int:
-    plan = before.timer.plan
-    if plan is not None:
-        return plan.focus_ms
-    return before.timer.duration_ms or 0
+class Credit(msgspec.Struct, frozen=True):
+    """What one participant did in one room's log, by the one definition the summary, the
+    profile, ``jamdesk stats`` and the heatmap share (module docstring).
+
+    Attributes:
+        spans: room-clock spans ``(start, end)`` (ms) of focus time: the timer counting focus
+            while the participant was present and not paused.
+        awards: one per completed block that earned at least one minute.
+    """
+
+    spans: list[tuple[int, int]]
+    awards: list[Award]
+
+    @property
+    def focus_ms(self) -> int:
+        """Total focus time, ms."""
+        return sum(end - start for start, end in self.spans)
+
+    @property
+    def exp(self) -> int:
+        """EXP earned."""
+        return sum(a.exp for a in self.awards)
+
+    @property
+    def blocks(self) -> int:
+        """Focus blocks completed (that earned EXP)."""
+        return len(self.awards)
 
 
-def awards(events: Sequence[Event], participant_id: str) -> list[Award]:
-    """The EXP ``participant_id`` earned in one room's log."""
-    out: list[Award] = []
-    state: RoomState | None = None
-    for event in events:
-        body = event.body
-        ended_focus = (
-            isinstance(body, PhaseChanged) and body.phase is not Phase.FOCUS and body.index % 2 == 1
-        ) or isinstance(body, TimerCompleted)
-        if ended_focus and state is not None:
-            me = state.participant(participant_id)
-            if me is not None and me.present and me.status is not Status.PAUSED:
-                length = _block_length(state)
-                out.append(
-                    Award(seq=event.seq, at_ms=event.at_ms, exp=length // 60_000, block_ms=length)
-                )
-        state = apply(state, event)
-    return out
+class Ledger(msgspec.Struct, frozen=True):
+    """Every participant's :class:`Credit` in one log, and whether the log's times add up.
+
+    ``problem`` is ``""`` for a consistent log, else what does not add up (in words, with the
+    event's seq): an event earlier than the one before it, a countdown completed before its
+    time, a phase change before the phase's end. A log with a problem has been edited or
+    damaged, and its EXP is not counted (:attr:`counted_exp`)."""
+
+    credits: dict[str, Credit]
+    problem: str = ""
+
+    def credit(self, participant_id: str) -> Credit:
+        """``participant_id``'s credit (empty when they were never in the room)."""
+        return self.credits.get(participant_id, Credit(spans=[], awards=[]))
+
+    def counted_exp(self, participant_id: str) -> int:
+        """The EXP that counts: none from a log whose times do not add up."""
+        return 0 if self.problem else self.credit(participant_id).exp
 
 
-def focus_spans(
-    events: Sequence[Event], participant_id: str, until_ms: int | None = None
-) -> list[tuple[int, int]]:
-    """Room-clock spans ``(start, end)`` (ms) in which the timer counted focus time while
-    ``participant_id`` was present. Pomodoro breaks are left out."""
-    spans: list[tuple[int, int]] = []
-    state: RoomState | None = None
-    for i, event in enumerate(events):
-        if state is not None:
-            spans.extend(_focus_parts(state, participant_id, events[i - 1].at_ms, event.at_ms))
-        state = apply(state, event)
-    if state is not None and events and until_ms is not None:
-        spans.extend(_focus_parts(state, participant_id, events[-1].at_ms, until_ms))
-    return spans
-
-
-def _focus_parts(state: RoomState, pid: str, t0: int, t1: int) -> list[tuple[int, int]]:
-    me = state.participant(pid)
-    anchor = state.timer
-    if me is None or not me.present or not anchor.running or t1 <= t0:
+def _focus_parts(anchor: timers.TimerAnchor, t0: int, t1: int) -> list[tuple[int, int, int]]:
+    """The focus parts of ``[t0, t1)`` under ``anchor`` as ``(start, end, block)``: all running
+    time for a countdown or stopwatch (block 0), the focus phases of a Pomodoro timer (block:
+    the phase index)."""
+    if not anchor.running or t1 <= t0:
         return []
     p0, p1 = timers.read(anchor, t0).elapsed_ms, timers.read(anchor, t1).elapsed_ms
     if anchor.plan is None:
-        return [(t0, t0 + (p1 - p0))] if p1 > p0 else []
+        return [(t0, t0 + (p1 - p0), 0)] if p1 > p0 else []
     parts = []
     pos = p0
     while pos < p1:  # walk the Pomodoro phases inside this span
         here = pomodoro.position(anchor.plan, pos)
         stop = min(p1, here.phase_end_ms)
         if here.phase is Phase.FOCUS:
-            parts.append((t0 + (pos - p0), t0 + (stop - p0)))
+            parts.append((t0 + (pos - p0), t0 + (stop - p0), here.index))
         pos = stop
     return parts
+
+
+def _inconsistency(state: RoomState, event: Event, previous_at: int) -> str:
+    """What about ``event`` does not add up against the state before it ("" if nothing)."""
+    body = event.body
+    if event.at_ms < previous_at:
+        return f"event {event.seq} is dated before the event before it"
+    if isinstance(body, TimerCompleted):
+        end = timers.completes_at(state.timer)
+        if end is None or event.at_ms < end:
+            return f"event {event.seq} completes a countdown before its time"
+    if isinstance(body, PhaseChanged):
+        reading = timers.read(state.timer, event.at_ms).phase_index
+        if reading is None or reading < body.index:
+            return f"event {event.seq} changes phase before the phase's end"
+    return ""
+
+
+def ledger(events: Sequence[Event], until_ms: int | None = None) -> Ledger:
+    """Walk one room's log once and credit everyone in it (module docstring). A live room
+    counts focus time up to ``until_ms`` (default: its last event); a block still running
+    earns nothing yet. Pure: the host, every member, Ghost Replay and the profile agree."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    earned: dict[str, list[Award]] = {}
+    pending: dict[str, dict[int, int]] = {}  # participant -> block -> active ms so far
+    problem = ""
+    state: RoomState | None = None
+
+    def count(t0: int, t1: int) -> None:
+        assert state is not None
+        parts = _focus_parts(state.timer, t0, t1)
+        if not parts:
+            return
+        for p in state.participants:
+            if not p.present or p.status is Status.PAUSED:
+                continue
+            mine = spans.setdefault(p.participant_id, [])
+            blocks = pending.setdefault(p.participant_id, {})
+            for start, end, block in parts:
+                mine.append((start, end))
+                blocks[block] = blocks.get(block, 0) + (end - start)
+
+    for i, event in enumerate(events):
+        body = event.body
+        if state is not None:
+            problem = problem or _inconsistency(state, event, events[i - 1].at_ms)
+            count(events[i - 1].at_ms, event.at_ms)
+            completed: int | None = None
+            if isinstance(body, TimerCompleted):
+                completed = 0
+            elif isinstance(body, PhaseChanged) and body.phase is not Phase.FOCUS:
+                completed = body.index - 1  # the focus phase that just gave way to a break
+            if completed is not None:
+                for pid, blocks in pending.items():
+                    active = blocks.pop(completed, 0)
+                    if active >= 60_000:
+                        earned.setdefault(pid, []).append(
+                            Award(event.seq, event.at_ms, active // 60_000, active)
+                        )
+                    for block in [b for b in blocks if b < completed]:
+                        del blocks[block]
+            if isinstance(body, TimerReset | TimerConfigured | PhaseSkipped):
+                pending.clear()  # a reset, changed or skipped block earns nothing
+        state = apply(state, event)
+    if state is not None and until_ms is not None:
+        count(events[-1].at_ms, max(until_ms, events[-1].at_ms))
+    people = set(spans) | set(earned)
+    return Ledger(
+        credits={
+            pid: Credit(spans=spans.get(pid, []), awards=earned.get(pid, [])) for pid in people
+        },
+        problem=problem,
+    )
 
 
 def minutes_by_day(spans: Iterable[tuple[int, int]], tz: tzinfo) -> dict[date, float]:

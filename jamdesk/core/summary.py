@@ -1,10 +1,9 @@
 """The session summary: what everyone did, derived from the log alone.
 
-Focus time counts room-timer time while the participant was present: all running time for a
-countdown or stopwatch, and only the focus phases of a Pomodoro timer (see
-:func:`jamdesk.core.pomodoro.focus_overlap`). A focus block counts for everyone present when it
-ends by itself (a Pomodoro focus phase giving way to a break, or a countdown reaching zero);
-a skipped block does not count. Pure, so the host, every member and Ghost Replay agree.
+Focus time and completed blocks follow the one definition the profile and ``jamdesk stats``
+use (:func:`jamdesk.core.progress.ledger`): room-timer focus time while present and not
+paused, and the blocks that completed by themselves and earned EXP. Pure, so the host, every
+member and Ghost Replay agree.
 """
 
 from __future__ import annotations
@@ -13,10 +12,10 @@ from collections.abc import Sequence
 
 import msgspec
 
-from jamdesk.core import pomodoro
 from jamdesk.core import timer as timers
-from jamdesk.core.events import ChatPosted, Event, PhaseChanged, Reacted, RoomOpened, TimerCompleted
-from jamdesk.core.kinds import Phase, Status
+from jamdesk.core.events import ChatPosted, Event, Reacted, RoomOpened
+from jamdesk.core.kinds import Status
+from jamdesk.core.progress import ledger
 from jamdesk.core.room import RoomState, apply
 from jamdesk.core.timeline import timer_words
 
@@ -50,16 +49,9 @@ class RoomSummary(msgspec.Struct, frozen=True):
     ended_at_ms: int
     ended: bool
     participants: list[ParticipantSummary]
-
-
-def _focus_between(state: RoomState, t0: int, t1: int) -> int:
-    anchor = state.timer
-    if not anchor.running or t1 <= t0:
-        return 0
-    p0, p1 = timers.read(anchor, t0).elapsed_ms, timers.read(anchor, t1).elapsed_ms
-    if anchor.plan is not None:
-        return pomodoro.focus_overlap(anchor.plan, p0, p1)
-    return p1 - p0
+    room_goal: str = ""
+    cycles_completed: int = 0
+    """Whole Pomodoro cycles (each ending with a long break) the timer ran through."""
 
 
 def summarize(events: Sequence[Event], now_ms: int | None = None) -> RoomSummary:
@@ -67,26 +59,12 @@ def summarize(events: Sequence[Event], now_ms: int | None = None) -> RoomSummary
     ``now_ms`` (default: its last event). Raises ``ValueError`` for an empty log."""
     if not events or not isinstance(events[0].body, RoomOpened):
         raise ValueError("a summary needs a room's log from its first event")
-    focus: dict[str, int] = {}
-    blocks: dict[str, int] = {}
     received: dict[str, int] = {}
     sent: dict[str, int] = {}
     messages: dict[str, int] = {}
     state: RoomState | None = None
-    for i, event in enumerate(events):
-        if state is not None:
-            span = _focus_between(state, events[i - 1].at_ms, event.at_ms)
-            for p in state.participants:
-                if p.present and span:
-                    focus[p.participant_id] = focus.get(p.participant_id, 0) + span
+    for event in events:
         body = event.body
-        finished_block = (
-            isinstance(body, PhaseChanged) and body.phase is not Phase.FOCUS
-        ) or isinstance(body, TimerCompleted)
-        if finished_block and state is not None:
-            for p in state.participants:
-                if p.present:
-                    blocks[p.participant_id] = blocks.get(p.participant_id, 0) + 1
         if isinstance(body, Reacted):
             sent[body.participant_id] = sent.get(body.participant_id, 0) + 1
             if body.to:
@@ -96,7 +74,7 @@ def summarize(events: Sequence[Event], now_ms: int | None = None) -> RoomSummary
         state = apply(state, event)
     assert state is not None
     end = events[-1].at_ms if now_ms is None else max(now_ms, events[-1].at_ms)
-    tail = _focus_between(state, events[-1].at_ms, end)
+    book = ledger(events, until_ms=end)
     done_tasks: dict[str, int] = {}
     for task in state.tasks:
         if task.done:
@@ -106,8 +84,8 @@ def summarize(events: Sequence[Event], now_ms: int | None = None) -> RoomSummary
             participant_id=p.participant_id,
             name=p.name,
             role=p.role.value,
-            focus_ms=focus.get(p.participant_id, 0) + (tail if p.present else 0),
-            focus_blocks=blocks.get(p.participant_id, 0),
+            focus_ms=book.credit(p.participant_id).focus_ms,
+            focus_blocks=book.credit(p.participant_id).blocks,
             goal=p.goal,
             goal_done=p.status is Status.DONE or p.progress == 100,
             progress=p.progress,
@@ -131,6 +109,8 @@ def summarize(events: Sequence[Event], now_ms: int | None = None) -> RoomSummary
         ended_at_ms=end,
         ended=state.lifecycle.value == "ended",
         participants=people,
+        room_goal=state.room_goal,
+        cycles_completed=timers.read(state.timer, end).cycles_completed,
     )
 
 
@@ -155,8 +135,10 @@ def to_markdown(summary: RoomSummary) -> str:
         "",
         f"{summary.session_type.capitalize()} jam `{summary.code}`, {summary.timer}, "
         f"{_duration(summary.ended_at_ms - summary.started_at_ms)}"
-        + ("" if summary.ended else " (not ended)"),
+        + ("" if summary.ended else " (not ended)")
+        + (f", {summary.cycles_completed} Pomodoro cycles" if summary.cycles_completed else ""),
         "",
+        *([f"Room goal: {_md(summary.room_goal)}", ""] if summary.room_goal else []),
         "| Who | Focus | Blocks | Goal | Done | Tasks done | Reactions received |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]

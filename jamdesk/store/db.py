@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ _event_decoder = msgspec.json.Decoder(Event)
 _spans_decoder: msgspec.json.Decoder[list[tuple[int, int]]] = msgspec.json.Decoder(
     list[tuple[int, int]]
 )
+_ends_decoder: msgspec.json.Decoder[list[int]] = msgspec.json.Decoder(list[int])
 _encoder = msgspec.json.Encoder()
 
 
@@ -59,13 +60,17 @@ DEFAULT_AVATAR = "#4F5BD5"
 
 @dataclass(frozen=True)
 class SessionStats:
-    """A session's cached progress: EXP, completed blocks and focus spans (room-clock ms)."""
+    """A session's cached progress: EXP, completed blocks and focus spans (room-clock ms),
+    when each credited block ended (ms), and why the log was set aside ("" if it was not: a
+    set-aside session's ``exp`` is 0; :class:`jamdesk.core.progress.Ledger`)."""
 
     session_id: int
     exp: int
     blocks: int
     spans: list[tuple[int, int]]
     head_seq: int
+    block_ends: list[int] = field(default_factory=list)
+    set_aside: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,8 @@ class SessionInfo:
     event_count: int
     imported: bool = False
     replay_of: int | None = None
+    time_zone: str = ""
+    """The IANA time zone the jam was held in ("Europe/Paris"); "" when not recorded."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -179,6 +186,8 @@ class Database:
             "blocks": stats.blocks,
             "spans": _encoder.encode(stats.spans).decode(),
             "head_seq": stats.head_seq,
+            "block_ends": _encoder.encode(stats.block_ends).decode(),
+            "set_aside": stats.set_aside,
         }
         with self._sessions.begin() as s:
             s.execute(
@@ -201,6 +210,8 @@ class Database:
                     r.blocks,
                     [(a, b) for a, b in _spans_decoder.decode(r.spans)],
                     r.head_seq,
+                    _ends_decoder.decode(r.block_ends),
+                    r.set_aside,
                 )
                 for r in rows
             ]
@@ -231,6 +242,12 @@ class Database:
             "personal_tasks": [_task(t).__dict__ for t in tasks],
             "sessions": sessions,
         }
+
+    def remove_files(self) -> None:
+        """After :meth:`close`: delete the database file and its write-ahead log, so nothing of
+        the profile stays on disk (the next start makes a fresh one). Raises ``OSError``."""
+        for suffix in ("", "-wal", "-shm"):
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
 
     def delete_all(self) -> None:
         """Delete every row of every table, then VACUUM so no trace stays in the file."""
@@ -289,9 +306,10 @@ class Database:
         participant_id: str,
         started_at_ms: int,
         replay_of: int | None = None,
+        time_zone: str = "",
     ) -> int:
-        """Record a jam being hosted or joined (or a solo run beside ``replay_of``); returns
-        its id."""
+        """Record a jam being hosted or joined (or a solo run beside ``replay_of``) in
+        ``time_zone`` (IANA name; its streak days are counted there); returns its id."""
         with self._sessions.begin() as s:
             row = SessionRow(
                 room_code=room_code,
@@ -303,6 +321,7 @@ class Database:
                 outcome="live",
                 imported=False,
                 replay_of=replay_of,
+                time_zone=time_zone,
             )
             s.add(row)
             s.flush()
@@ -444,6 +463,7 @@ def _info(row: SessionRow, n: int) -> SessionInfo:
         event_count=int(n),
         imported=row.imported,
         replay_of=row.replay_of,
+        time_zone=row.time_zone,
     )
 
 

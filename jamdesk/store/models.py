@@ -51,6 +51,7 @@ class SessionRow(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="live")
     imported: Mapped[bool] = mapped_column(Boolean, default=False)
     replay_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    time_zone: Mapped[str] = mapped_column(String(64), default="")
 
 
 class SessionEventRow(Base):
@@ -83,7 +84,9 @@ class PersonalTaskRow(Base):
 
 class SessionStatsRow(Base):
     """What a session counted for this user, derived from its log (a cache: the tamper check
-    recomputes it). ``spans`` is JSON ``[[start_ms, end_ms], ...]`` of focus time."""
+    recomputes it). ``spans`` is JSON ``[[start_ms, end_ms], ...]`` of focus time,
+    ``block_ends`` JSON ``[ms, ...]`` of when each credited block ended; ``set_aside`` says why
+    the log's times do not add up ("" when they do: then its EXP counts)."""
 
     __tablename__ = "session_stats"
 
@@ -94,3 +97,5 @@ class SessionStatsRow(Base):
     blocks: Mapped[int] = mapped_column(Integer)
     spans: Mapped[str] = mapped_column(Text)
     head_seq: Mapped[int] = mapped_column(Integer)
+    block_ends: Mapped[str] = mapped_column(Text, default="[]")
+    set_aside: Mapped[str] = mapped_column(Text, default="")

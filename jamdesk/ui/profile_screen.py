@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jamdesk.app.progress import Overview, heatmap_days
+from jamdesk.app.progress import Overview, heatmap_days, set_aside_words
 from jamdesk.ui import dialogs
 from jamdesk.ui.heatmap import HeatmapWidget
 from jamdesk.ui.theme import format_duration, initials
@@ -123,6 +123,11 @@ class ProfileScreen(QWidget):
             self.figures[label] = shown
             grid.addWidget(title, 1 + i // 3 * 2, i % 3)
             grid.addWidget(shown, 2 + i // 3 * 2, i % 3)
+        self.set_aside_label = QLabel(set_aside_words(overview.set_aside))
+        self.set_aside_label.setObjectName("Hint")
+        self.set_aside_label.setWordWrap(True)
+        self.set_aside_label.setVisible(bool(overview.set_aside))
+        grid.addWidget(self.set_aside_label, 5, 0, 1, 3)
         return card
 
     def _build_buttons(self) -> QHBoxLayout:

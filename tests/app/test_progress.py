@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from jamdesk.app.progress import ProgressService, heatmap_days
+from jamdesk.app.progress import ProgressService, heatmap_days, refresh_session
 from jamdesk.app.storage import AsyncDatabase
+from jamdesk.core import timer
+from jamdesk.core.commands import AdvancePhase, EndRoom, StartTimer
 from jamdesk.core.pomodoro import MINUTE_MS
-from tests.factories import stored_day
+from jamdesk.store.db import Database
+from tests.factories import room_log, run, store_log, stored_day
 
 TZ = ZoneInfo("Europe/Paris")
 
@@ -45,6 +48,66 @@ async def test_editing_the_database_does_not_raise_exp(tmp_path: Path) -> None:
     assert await service.verify() == [sid]  # flagged...
     assert (await service.overview(today=date(2026, 3, 1))).level.exp == 50  # ...and repaired
     assert await service.verify() == []
+
+
+def _late_jam(db: Database, zone: str, blocks_done: int, run_min: int) -> int:
+    """A Pomodoro jam held in ``zone`` from 23:30 there on 2026-03-01, ending after
+    ``run_min`` minutes with ``blocks_done`` blocks completed."""
+    where = ZoneInfo(zone)
+    t0 = int(datetime(2026, 3, 1, 23, 30, tzinfo=where).timestamp() * 1000)
+    log = room_log(timer.pomodoro_timer(), at_ms=t0, host_id="a")
+    run(log, "a", StartTimer(), t0)
+    for i in range(blocks_done):
+        run(log, "a", AdvancePhase(), t0 + (25 + 30 * i) * MINUTE_MS)
+        run(log, "a", AdvancePhase(), t0 + (30 + 30 * i) * MINUTE_MS)
+    run(log, "a", EndRoom(), t0 + run_min * MINUTE_MS)
+    sid = store_log(db, log, time_zone=zone)
+    refresh_session(db, sid)
+    return sid
+
+
+async def test_a_streak_day_is_a_day_a_block_was_completed_in_the_jams_own_zone(
+    tmp_path: Path,
+) -> None:
+    """Issue 13: a 23:30-00:30 jam made a 2-day streak, a second of focus counted as a day,
+    and one history read as streak 1 in UTC and 2 in Tokyo."""
+    async_db = await AsyncDatabase.open(tmp_path)
+    _late_jam(async_db.db, "Asia/Tokyo", blocks_done=1, run_min=60)  # 23:55 done; 00:00 cut
+    views = [
+        await ProgressService(async_db, ZoneInfo(zone)).overview(today=date(2026, 3, 2))
+        for zone in ("UTC", "Asia/Tokyo", "America/Los_Angeles")
+    ]
+    for view in views:  # read anywhere: the days of Tokyo, where it was held
+        assert (view.streaks.current, view.streaks.longest) == (1, 1)
+        assert set(view.days) == {date(2026, 3, 1), date(2026, 3, 2)}  # the heatmap: both
+        assert view.days[date(2026, 3, 2)] == 25.0  # the unfinished block's minutes show
+    second = await AsyncDatabase.open(tmp_path / "b")
+    _late_jam(second.db, "Europe/Paris", blocks_done=0, run_min=0)  # a jam of no time at all
+    view = await ProgressService(second, TZ).overview(today=date(2026, 3, 2))
+    assert (view.streaks.current, view.streaks.longest) == (0, 0)
+
+
+async def test_a_log_whose_times_do_not_add_up_is_set_aside_and_said(tmp_path: Path) -> None:
+    async_db = await AsyncDatabase.open(tmp_path)
+    kept = stored_day(async_db.db, date(2026, 3, 1), 2)
+    edited = stored_day(async_db.db, date(2026, 3, 2), 1)
+    con = sqlite3.connect(tmp_path / "jamdesk.sqlite3")
+    first = con.execute(
+        "select data from session_events where session_id = ? and seq = 1", (edited,)
+    ).fetchone()[0]
+    forged = first.replace('"focus_ms":1500000', '"focus_ms":3600000')
+    assert forged != first
+    con.execute(
+        "update session_events set data = ? where session_id = ? and seq = 1", (forged, edited)
+    )
+    con.commit()
+    con.close()
+    service = ProgressService(async_db, TZ)
+    assert await service.verify() == [edited]
+    view = await service.overview(today=date(2026, 3, 2))
+    assert view.set_aside == [edited]
+    assert view.level.exp == 50  # the kept jam's two blocks only
+    assert kept not in view.set_aside
 
 
 async def test_export_and_delete_everything(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import itertools
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
 
 from jamdesk.core import timer
@@ -13,21 +14,24 @@ from jamdesk.core.commands import (
     AdvancePhase,
     CompleteTimer,
     Join,
+    PauseTimer,
+    ResetTimer,
     SetStatus,
     SkipPhase,
     StartTimer,
 )
+from jamdesk.core.events import RoomOpened
 from jamdesk.core.kinds import Status
 from jamdesk.core.pomodoro import MINUTE_MS
 from jamdesk.core.progress import (
-    awards,
     exp_for_level,
-    focus_spans,
+    ledger,
     level_for,
     minutes_by_day,
     streaks,
 )
-from tests.factories import room_log, run
+from jamdesk.core.summary import summarize
+from tests.factories import RoomLog, room_log, run
 
 
 @pytest.mark.parametrize(
@@ -60,32 +64,106 @@ def test_each_level_takes_about_twice_the_one_before() -> None:
     assert all(1.9 < b / a <= 2.2 for a, b in itertools.pairwise(steps))
 
 
-def test_awards_for_completed_blocks_only() -> None:
-    log = room_log(timer.pomodoro_timer(), host_id="a")  # 25/5/15
-    run(log, "b", Join(name="Bo"), 0)
-    run(log, "c", Join(name="Cy"), 0)
+def _pomodoro_with(*members: str) -> RoomLog:
+    log = room_log(timer.pomodoro_timer(), host_id="a")  # 25/5/15 x4
+    for pid in members:
+        run(log, pid, Join(name=pid.upper()), 0)
+    return log
+
+
+def test_a_block_earns_the_minutes_each_member_was_there_and_active() -> None:
+    """Issue 13: a late joiner earns what it was there for; paused time earns nothing; the
+    credit comes when the block completes, never from the configured length alone."""
+    log = _pomodoro_with("b", "c", "d")
     run(log, "a", StartTimer(), 0)
-    run(log, "c", SetStatus(value=Status.PAUSED), 10 * MINUTE_MS)  # Cy paused away
-    run(log, "a", AdvancePhase(), 25 * MINUTE_MS)  # block 1 done
+    run(log, "d", SetStatus(value=Status.PAUSED), 0)  # Dee paused for 24 of 25 minutes
+    run(log, "f", Join(name="Fay"), 20 * MINUTE_MS)  # five minutes before the end
+    run(log, "d", SetStatus(value=Status.ACTIVE), 24 * MINUTE_MS)
+    run(log, "c", SetStatus(value=Status.PAUSED), 24 * MINUTE_MS + 30_000)  # Cy at 24.5 min
+    run(log, "e", Join(name="Eve"), 25 * MINUTE_MS - 1_000)  # one second before the end
+    run(log, "a", AdvancePhase(), 25 * MINUTE_MS)  # block 1 completes
+    book = ledger(log.events)
+    assert book.problem == ""
+    earned = {pid: [a.exp for a in book.credit(pid).awards] for pid in "abcdef"}
+    assert earned == {"a": [25], "b": [25], "c": [24], "d": [1], "e": [], "f": [5]}
+    assert book.credit("d").focus_ms == MINUTE_MS
+    assert book.credit("e").blocks == 0
+
+
+def test_a_skipped_reset_or_unfinished_block_earns_nothing() -> None:
+    log = _pomodoro_with("b")
+    run(log, "a", StartTimer(), 0)
+    run(log, "a", AdvancePhase(), 25 * MINUTE_MS)  # block 1 done: 25
     run(log, "a", AdvancePhase(), 30 * MINUTE_MS)  # block 2 starts
-    run(log, "a", SkipPhase(), 40 * MINUTE_MS)  # block 2 skipped: nothing
-    assert [(a.exp, a.block_ms) for a in awards(log.events, "b")] == [(25, 25 * MINUTE_MS)]
-    assert awards(log.events, "c") == []
-    assert len(awards(log.events, "a")) == 1
+    run(log, "a", SkipPhase(), 40 * MINUTE_MS)  # skipped: nothing
+    run(log, "a", SkipPhase(), 41 * MINUTE_MS)  # the break skipped: block 3 from 41 min
+    run(log, "a", ResetTimer(), 60 * MINUTE_MS)  # reset 19 minutes in: nothing
+    run(log, "a", StartTimer(), 60 * MINUTE_MS)
+    book = ledger(log.events, until_ms=80 * MINUTE_MS)  # 20 minutes into a block: not yet
+    assert [a.exp for a in book.credit("b").awards] == [25]
+    assert book.credit("b").focus_ms == (25 + 10 + 19 + 20) * MINUTE_MS
 
 
-def test_countdown_completion_earns_its_length() -> None:
+def test_a_countdown_earns_the_minutes_run_not_its_length() -> None:
     log = room_log(timer.countdown(50 * MINUTE_MS), host_id="a")
     run(log, "a", StartTimer(), 0)
-    run(log, "a", CompleteTimer(), 50 * MINUTE_MS)
-    assert [a.exp for a in awards(log.events, "a")] == [50]
+    run(log, "a", PauseTimer(), 10 * MINUTE_MS)
+    run(log, "a", StartTimer(), 30 * MINUTE_MS)  # 20 paused minutes are not focus
+    run(log, "a", CompleteTimer(), 70 * MINUTE_MS)
+    book = ledger(log.events)
+    assert [a.exp for a in book.credit("a").awards] == [50]
+    assert book.credit("a").spans == [(0, 10 * MINUTE_MS), (30 * MINUTE_MS, 70 * MINUTE_MS)]
 
 
-def test_focus_spans_leave_out_breaks() -> None:
+def test_an_edited_log_whose_times_do_not_add_up_is_set_aside() -> None:
+    """Issue 13: one edit of the first event's countdown (1 min -> 24 h) took EXP from 1 to
+    1,440. Now the completion comes before the edited countdown could end: set aside."""
+    log = room_log(timer.countdown(MINUTE_MS), host_id="a")
+    run(log, "a", StartTimer(), 0)
+    run(log, "a", CompleteTimer(), MINUTE_MS)
+    assert ledger(log.events).counted_exp("a") == 1
+    opened = log.events[0]
+    assert isinstance(opened.body, RoomOpened)
+    edited = msgspec.structs.replace(
+        opened, body=msgspec.structs.replace(opened.body, timer=timer.countdown(86_400_000))
+    )
+    book = ledger([edited, *log.events[1:]])
+    assert book.problem == "event 3 completes a countdown before its time"
+    assert book.counted_exp("a") == 0
+    assert book.credit("a").exp == 1  # what really ran: one minute, never 1,440
+    moved = [*log.events[:-1], msgspec.structs.replace(log.events[-1], at_ms=-5)]
+    assert ledger(moved).problem == "event 3 is dated before the event before it"
+
+
+def test_focus_spans_leave_out_breaks_and_paused_time() -> None:
     log = room_log(timer.pomodoro_timer(), host_id="a")
     run(log, "a", StartTimer(), 0)
-    spans = focus_spans(log.events, "a", until_ms=60 * MINUTE_MS)
-    assert spans == [(0, 25 * MINUTE_MS), (30 * MINUTE_MS, 55 * MINUTE_MS)]
+    run(log, "a", SetStatus(value=Status.PAUSED), 10 * MINUTE_MS)
+    run(log, "a", SetStatus(value=Status.ACTIVE), 15 * MINUTE_MS)
+    spans = ledger(log.events, until_ms=60 * MINUTE_MS).credit("a").spans
+    assert spans == [
+        (0, 10 * MINUTE_MS),
+        (15 * MINUTE_MS, 25 * MINUTE_MS),
+        (30 * MINUTE_MS, 55 * MINUTE_MS),
+    ]
+
+
+def test_the_summary_and_the_profile_count_the_same_blocks_and_focus() -> None:
+    """Issue 13: a member paused for the whole block had 1 block in the summary, 0 in the
+    profile, and its paused time counted as focus."""
+    log = _pomodoro_with("b")
+    run(log, "b", SetStatus(value=Status.PAUSED), 0)
+    run(log, "a", StartTimer(), 0)
+    run(log, "a", AdvancePhase(), 25 * MINUTE_MS)
+    book = ledger(log.events)
+    people = {p.participant_id: p for p in summarize(log.events).participants}
+    for pid in ("a", "b"):
+        assert (people[pid].focus_blocks, people[pid].focus_ms) == (
+            book.credit(pid).blocks,
+            book.credit(pid).focus_ms,
+        )
+    assert (people["b"].focus_blocks, people["b"].focus_ms) == (0, 0)
+    assert (people["a"].focus_blocks, people["a"].focus_ms) == (1, 25 * MINUTE_MS)
 
 
 LONDON = ZoneInfo("Europe/London")

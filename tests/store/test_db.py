@@ -27,7 +27,7 @@ def test_migrates_a_new_file_with_wal_and_alembic_version(tmp_path: Path) -> Non
     con = sqlite3.connect(tmp_path / "jamdesk.sqlite3")
     tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
     assert {"profile", "sessions", "session_events", "personal_tasks", "alembic_version"} <= tables
-    assert con.execute("select version_num from alembic_version").fetchone() == ("0004",)
+    assert con.execute("select version_num from alembic_version").fetchone() == ("0005",)
     assert con.execute("pragma journal_mode").fetchone() == ("wal",)
     con.close()
     Database(tmp_path).close()  # opening again is a no-op migration
