@@ -268,6 +268,14 @@ class AppContext:
         """Finish queued database work and close it."""
         await self.db.close()
 
+    async def delete_everything(self) -> None:
+        """Delete every row (:meth:`ProgressService.delete_everything`), close the database
+        and remove its files. The context cannot be used afterwards. Raises ``OSError`` when
+        the files cannot be removed (the rows are gone already)."""
+        await self.progress.delete_everything()
+        await self.db.close()
+        self.db.db.remove_files()
+
 
 def data_folder(override: str | None) -> Path:
     """The data folder that :meth:`AppContext.open` would use."""

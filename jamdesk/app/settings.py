@@ -64,7 +64,7 @@ def parse_timer(spec: str) -> TimerAnchor:
                 )
             )
     except TimerError as exc:
-        raise SettingsError(f"The countdown must last from 1 second to 24 hours ({exc}).") from exc
+        raise SettingsError(str(exc)) from exc
     except PlanError as exc:
         raise SettingsError(str(exc)) from exc
     raise SettingsError(f"'{spec}' is not a timer; use countdown:25m, stopwatch or pomodoro.")

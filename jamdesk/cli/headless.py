@@ -337,6 +337,7 @@ async def _ticks(jam: Jam, sound: Sound) -> None:
                 "lifecycle": jam.state.lifecycle.value,
                 "phase": reading.phase.value if reading.phase else None,
                 "focus_blocks": reading.focus_blocks_completed,
+                "cycles_completed": reading.cycles_completed,
                 "host_id": jam.state.host_id,
                 "audio": audio_line(jam, sound),
             }

@@ -91,6 +91,13 @@ class SetGoal(_Command, frozen=True, tag="goal"):
     text: str
 
 
+class SetRoomGoal(_Command, frozen=True, tag="room_goal"):
+    """Set the goal of the whole room, shown to everyone and in the summary (host or co-host;
+    plain text, "" clears it)."""
+
+    text: str
+
+
 class SetProgress(_Command, frozen=True, tag="progress"):
     """Report the sender's own progress toward their goal, 0-100 %."""
 
@@ -226,6 +233,7 @@ Command = (
     | AudioLayers
     | SetStatus
     | SetGoal
+    | SetRoomGoal
     | SetProgress
     | Promote
     | Demote
@@ -261,6 +269,7 @@ PEER_COMMANDS: tuple[type[_Command], ...] = (
     AudioLayers,
     SetStatus,
     SetGoal,
+    SetRoomGoal,
     SetProgress,
     Promote,
     Demote,

@@ -11,8 +11,9 @@ from jamdesk.core.timer import TimerAnchor
 def default_timer(session_type: SessionType) -> TimerAnchor:
     """The timer a new room of ``session_type`` starts with, before the host changes it.
 
-    Pomodoro for desk work (POMODORO 25/5/15 x4; STUDY and CREATIVE longer blocks), a stopwatch
-    for open-ended exercise (RUNNING, WALKING, WEIGHTLIFTING), a countdown for sessions of a
+    Pomodoro for desk work (POMODORO 25/5/15, STUDY 50/10/20, CREATIVE 45/10/20, each with a
+    long break after every 4 blocks, the stated Pomodoro default), a stopwatch for open-ended
+    exercise (RUNNING, WALKING, WEIGHTLIFTING), a countdown for sessions of a
     known length (MEDITATION 15 min, YOGA 45 min, HIIT 20 min, ...).
     """
     match session_type:
@@ -20,11 +21,11 @@ def default_timer(session_type: SessionType) -> TimerAnchor:
             return timers.pomodoro_timer(PomodoroPlan())
         case SessionType.STUDY:
             return timers.pomodoro_timer(
-                PomodoroPlan(50 * MINUTE_MS, 10 * MINUTE_MS, 20 * MINUTE_MS, 3)
+                PomodoroPlan(50 * MINUTE_MS, 10 * MINUTE_MS, 20 * MINUTE_MS, 4)
             )
         case SessionType.CREATIVE:
             return timers.pomodoro_timer(
-                PomodoroPlan(45 * MINUTE_MS, 10 * MINUTE_MS, 20 * MINUTE_MS, 3)
+                PomodoroPlan(45 * MINUTE_MS, 10 * MINUTE_MS, 20 * MINUTE_MS, 4)
             )
         case SessionType.RUNNING | SessionType.WALKING | SessionType.WEIGHTLIFTING:
             return timers.stopwatch()

@@ -131,6 +131,13 @@ class StatusChanged(_Body, frozen=True, tag="status_changed"):
     status: Status
 
 
+class RoomGoalSet(_Body, frozen=True, tag="room_goal_set"):
+    """The host or a co-host set the room's goal ("" cleared it)."""
+
+    participant_id: str
+    text: str
+
+
 class GoalSet(_Body, frozen=True, tag="goal_set"):
     """A participant set their goal."""
 
@@ -216,6 +223,7 @@ EventBody = (
     | PhaseSkipped
     | StatusChanged
     | GoalSet
+    | RoomGoalSet
     | ProgressReported
     | Reacted
     | ChatPosted

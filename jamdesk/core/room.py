@@ -33,6 +33,7 @@ from jamdesk.core.events import (
     Reacted,
     RoleChanged,
     RoomEnded,
+    RoomGoalSet,
     RoomOpened,
     StatusChanged,
     TaskAdded,
@@ -97,6 +98,7 @@ class RoomState(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     show_title: bool = False
     lobby: bool = False
     audio: AudioAnchor = AudioAnchor()
+    room_goal: str = ""
 
     def participant(self, participant_id: str | None) -> Participant | None:
         """The participant with that id, or ``None``."""
@@ -217,8 +219,8 @@ def _apply_body(state: RoomState, body: EventBody, event: Event) -> RoomState:  
             return replace(
                 state, lifecycle=Lifecycle.READY, timer=timers.reset(state.timer), phase_index=0
             )
-        case TimerCompleted():
-            return replace(state, timer=timers.complete(state.timer))
+        case TimerCompleted():  # the countdown stopped at zero: the room is no longer active
+            return replace(state, lifecycle=Lifecycle.READY, timer=timers.complete(state.timer))
         case PhaseChanged(index=index):
             return replace(state, phase_index=index)
         case PhaseSkipped(index=index):
@@ -227,6 +229,8 @@ def _apply_body(state: RoomState, body: EventBody, event: Event) -> RoomState:  
             return _people(state, pid, status=status)
         case GoalSet(participant_id=pid, text=text):
             return _people(state, pid, goal=text)
+        case RoomGoalSet(text=text):
+            return replace(state, room_goal=text)
         case ProgressReported(participant_id=pid, percent=percent):
             return _people(state, pid, progress=percent)
         case Reacted() | ChatPosted():

@@ -43,6 +43,7 @@ from jamdesk.core.commands import (
     ResumeTimer,
     SetGoal,
     SetProgress,
+    SetRoomGoal,
     SetStatus,
     SkipPhase,
     StartTimer,
@@ -66,6 +67,7 @@ from jamdesk.core.events import (
     Reacted,
     RoleChanged,
     RoomEnded,
+    RoomGoalSet,
     StatusChanged,
     TaskAdded,
     TaskDeleted,
@@ -128,6 +130,7 @@ _ALLOWED: dict[type[Command], frozenset[Role]] = {
     AdvancePhase: _HOST,
     SetStatus: _ANYONE,
     SetGoal: _ANYONE,
+    SetRoomGoal: _RUNNERS,
     SetProgress: _ANYONE,
     React: _ANYONE,
     Chat: _ANYONE,
@@ -197,9 +200,17 @@ def decide(state: RoomState, actor: str, command: Command, now_ms: int) -> Decis
             return _people(state, member, command)
         case SetStatus() | SetGoal() | SetProgress() | React() | Chat():
             return _personal(state, member, command)
-        case AddTask() | RenameTask() | ToggleTask() | DeleteTask():
+        case AddTask() | RenameTask() | ToggleTask() | DeleteTask() | SetRoomGoal():
             return _room_task(state, member, command)
     return _controls(state, command, now_ms)
+
+
+def _goal_text(text: str) -> str | None:
+    """A goal stripped ("" clears it), or ``None`` when too long or holding controls."""
+    goal = text.strip()
+    if len(goal) > MAX_GOAL_CHARS or (goal and clean_text(goal, MAX_GOAL_CHARS) is None):
+        return None
+    return goal
 
 
 def _controls(state: RoomState, command: Command, now_ms: int) -> Decision:
@@ -333,8 +344,8 @@ def _personal(
                 else [StatusChanged(participant_id=pid, status=status)]
             )
         case SetGoal(text=text):
-            goal = text.strip()
-            if len(goal) > MAX_GOAL_CHARS or (goal and clean_text(goal, MAX_GOAL_CHARS) is None):
+            goal = _goal_text(text)
+            if goal is None:
                 return Rejected(
                     "bad_goal", f"A goal is one line of up to {MAX_GOAL_CHARS} characters."
                 )
@@ -362,8 +373,16 @@ def _personal(
 
 
 def _room_task(
-    state: RoomState, member: Participant, command: AddTask | RenameTask | ToggleTask | DeleteTask
+    state: RoomState,
+    member: Participant,
+    command: AddTask | RenameTask | ToggleTask | DeleteTask | SetRoomGoal,
 ) -> Decision:
+    """What the room shares: its tasks, and its goal (host or co-host)."""
+    if isinstance(command, SetRoomGoal):
+        goal = _goal_text(command.text)
+        if goal is None:
+            return Rejected("bad_goal", f"A goal is one line of up to {MAX_GOAL_CHARS} characters.")
+        return [] if goal == state.room_goal else [RoomGoalSet(member.participant_id, goal)]
     if isinstance(command, AddTask):
         title = clean_text(command.title, MAX_TASK_CHARS)
         if title is None:
@@ -393,20 +412,22 @@ def _room_task(
 
 
 def configured_timer(command: ConfigureTimer) -> TimerAnchor | Rejected:
-    """The anchor a ``timer.configure`` asks for, or why not (with the allowed range)."""
+    """The anchor a ``timer.configure`` asks for, or why not, in the CLI's words (the allowed
+    range). An unset length keeps the default (25 min; 25/5/15 x4); a given one out of range,
+    0 included, is refused, never replaced by a default."""
     if command.mode is TimerMode.STOPWATCH:
         return timers.stopwatch()
     if command.mode is TimerMode.COUNTDOWN:
+        length = 25 * pomodoro.MINUTE_MS if command.duration_ms is None else command.duration_ms
         try:
-            return timers.countdown(command.duration_ms or 25 * pomodoro.MINUTE_MS)
-        except TimerError:
-            return Rejected("out_of_range", "A countdown lasts from 1 second to 24 hours.")
+            return timers.countdown(length)
+        except TimerError as exc:
+            return Rejected("out_of_range", str(exc))
+    # An unset field keeps the default; a given one, 0 included, must be in range.
     default = pomodoro.PomodoroPlan()
     fields = {
-        "focus_ms": command.focus_ms or default.focus_ms,
-        "short_break_ms": command.short_break_ms or default.short_break_ms,
-        "long_break_ms": command.long_break_ms or default.long_break_ms,
-        "long_every": command.long_every or default.long_every,
+        name: getattr(default, name) if getattr(command, name) is None else getattr(command, name)
+        for name in ("focus_ms", "short_break_ms", "long_break_ms", "long_every")
     }
     try:
         return timers.pomodoro_timer(pomodoro.PomodoroPlan(**fields))
@@ -429,8 +450,8 @@ def _timer(state: RoomState, command: Command, now_ms: int) -> Decision:  # noqa
             if life is not Lifecycle.ACTIVE or not state.timer.running:
                 return Rejected("not_running", "The timer is not running.")
             return [TimerPaused()]
-        case ResetTimer():
-            if life is Lifecycle.READY:
+        case ResetTimer():  # a countdown that ran out is READY again, and may be reset
+            if life is Lifecycle.READY and not timers.read(state.timer, now_ms).finished:
                 return Rejected("already_reset", "The timer has not started yet.")
             return [TimerReset()]
         case ConfigureTimer():

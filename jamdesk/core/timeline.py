@@ -27,6 +27,7 @@ from jamdesk.core.events import (
     Reacted,
     RoleChanged,
     RoomEnded,
+    RoomGoalSet,
     RoomOpened,
     StatusChanged,
     TaskAdded,
@@ -63,7 +64,20 @@ def timer_words(anchor: TimerAnchor) -> str:
             f"Pomodoro {p.focus_ms // 60_000}/{p.short_break_ms // 60_000}/"
             f"{p.long_break_ms // 60_000} x{p.long_every}"
         )
-    return f"Countdown {(anchor.duration_ms or 0) // 60_000} min"
+    return f"Countdown {length_words(anchor.duration_ms or 0)}"
+
+
+def length_words(ms: int) -> str:
+    """A length as people say it: ``"25 min"``, ``"1 h 30 min"``, ``"45 s"``, ``"2 min 30 s"``."""
+    seconds = ms // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours} h"] if hours else []
+    if minutes:
+        parts.append(f"{minutes} min")
+    if secs or not parts:
+        parts.append(f"{secs} s")
+    return " ".join(parts)
 
 
 _STATUS_WORDS = {
@@ -120,6 +134,12 @@ def describe(before: RoomState | None, event: Event) -> str:  # noqa: PLR0911, P
             return f"{name(pid)} {_STATUS_WORDS[status]}"
         case GoalSet(participant_id=pid, text=text):
             return f"{name(pid)}'s goal: {text}" if text else f"{name(pid)} cleared their goal"
+        case RoomGoalSet(participant_id=pid, text=text):
+            return (
+                f"{name(pid)} set the room's goal: {text}"
+                if text
+                else f"{name(pid)} cleared the room's goal"
+            )
         case ProgressReported(participant_id=pid, percent=percent):
             return f"{name(pid)} is {percent}% of the way"
         case Reacted(participant_id=pid, emoji=emoji, to=to):

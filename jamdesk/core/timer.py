@@ -15,6 +15,9 @@ from jamdesk.core.kinds import Phase, TimerMode
 from jamdesk.core.pomodoro import PomodoroPlan
 
 MAX_COUNTDOWN_MS = 24 * 60 * 60 * 1000
+MIN_COUNTDOWN_MS = 1000
+COUNTDOWN_RANGE_WORDS = "A countdown lasts from 1 second to 24 hours."
+"""The words every place that refuses a countdown uses: the CLI, the room, the window."""
 """Longest countdown a room accepts: one day."""
 
 
@@ -83,7 +86,10 @@ class TimerReading(msgspec.Struct, frozen=True):
 
 
 def countdown(duration_ms: int) -> TimerAnchor:
-    """A stopped countdown of ``duration_ms``. Raises :class:`TimerError` when out of range."""
+    """A stopped countdown of ``duration_ms`` (1 s to 24 h). Raises :class:`TimerError` with
+    :data:`COUNTDOWN_RANGE_WORDS` when out of range."""
+    if not MIN_COUNTDOWN_MS <= duration_ms <= MAX_COUNTDOWN_MS:
+        raise TimerError(COUNTDOWN_RANGE_WORDS)
     return TimerAnchor(mode=TimerMode.COUNTDOWN, duration_ms=duration_ms)
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from jamdesk.app.jam import Jam
     from jamdesk.app.progress import Overview
     from jamdesk.ui.history_screen import HistoryScreen
+    from jamdesk.ui.preferences import Preferences
     from jamdesk.ui.profile_screen import ProfileScreen
     from jamdesk.ui.replay_screen import ReplayScreen
 
@@ -40,6 +41,7 @@ class _Window:
     replay: ReplayScreen | None
     profile: ProfileScreen | None
     ghosts: list[GhostRunner]
+    prefs: Preferences
 
     async def _context(self) -> AppContext:
         raise NotImplementedError
@@ -202,6 +204,11 @@ class ProfileFlow(_Window):
         self.nav.open(screen)
         self.profile_shown.emit()
 
+    def _forget_preferences(self) -> None:
+        """Delete everything also forgets this computer's Jamdesk settings."""
+        self.prefs.clear()
+        self.start.signal_edit.clear()
+
     def _close_profile(self, message: str | None = None) -> None:
         screen, self.profile = self.profile, None
         self.nav.close(screen)
@@ -243,7 +250,15 @@ class ProfileFlow(_Window):
         app = self._app
         if app is None:
             return
-        await app.progress.delete_everything()
-        await app.close()
         self._app = None  # a fresh profile is made the next time one is needed
+        try:
+            await app.delete_everything()
+        except OSError as exc:
+            self._close_profile(
+                "Your jams, tasks and progress were deleted, but the empty database file could "
+                f"not be removed: {exc.strerror or exc}."
+            )
+            return
+        finally:
+            self._forget_preferences()  # the signalling URL, the window's place, the theme
         self._close_profile("All your Jamdesk data was deleted from this computer.")

@@ -46,6 +46,12 @@ class Preferences:
     def __init__(self) -> None:
         self._s = _settings()
 
+    def clear(self) -> None:
+        """Forget every preference (Delete everything): the signalling URL, the theme, the
+        alerts, the window's place; the next read gives the defaults."""
+        self._s.clear()
+        self._s.sync()
+
     def _flag(self, key: str, default: bool) -> bool:
         """A yes/no setting: a bool, or the text ``"true"``/``"false"`` that some QSettings
         back ends (INI files) give back; anything else is ``default``."""

@@ -40,6 +40,7 @@ from jamdesk.core.commands import (
     ResetTimer,
     SetGoal,
     SetProgress,
+    SetRoomGoal,
     SetStatus,
     SkipPhase,
     StartTimer,
@@ -130,9 +131,23 @@ class RoomScreen(QWidget):
         self.meta_label = QLabel()
         self.meta_label.setObjectName("RoomMeta")
         self.meta_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.room_goal_edit = QLineEdit()
+        self.room_goal_edit.setObjectName("RoomGoal")
+        self.room_goal_edit.setPlaceholderText("For everyone (Enter)")
+        self.room_goal_edit.setMaxLength(MAX_GOAL_CHARS)
+        self.room_goal_edit.setAccessibleName("Room goal")
+        self.room_goal_edit.returnPressed.connect(
+            lambda: self._send(SetRoomGoal(text=self.room_goal_edit.text()))
+        )
         titles.addWidget(self.title_label)
         titles.addWidget(self.meta_label)
         header.addLayout(titles, 1)
+        # Beside the titles, not under them: the room must fit the smallest window.
+        self.room_goal_hint = QLabel("Room goal")
+        self.room_goal_hint.setObjectName("Hint")
+        self.room_goal_hint.setBuddy(self.room_goal_edit)
+        header.addWidget(self.room_goal_hint)
+        header.addWidget(self.room_goal_edit, 1)
         code_hint = QLabel("Code")
         code_hint.setObjectName("Hint")
         self.code_label = QLabel()
@@ -284,6 +299,15 @@ class RoomScreen(QWidget):
         view = room_view(state, self.jam.role, self.jam.reading(), hosting=self.jam.hosting)
         self.title_label.setText(view.title)
         self.meta_label.setText(view.meta)
+        self.room_goal_edit.setReadOnly(not view.room_goal_editable)
+        self.room_goal_edit.setVisible(view.room_goal_editable or bool(view.room_goal))
+        if not self.room_goal_edit.hasFocus():
+            self.room_goal_edit.setText(
+                view.room_goal
+                if view.room_goal_editable or not view.room_goal
+                else f"Room goal: {view.room_goal}"
+            )
+            self.room_goal_edit.setCursorPosition(0)
         self.code_label.setText(view.code)
         self.start_button.setVisible(view.timer_controls)
         self.reset_button.setVisible(view.timer_controls)

@@ -53,6 +53,8 @@ class RoomView:
 
     Attributes:
         title, meta, code: the header lines (meta: type, timer, host).
+        room_goal: the room's goal; room_goal_editable: this person may set it (host and
+            co-hosts, until the end).
         timer_controls: Start/Pause and Reset are shown (host and co-hosts, until the end).
         skip: Skip is shown (the same, for a Pomodoro plan).
         end: End is shown (the host only); ghost: Add a ghost (while hosting here).
@@ -65,6 +67,8 @@ class RoomView:
     title: str
     meta: str
     code: str
+    room_goal: str
+    room_goal_editable: bool
     timer_controls: bool
     skip: bool
     end: bool
@@ -103,6 +107,8 @@ def room_view(state: RoomState, role: Role, reading: TimerReading, *, hosting: b
         title=state.title,
         meta=f"{kind}{words} · hosted by {host.name if host else '?'}",
         code=state.code,
+        room_goal=state.room_goal,
+        room_goal_editable=runner and not ended,
         timer_controls=runner and not ended,
         skip=runner and not ended and state.timer.plan is not None,
         end=role is Role.HOST and not ended,
@@ -112,7 +118,7 @@ def room_view(state: RoomState, role: Role, reading: TimerReading, *, hosting: b
         if reading.finished
         else {Lifecycle.ACTIVE: "Pause", Lifecycle.PAUSED: "Resume"}.get(life, "Start"),
         start_enabled=not reading.finished,
-        reset_enabled=running,
+        reset_enabled=running or reading.finished,
         skip_enabled=running,
         editable=not ended,
         audio_controls=runner and not ended,
@@ -130,6 +136,8 @@ def timer_view(state: RoomState, reading: TimerReading) -> TimerView:
             if reading.phase.value == "focus"
             else reading.phase.label.upper()
         )
+        if reading.cycles_completed:  # a long break has come and gone: say which round
+            caption += f" · CYCLE {reading.cycles_completed + 1}"
         if life is Lifecycle.PAUSED:
             caption += " · PAUSED"
     elif reading.finished and life is not Lifecycle.ENDED:

@@ -39,13 +39,24 @@ class SummaryScreen(QWidget):
         title.setObjectName("RoomTitle")
         title.setTextFormat(Qt.TextFormat.PlainText)
         length = format_duration(summary.ended_at_ms - summary.started_at_ms)
+        cycles = (
+            f" · {summary.cycles_completed} Pomodoro cycle"
+            + ("s" if summary.cycles_completed != 1 else "")
+            if summary.cycles_completed
+            else ""
+        )
         meta = QLabel(
-            f"{summary.session_type.capitalize()} · {summary.timer} · {length} · "
+            f"{summary.session_type.capitalize()} · {summary.timer} · {length}{cycles} · "
             f"code {summary.code}"
         )
         meta.setObjectName("RoomMeta")
         layout.addWidget(title)
         layout.addWidget(meta)
+        self.room_goal_label = QLabel(f"Room goal: {summary.room_goal}")
+        self.room_goal_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.room_goal_label.setWordWrap(True)
+        self.room_goal_label.setVisible(bool(summary.room_goal))
+        layout.addWidget(self.room_goal_label)
 
         self.table = QTableWidget(len(summary.participants), len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)

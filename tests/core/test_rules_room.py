@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 import pytest
 
+from jamdesk.app.settings import SettingsError, parse_timer
 from jamdesk.core import timer
 from jamdesk.core.audio import Track
 from jamdesk.core.commands import (
@@ -159,6 +162,36 @@ def test_refusals_say_why_and_change_nothing(actor: str, command: Command, code:
     assert log.state == before
 
 
+@pytest.mark.parametrize(
+    ("command", "spec", "words"),
+    [
+        (
+            ConfigureTimer(mode=TimerMode.POMODORO, focus_ms=0),
+            "pomodoro:0/5/15",
+            "Focus lasts from 15 to 60 minutes.",
+        ),
+        (
+            ConfigureTimer(mode=TimerMode.POMODORO, long_every=0),
+            "pomodoro:25/5/15x0",
+            "A long break comes after 2 to 8 focus blocks.",
+        ),
+        (
+            ConfigureTimer(mode=TimerMode.COUNTDOWN, duration_ms=0),
+            "countdown:0s",
+            "A countdown lasts from 1 second to 24 hours.",
+        ),
+    ],
+)
+def test_a_zero_length_is_refused_in_the_clis_words_never_made_a_default(
+    command: ConfigureTimer, spec: str, words: str
+) -> None:
+    """Issue 13: ``focus_ms: 0``, ``long_every: 0`` and a 0 ms countdown became 25/5/15 x4 and
+    25 min. Now refused, with the words ``parse_timer`` uses for the command line."""
+    assert decide(room().state, HOST, command, 0) == Rejected("out_of_range", words)
+    with pytest.raises(SettingsError, match=re.escape(words)):
+        parse_timer(spec)
+
+
 def test_out_of_range_pomodoro_names_the_range() -> None:
     result = decide(
         room().state, HOST, ConfigureTimer(mode=TimerMode.POMODORO, focus_ms=90 * MINUTE_MS), 0
@@ -291,3 +324,42 @@ def test_lifecycle_enforced_for_every_command_after_end() -> None:
 def test_removal_event_shape() -> None:
     bodies = ok(decide(room().state, COHOST, Remove(participant_id=OTHER), 0))
     assert bodies == [MemberRemoved(participant_id=OTHER, by=COHOST)]
+
+
+def test_the_host_or_a_cohost_sets_the_room_goal_for_everyone_and_the_summary() -> None:
+    """Issue 13: there was no goal for the room, only personal goals."""
+    from jamdesk.core.commands import SetRoomGoal
+    from jamdesk.core.events import RoomGoalSet
+    from jamdesk.core.summary import summarize, to_markdown
+    from jamdesk.core.timeline import timeline
+
+    log = room()
+    refused = decide(log.state, MEMBER, SetRoomGoal(text="Mine"), 1)
+    assert refused == Rejected("forbidden", "Only the host or a co-host can do that.")
+    too_long = decide(log.state, HOST, SetRoomGoal(text="x" * 201), 1)
+    assert isinstance(too_long, Rejected)
+    assert too_long.code == "bad_goal"
+    log.append(COHOST, ok(decide(log.state, COHOST, SetRoomGoal(text="  Chapter 4 *all*  "), 2)), 2)
+    assert log.state.room_goal == "Chapter 4 *all*"
+    assert decide(log.state, HOST, SetRoomGoal(text="Chapter 4 *all*"), 3) == []  # no change
+    assert log.events[-1].body == RoomGoalSet(participant_id=COHOST, text="Chapter 4 *all*")
+    assert timeline(log.events)[-1].text.endswith("set the room's goal: Chapter 4 *all*")
+    summary = summarize(log.events)
+    assert summary.room_goal == "Chapter 4 *all*"
+    assert "Room goal: Chapter 4 \\*all\\*" in to_markdown(summary)
+
+
+def test_a_countdown_that_ran_out_leaves_the_room_ready_to_reset() -> None:
+    """Issue 13: a finished countdown left the room ACTIVE."""
+    from jamdesk.core.commands import CompleteTimer, ResetTimer, StartTimer
+
+    log = room(timer.countdown(60_000))
+    log.append(HOST, ok(decide(log.state, HOST, StartTimer(), 0)), 0)
+    log.append(HOST, ok(decide(log.state, HOST, CompleteTimer(), 60_000)), 60_000)
+    assert log.state.lifecycle is Lifecycle.READY
+    assert decide(log.state, HOST, StartTimer(), 61_000) == Rejected(
+        "finished", "The countdown has finished; reset it first."
+    )
+    log.append(HOST, ok(decide(log.state, HOST, ResetTimer(), 62_000)), 62_000)
+    assert timer.read(log.state.timer, 62_000).remaining_ms == 60_000
+    assert ok(decide(log.state, HOST, StartTimer(), 63_000))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from jamdesk.core import timer
 from jamdesk.core.commands import (
     AddTask,
@@ -20,7 +22,7 @@ from jamdesk.core.kinds import Status
 from jamdesk.core.pomodoro import MINUTE_MS
 from jamdesk.core.room import RoomLog
 from jamdesk.core.summary import summarize, to_markdown
-from jamdesk.core.timeline import timeline
+from jamdesk.core.timeline import timeline, timer_words
 from tests.factories import room_log, run
 
 
@@ -94,3 +96,18 @@ def test_live_room_is_summarised_up_to_now() -> None:
     summary = summarize(log.events, now_ms=40 * MINUTE_MS)
     assert summary.participants[0].focus_ms == 25 * MINUTE_MS  # a countdown stops at zero
     assert not summary.ended
+
+
+@pytest.mark.parametrize(
+    ("ms", "words"),
+    [
+        (1_000, "Countdown 1 s"),
+        (90_000, "Countdown 1 min 30 s"),
+        (25 * 60_000, "Countdown 25 min"),
+        (90 * 60_000, "Countdown 1 h 30 min"),
+        (24 * 3_600_000, "Countdown 24 h"),
+    ],
+)
+def test_a_countdown_reads_as_its_length(ms: int, words: str) -> None:
+    """Issue 13: ``countdown:1s`` read "Countdown 0 min"."""
+    assert timer_words(timer.countdown(ms)) == words

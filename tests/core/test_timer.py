@@ -51,9 +51,9 @@ def test_reading_before_start_instant_never_goes_negative() -> None:
     assert timer.read(a, 4_990).elapsed_ms == 0
 
 
-@pytest.mark.parametrize("bad", [0, -1, 24 * 3_600_000 + 1])
+@pytest.mark.parametrize("bad", [0, -1, 999, 24 * 3_600_000 + 1])
 def test_countdown_length_out_of_range_is_refused(bad: int) -> None:
-    with pytest.raises(TimerError, match="between"):
+    with pytest.raises(TimerError, match=r"^A countdown lasts from 1 second to 24 hours\.$"):
         timer.countdown(bad)
 
 

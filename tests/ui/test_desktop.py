@@ -551,3 +551,27 @@ def test_the_menu_key_opens_a_persons_actions_from_the_keyboard(qtbot: QtBot) ->
     words = [a.text() for a in panel.menu.actions()]
     assert "Make Bo a co-host" in words
     panel.menu.hide()
+
+
+def test_the_host_sets_the_room_goal_in_the_header_and_sees_it_kept(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path, shots: Path
+) -> None:
+    """Issue 13: a goal for the whole room, set by the host or a co-host, shown to all."""
+    w = main_window(tmp_path, qtbot, "Ana")
+    w.resize(900, 640)
+    w.show()
+
+    async def scenario() -> None:
+        room, jam = await host_in(w)
+        assert room.room_goal_edit.isVisible()
+        assert not room.room_goal_edit.isReadOnly()  # the host may set it
+        room.room_goal_edit.setText("Finish problem set 4")
+        room.room_goal_edit.returnPressed.emit()
+        await until(lambda: jam.state.room_goal == "Finish problem set 4")
+        room.setFocus()
+        room.refresh()
+        assert room.room_goal_edit.text() == "Finish problem set 4"
+        w.grab().save(str(shots / "room-goal.png"))
+        await w.shutdown()
+
+    qloop.run(scenario())

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from jamdesk.store.db import Database
 from jamdesk.ui.heatmap import HeatmapWidget, shade_for, tooltip
+from jamdesk.ui.preferences import Preferences
 from jamdesk.ui.window import MainWindow
 from tests.factories import stored_day
 from tests.ui.conftest import QLoop, expect
@@ -82,13 +83,19 @@ def test_profile_screen_with_a_year_of_history(
         await until_text(screen.status, "Everything Jamdesk keeps")
         assert '"display_name": "Ana L."' in (tmp_path / "all.json").read_text()
 
+        w.prefs.signal_url = "wss://signal.example.org"
+        w.start.signal_edit.setText("wss://signal.example.org")
         screen.delete_requested.emit()
         await until_text(w.start.status, "All your Jamdesk data was deleted")
         assert w.profile is None
+        # Issue 13: the settings (with the signalling URL) and the database file stayed.
+        assert not (data / "jamdesk.sqlite3").exists()
+        assert Preferences().signal_url == ""
+        assert w.start.signal_edit.text() == ""
         await w.shutdown()
 
     qloop.run(scenario())
-    db = Database(data)
+    db = Database(data)  # a fresh, empty one
     assert db.sessions() == []
     assert db.personal_tasks() == []
     db.close()

@@ -51,6 +51,9 @@ def test_the_big_timer_rounds_a_countdown_up_and_names_the_pomodoro_block() -> N
     assert shown.text == format_ms(25 * 60_000 - 1, round_up=True) == "25:00"
     assert format_ms(3_900_000, round_up=False) == "1:05:00"
     assert not shown.finished
+    cycle = 4 * 25 * 60_000 + 3 * 5 * 60_000 + 15 * 60_000  # one whole cycle, long break included
+    second = timer_view(log.state, timer.read(log.state.timer, cycle + 1))
+    assert second.caption == "FOCUS · BLOCK 5 · CYCLE 2"  # issue 13: cycles were never shown
 
 
 def test_states_tell_the_truth_at_times_up_in_a_break_and_after_the_end() -> None:

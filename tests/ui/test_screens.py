@@ -201,7 +201,7 @@ def test_start_screen_follows_each_type_default_timer(qtbot: QtBot, shots: Path)
     qtbot.addWidget(screen)
     expected = {
         SessionType.POMODORO: "pomodoro:25/5/15x4",
-        SessionType.STUDY: "pomodoro:50/10/20x3",
+        SessionType.STUDY: "pomodoro:50/10/20x4",
         SessionType.RUNNING: "stopwatch",
         SessionType.MEDITATION: "countdown:15m",
     }
