@@ -12,6 +12,7 @@ import msgspec
 from jamdesk.app.transport import Advertising
 from jamdesk.core.room import RoomState
 from jamdesk.net.discovery import RoomAd
+from jamdesk.protocol.signal import Listing
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,22 @@ def room_ad(state: RoomState, *, port: int, offset_ms: int) -> RoomAd:
         discipline=state.discipline if shown else "",
         lobby=state.lobby,
         timer=anchor,
+    )
+
+
+def room_listing(ad: RoomAd) -> Listing | None:
+    """The room as the internet lobby lists it, from its LAN advert: ``None`` for a private
+    room (its code is a password) and the LAN lobby room."""
+    if ad.code is None or ad.lobby:
+        return None
+    return Listing(
+        title=ad.title,
+        session_type=ad.session_type,
+        host_name=ad.host_name,
+        count=ad.count,
+        lifecycle=ad.lifecycle,
+        discipline=ad.discipline,
+        timer=ad.timer,
     )
 
 

@@ -216,9 +216,11 @@ class AppContext:
             avatar_color=self.profile.avatar_color,
         )
 
-    def lobby(self, *, name: str, chat: bool = True, bind_host: str = "0.0.0.0") -> Lobby:
+    def lobby(
+        self, *, name: str, chat: bool = True, bind_host: str = "0.0.0.0", signal_url: str = ""
+    ) -> Lobby:
         """The LAN lobby as ``name`` (not started: call ``start()``); ``chat=False`` lists
-        rooms only."""
+        rooms only; ``signal_url`` adds that server's internet lobby."""
         return Lobby(
             name,
             clock=self.clock,
@@ -227,6 +229,7 @@ class AppContext:
             avatar_color=self.profile.avatar_color,
             chat=chat,
             bind_host=bind_host,
+            signal_url=signal_url,
         )
 
     async def replay_beside(

@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from jamdesk.app.advert import LanAdvert, room_ad
+from jamdesk.app.advert import LanAdvert, room_ad, room_listing
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.transport import HostLink, Registration, Transport
 from jamdesk.core import codes
@@ -117,6 +117,8 @@ class Hosting:
                 reach.signal_url, reach.relay_id or self.state.code, service.answer
             )
             self._signal = signal
+            if reach.advertise:  # a public room is listed in the server's internet lobby
+                signal.list(room_listing(self.ad()))
             if probe:
                 try:
                     await signal.start()
@@ -154,9 +156,11 @@ class Hosting:
         return room_ad(self.state, port=self.port, offset_ms=self.offset_ms)
 
     def refresh_advert(self) -> None:
-        """The room changed: keep its advert in step."""
+        """The room changed: keep its LAN advert and internet lobby listing in step."""
         if self._advert is not None:
             self._advert.show(self.ad())
+        if self._signal is not None and self._reach.advertise:
+            self._signal.list(room_listing(self.ad()))
 
     async def _register_again(self, signal: Registration) -> None:
         """Register the room we took over, waiting while the lost host's registration (or a

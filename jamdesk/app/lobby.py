@@ -38,8 +38,11 @@ from jamdesk.core.kinds import SessionType
 from jamdesk.core.timer import TimerAnchor, TimerReading
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.net.discovery import DiscoveryError, RoomAd, RoomBrowser
+from jamdesk.net.internet_lobby import LobbyWatcher
+from jamdesk.net.lan import SignallingError
 from jamdesk.net.member_client import JoinError, LinkState
 from jamdesk.protocol.messages import PROTOCOL_VERSION
+from jamdesk.protocol.signal import Listing
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,13 @@ class ListedRoom:
     timer: TimerAnchor | None
     compatible: bool
     host_id: str = ""
+    signal_url: str = ""
+    """Set for a room from a signalling server's internet lobby: join it through that URL."""
+
+    @property
+    def internet(self) -> bool:
+        """Listed by a signalling server, not seen on the LAN."""
+        return bool(self.signal_url)
 
     @property
     def private(self) -> bool:
@@ -96,6 +106,23 @@ class ListedRoom:
             timer=ad.timer,
             compatible=ad.protocol == PROTOCOL_VERSION,
             host_id=ad.host_id,
+        )
+
+    @classmethod
+    def listed(cls, url: str, code: str, listing: Listing) -> ListedRoom:
+        """A room from the internet lobby of the signalling server at ``url``."""
+        return cls(
+            key=f"internet:{code}",
+            title=listing.title,
+            discipline=listing.discipline,
+            session_type=listing.session_type,
+            host_name=listing.host_name,
+            count=listing.count,
+            lifecycle=listing.lifecycle,
+            code=code,
+            timer=listing.timer,
+            compatible=listing.protocol == PROTOCOL_VERSION,
+            signal_url=url,
         )
 
 
@@ -139,6 +166,8 @@ class Lobby:
         avatar_color: our colour in the chat.
         chat: take part in the lobby chat (host or join the lobby room).
         bind_host: where to listen when this computer hosts the lobby room.
+        signal_url: also list the public rooms of this signalling server's internet lobby
+            (marked :attr:`ListedRoom.internet`); "" for the LAN only.
     """
 
     def __init__(
@@ -151,6 +180,7 @@ class Lobby:
         avatar_color: str = "",
         chat: bool = True,
         bind_host: str = "0.0.0.0",
+        signal_url: str = "",
     ) -> None:
         self.name = name
         self._clock = clock
@@ -160,11 +190,16 @@ class Lobby:
         self._chat_wanted = chat
         self._bind_host = bind_host
         self._browser = RoomBrowser(mode, self._rooms_changed)
+        self._internet = (
+            LobbyWatcher(signal_url, on_change=self._internet_changed) if signal_url else None
+        )
+        self._internet_up = False
         self._listeners: list[Listener] = []
         self.jam: Jam | None = None
         self.chat: list[ChatLine] = []
         self._dead: set[str] = set()  # lobby adverts that did not answer (a crashed host)
         self._wake = asyncio.Event()
+        self._rooms_seen = asyncio.Event()  # the list changed (for wait_for_rooms)
         self._closing = False
         self._task: asyncio.Task[None] | None = None
 
@@ -172,8 +207,23 @@ class Lobby:
 
     @property
     def rooms(self) -> tuple[ListedRoom, ...]:
-        """Every jam advertised on the LAN now (lobby rooms left out), in the order seen."""
-        return tuple(ListedRoom.of(r) for r in self._browser.rooms if not r.lobby)
+        """Every jam advertised on the LAN now (lobby rooms left out), in the order seen,
+        then those of the internet lobby (by title), each once: a room seen on both is
+        shown as the LAN sees it."""
+        lan = tuple(ListedRoom.of(r) for r in self._browser.rooms if not r.lobby)
+        if self._internet is None:
+            return lan
+        near = {room.code for room in lan if room.code}
+        url = self._internet.url
+        far = sorted(
+            (
+                ListedRoom.listed(url, code, listing)
+                for code, listing in self._internet.rooms.items()
+                if code not in near
+            ),
+            key=lambda room: (room.title.casefold(), room.key),
+        )
+        return lan + tuple(far)
 
     @property
     def people(self) -> int:
@@ -203,6 +253,12 @@ class Lobby:
         """Start listing rooms, and (with chat) find or open the lobby room in the
         background. Raises :class:`~jamdesk.net.discovery.DiscoveryError` in plain words."""
         await self._browser.start()
+        if self._internet is not None:
+            try:
+                await self._internet.start()
+                self._internet_up = True
+            except SignallingError as exc:  # the LAN lobby works all the same
+                self._emit(LobbyUpdate(notice=f"Internet rooms are not shown: {exc}"))
         if self._chat_wanted:
             self._task = asyncio.create_task(self._keep_in_lobby(), name="jamdesk-lobby")
 
@@ -211,7 +267,18 @@ class Lobby:
     ) -> bool:
         """Wait until ``predicate(rooms)`` holds (lobby rooms left out), at most
         ``timeout_s``; returns whether it did."""
-        return await self._browser.wait_for(lambda _ads: predicate(self.rooms), timeout_s)
+        if self._internet is None:
+            return await self._browser.wait_for(lambda _ads: predicate(self.rooms), timeout_s)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while not predicate(self.rooms):  # two sources: look again as either changes
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            self._rooms_seen.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._rooms_seen.wait(), left)
+        return True
 
     async def say(self, text: str) -> None:
         """Post ``text`` to the lobby chat; a refusal or "not connected" comes back as a
@@ -232,6 +299,8 @@ class Lobby:
         jam, self.jam = self.jam, None
         if jam is not None and not jam.closed:
             await jam.leave()
+        if self._internet is not None and self._internet_up:
+            await self._internet.close()
         await self._browser.close()
 
     # -- staying in the lobby -------------------------------------------------------------------
@@ -338,6 +407,11 @@ class Lobby:
 
     def _rooms_changed(self, _rooms: tuple[RoomAd, ...]) -> None:
         self._wake.set()
+        self._rooms_seen.set()
+        self._emit(LobbyUpdate(rooms=self.rooms))
+
+    def _internet_changed(self) -> None:
+        self._rooms_seen.set()
         self._emit(LobbyUpdate(rooms=self.rooms))
 
     def _emit(self, update: LobbyUpdate) -> None:

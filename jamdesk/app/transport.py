@@ -29,6 +29,7 @@ from jamdesk.net.signal_client import HostSignal, SignalledAnswerer, SignalledJo
 from jamdesk.protocol.engine import HostEngine, HostOutcome
 from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome
 from jamdesk.protocol.paths import Path
+from jamdesk.protocol.signal import Listing
 
 
 class HostLink(Protocol):
@@ -88,6 +89,8 @@ class Registration(Protocol):
     HostSignal`)."""
 
     async def start(self, patience_s: float = 0.0) -> None: ...
+
+    def list(self, listing: Listing | None) -> None: ...
 
     async def close(self) -> None: ...
 

@@ -44,12 +44,15 @@ def room_json(lobby: Lobby, ad: ListedRoom) -> dict[str, Any]:
         "remaining_ms": reading.remaining_ms if reading else None,
         "elapsed_ms": reading.elapsed_ms if reading else None,
         "compatible": ad.compatible,
+        "internet": ad.internet,
+        "signal": ad.signal_url or None,
     }
 
 
 def _text_line(room: dict[str, Any]) -> str:
     title = room["title"] or "(private room)"
     code = room["code"] or "private"
+    where = " · internet" if room["internet"] else ""
     left = room["remaining_ms"]
     clock = "" if left is None else f" {left // 60_000:02d}:{left // 1000 % 60:02d} left"
     phase = f" {room['phase']}" if room["phase"] else ""
@@ -57,7 +60,7 @@ def _text_line(room: dict[str, Any]) -> str:
     host = f" · host {room['host']}" if room["host"] else ""
     return (
         f"{code:8} {title}{subject} · {room['type'].lower()}{host} · "
-        f"{room['count']} in · {room['lifecycle']}{phase}{clock}"
+        f"{room['count']} in · {room['lifecycle']}{phase}{clock}{where}"
     )
 
 
@@ -86,7 +89,13 @@ async def _main(args: argparse.Namespace) -> int:
 
 
 async def _rooms(app: AppContext, args: argparse.Namespace) -> int:
-    lobby = app.lobby(name=app.profile.display_name, chat=False)
+    lobby = app.lobby(name=app.profile.display_name, chat=False, signal_url=args.signal)
+
+    def on_update(update: LobbyUpdate) -> None:
+        if update.notice is not None:
+            print(f"jamdesk rooms: {update.notice}", file=sys.stderr)
+
+    lobby.subscribe(on_update)
     await lobby.start()
     try:
         await lobby.wait_for_rooms(lambda _rooms: False, max(0.0, args.wait))
@@ -96,7 +105,7 @@ async def _rooms(app: AppContext, args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(msgspec.json.encode(rooms).decode() + "\n")
     elif not rooms:
-        print("No jams found on this network.")
+        print("No jams found on this network" + (" or at that server." if args.signal else "."))
     else:
         for room in rooms:
             print(_text_line(room))
@@ -104,7 +113,7 @@ async def _rooms(app: AppContext, args: argparse.Namespace) -> int:
 
 
 async def _lobby(app: AppContext, args: argparse.Namespace) -> int:
-    lobby = app.lobby(name=app.profile.display_name, bind_host=args.bind)
+    lobby = app.lobby(name=app.profile.display_name, bind_host=args.bind, signal_url=args.signal)
     done = asyncio.Event()
     narrator = Narrator()
 

@@ -144,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long to listen for rooms (default 2)",
     )
     lobby = sub.add_parser("lobby", parents=[common], help="the lobby: rooms nearby and chat")
+    for listing in (rooms, lobby):
+        listing.add_argument(
+            "--signal",
+            default="",
+            metavar="URL",
+            help="also list the public rooms of this signalling server's internet lobby",
+        )
     lobby.add_argument(
         "--headless", action="store_true", help="no window: JSON lines on stdout, commands on stdin"
     )

@@ -28,6 +28,8 @@ from jamdesk.protocol.signal import (
     IceServer,
     IceServers,
     Join,
+    Listing,
+    ListRoom,
     Offer,
     Register,
     Registered,
@@ -350,6 +352,17 @@ class HostSignal:
         self._relays: dict[str, HostRelayPort] = {}
         self._outbox: _Outbox | None = None
         self.ice_servers: tuple[IceServer, ...] = ()
+        self._listing: Listing | None = None
+
+    def list(self, listing: Listing | None) -> None:
+        """Show the room in the server's internet lobby as ``listing`` from now on (``None``:
+        not listed); sent at once when connected, and again after a reconnection. Only a
+        public room is listed: its code is no secret."""
+        if listing == self._listing:
+            return
+        self._listing = listing
+        if self._outbox is not None:
+            self._outbox.put(encode_signal(ListRoom(code=self.code, listing=listing)))
 
     async def start(self, patience_s: float = 0.0) -> None:
         """Register the room; returns once the server holds it. With ``patience_s``, a code
@@ -412,6 +425,8 @@ class HostSignal:
     async def _serve(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         while not self._closing:
             self._outbox = _Outbox(ws)
+            if self._listing is not None:  # a new connection: the server forgot it
+                self._outbox.put(encode_signal(ListRoom(code=self.code, listing=self._listing)))
             async for frame in ws:
                 if frame.type == aiohttp.WSMsgType.BINARY:
                     self._relayed(frame.data)

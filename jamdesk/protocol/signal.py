@@ -6,6 +6,12 @@ then sends ``join`` with its SDP offer; the server hands the offer to the host a
 with a ``join_id``; the host's ``answer`` goes back to that joiner. The server never looks
 inside SDP. Errors are ``error`` messages with a code and a sentence.
 
+The internet lobby (docs/ARCHITECTURE.md, "Internet lobby"): a host lists its registered
+public room with ``list`` (a :class:`Listing`: what the LAN advert says); a client that sends
+``lobby`` gets every listed room as ``rooms`` (``full``), then the changes as they happen
+(batched, at most :data:`LOBBY_FLUSH_MS` apart), and the lobby chat as ``lobby_line``s; it
+says something with ``lobby_say``. Private rooms are never listed: their code is a password.
+
 Relay fallback (docs/ARCHITECTURE.md, "Relay fallback"): a join that carries a ``tunnel`` key
 and an answer that carries one open a *relay session* under the join's id. Its frames are
 binary WebSocket frames, ``join_id (16 ASCII bytes) || sealed frame``
@@ -16,8 +22,13 @@ other side with ``relay_end``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import msgspec
 
+from jamdesk.core.kinds import Lifecycle, SessionType
+from jamdesk.core.rules import MAX_CHAT_CHARS, clean_text, valid_name
+from jamdesk.core.timer import TimerAnchor
 from jamdesk.protocol.messages import MAX_MESSAGE_BYTES, PROTOCOL_VERSION
 from jamdesk.protocol.tunnel import OVERHEAD_BYTES
 
@@ -128,6 +139,141 @@ class Answer(_Signal, frozen=True, tag="answer"):
     """The host's tunnel key (hex), when it accepts the joiner's relay session."""
 
 
+_SESSION_TYPES = frozenset(t.value for t in SessionType)
+_LIFECYCLES = frozenset(life.value for life in Lifecycle)
+LOBBY_FLUSH_MS = 250
+"""Lobby changes are sent to subscribers at most this often (one batch for all)."""
+MAX_SNAPSHOT_ROOMS = 300
+"""Rooms in the first answer to a watcher at most."""
+ROOMS_PER_FRAME = 100
+"""Rooms in one ``rooms`` frame at most (a listing is at most about 400 bytes of JSON, so a
+frame stays well under :data:`MAX_SIGNAL_BYTES`); more go in several frames."""
+MAX_LISTING_TEXT = 80
+"""Longest title; host names and subjects are cut to 40 characters."""
+
+
+class Listing(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A public room as the internet lobby shows it (the fields of the LAN advert,
+    :class:`jamdesk.net.discovery.RoomAd`): ``timer`` with its instants on the host's room
+    clock (Unix ms), so a client computes the time left itself."""
+
+    title: str
+    session_type: str
+    host_name: str
+    count: int
+    lifecycle: str
+    discipline: str = ""
+    timer: TimerAnchor | None = None
+    protocol: int = PROTOCOL_VERSION
+
+
+_SHORT_TEXT = 40
+
+
+def _cut_line(text: str, limit: int) -> str:
+    """One line of at most ``limit`` printable characters (others dropped)."""
+    return "".join(c for c in text if c.isprintable()).strip()[:limit]
+
+
+def clean_listing(listing: Listing) -> Listing | None:
+    """``listing`` with its texts cut to one printable line each (title
+    :data:`MAX_LISTING_TEXT`, host and subject 40 characters), or ``None`` for one that
+    cannot be shown: no title, an unknown session type or lifecycle, a count out of 1-1,000."""
+    title = _cut_line(listing.title, MAX_LISTING_TEXT)
+    if not title or not 0 < listing.count <= 1_000:
+        return None
+    if listing.session_type not in _SESSION_TYPES or listing.lifecycle not in _LIFECYCLES:
+        return None
+    return msgspec.structs.replace(
+        listing,
+        title=title,
+        host_name=_cut_line(listing.host_name, _SHORT_TEXT),
+        discipline=_cut_line(listing.discipline, _SHORT_TEXT),
+    )
+
+
+def clean_lobby_line(name: str, text: str) -> tuple[str, str] | None:
+    """A lobby chat line's ``(name, text)`` as the room chat accepts them (a name of up to
+    40 characters, one message of 1 to 2,000 characters with no control characters but
+    newlines), or ``None``."""
+    clean = clean_text(text, MAX_CHAT_CHARS, multiline=True)
+    who = valid_name(name)
+    if clean is None or who is None:
+        return None
+    return who, clean
+
+
+class ListRoom(_Signal, frozen=True, tag="list"):
+    """Host to server: list (or update) its registered public room ``code``; ``listing``
+    ``None`` takes it off the lobby."""
+
+    code: str
+    listing: Listing | None = None
+
+
+class ListedRoom(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One room in the lobby: its code (public rooms only) and listing."""
+
+    code: str
+    listing: Listing
+
+
+class WatchLobby(_Signal, frozen=True, tag="lobby"):
+    """Client to server: send me the lobby (and its chat), optionally only rooms of
+    ``session_type`` or whose title, subject or host contains ``text`` (any case)."""
+
+    session_type: str = ""
+    text: str = ""
+
+
+class LobbyRooms(_Signal, frozen=True, tag="rooms"):
+    """Server to client: ``rooms`` listed or changed, ``gone`` codes no longer listed;
+    ``full``: this is the whole lobby (the first answer to :class:`WatchLobby`), busiest
+    rooms first, at most :data:`MAX_SNAPSHOT_ROOMS` of them; ``more`` says how many more
+    match (a filter narrows them down)."""
+
+    rooms: tuple[ListedRoom, ...] = ()
+    gone: tuple[str, ...] = ()
+    full: bool = False
+    more: int = 0
+
+
+def lobby_frames(
+    rooms: Sequence[ListedRoom], gone: Sequence[str] = (), *, full: bool = False, more: int = 0
+) -> list[LobbyRooms]:
+    """``rooms`` and ``gone`` as :class:`LobbyRooms` frames of at most
+    :data:`ROOMS_PER_FRAME` rooms (and 2,000 codes) each; only the first says ``full``
+    (the others add to it)."""
+    frames = []
+    step_gone = 2_000
+    count = max(1, -(-len(rooms) // ROOMS_PER_FRAME), -(-len(gone) // step_gone))
+    for i in range(count):
+        frames.append(
+            LobbyRooms(
+                rooms=tuple(rooms[i * ROOMS_PER_FRAME : (i + 1) * ROOMS_PER_FRAME]),
+                gone=tuple(gone[i * step_gone : (i + 1) * step_gone]),
+                full=full and i == 0,
+                more=more if i == 0 else 0,
+            )
+        )
+    return frames
+
+
+class LobbySay(_Signal, frozen=True, tag="lobby_say"):
+    """Client to server: one line in the lobby chat, as ``name``."""
+
+    name: str
+    text: str
+
+
+class LobbyLine(_Signal, frozen=True, tag="lobby_line"):
+    """Server to client: a lobby chat line (``at_ms``: the server's clock)."""
+
+    name: str
+    text: str
+    at_ms: int
+
+
 class Failure(_Signal, frozen=True, tag="error"):
     """Something was refused: ``code`` for programs, ``message`` for people."""
 
@@ -135,7 +281,25 @@ class Failure(_Signal, frozen=True, tag="error"):
     message: str
 
 
-Signal = Register | Registered | AskIce | IceServers | Join | Offer | Answer | RelayEnd | Failure
+LobbyMessage = ListRoom | WatchLobby | LobbySay
+"""What a client sends about the internet lobby."""
+
+Signal = (
+    Register
+    | Registered
+    | AskIce
+    | IceServers
+    | Join
+    | Offer
+    | Answer
+    | RelayEnd
+    | Failure
+    | ListRoom
+    | WatchLobby
+    | LobbyRooms
+    | LobbySay
+    | LobbyLine
+)
 """Every signalling message."""
 
 _decoder: msgspec.json.Decoder[Signal] = msgspec.json.Decoder(Signal)

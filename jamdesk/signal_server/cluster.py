@@ -31,6 +31,7 @@ from redis.exceptions import RedisError
 
 from jamdesk.protocol.signal import SignalError
 from jamdesk.signal_server import CLAIM_TTL_S, MIN_CLAIM_TTL_S
+from jamdesk.signal_server.lobby import PeerLobby
 from jamdesk.signal_server.relay import PeerMessage, decode_peer, encode_peer
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,9 @@ REDIS_CONNECTIONS = 32
 """Connections one instance opens to Redis at most (one of them for its subscription)."""
 
 _PREFIX = "jamdesk:"
+LOBBY_CHANNEL = f"{_PREFIX}lobby"
+"""The channel every instance hears: lobby changes
+(:class:`~jamdesk.signal_server.lobby.PeerLobby`)."""
 
 # Delete or renew a key only while it still names this instance (a claim that expired and was
 # taken by another instance must not be touched). Redis runs a script atomically (EVAL).
@@ -115,7 +119,7 @@ class RedisCluster:
         """Connect and subscribe. Raises :class:`ClusterError` when Redis is unreachable."""
         try:
             await self._redis.ping()
-            await self._pubsub.subscribe(self.channel)
+            await self._pubsub.subscribe(self.channel, LOBBY_CHANNEL)
         except (RedisError, OSError) as exc:
             raise ClusterError(f"Cannot reach Redis at {self.url}: {exc}") from exc
         self.subscribed = True
@@ -215,6 +219,15 @@ class RedisCluster:
             log.warning("could not publish to instance %s: %s", instance, exc)
             return None
 
+    async def publish_lobby(self, message: PeerLobby) -> None:
+        """Tell every instance (this one too, which ignores its own) of this one's lobby
+        changes, on the shared lobby channel. Unreachable Redis: logged; the periodic
+        announcement mends it."""
+        try:
+            await self._redis.publish(LOBBY_CHANNEL, encode_peer(message))
+        except (RedisError, OSError) as exc:
+            log.warning("could not publish the lobby: %s", exc)
+
     async def _listen(self) -> None:
         while True:
             try:
@@ -233,7 +246,7 @@ class RedisCluster:
                 self.subscribed = False
                 await asyncio.sleep(1)
                 with contextlib.suppress(RedisError, OSError):
-                    await self._pubsub.subscribe(self.channel)
+                    await self._pubsub.subscribe(self.channel, LOBBY_CHANNEL)
                     self.subscribed = True
                     log.info("subscribed again to %s", self.channel)
 

@@ -39,15 +39,19 @@ from jamdesk.protocol.signal import (
     Failure,
     IceServers,
     Join,
+    ListRoom,
+    LobbySay,
     Offer,
     Register,
     Registered,
     RelayEnd,
     Signal,
     SignalError,
+    WatchLobby,
     decode_signal,
     parse_relay_frame,
 )
+from jamdesk.signal_server.lobby import LobbyBook, LobbyOutcome, PeerLobby
 from jamdesk.signal_server.sessions import PeerRelay, PeerRelayEnd, SessionOutcome, Sessions
 from jamdesk.signal_server.turn import IceConfig
 
@@ -96,7 +100,7 @@ class PeerFailure(_Peer, frozen=True, tag="error"):
     failure: Failure
 
 
-PeerMessage = PeerOffer | PeerAnswer | PeerFailure | PeerRelay | PeerRelayEnd
+PeerMessage = PeerOffer | PeerAnswer | PeerFailure | PeerRelay | PeerRelayEnd | PeerLobby
 """Every message between instances."""
 
 _peer_decoder: msgspec.json.Decoder[PeerMessage] = msgspec.json.Decoder(PeerMessage)
@@ -134,10 +138,14 @@ class RelayOutcome:
     those clients; in a cluster also ``releases`` (codes to free in the shared registry),
     ``peers`` (instance, message) to publish, ``claims`` (client, code) to try in the
     registry and report with :meth:`Relay.claimed`, and ``forwards`` to route. ``frames``
-    (client, bytes) are relayed frames, sent as binary WebSocket frames with ``sends``."""
+    (client, bytes) are relayed frames, sent as binary WebSocket frames with ``sends``;
+    ``broadcasts`` (clients, text) one lobby frame for many clients, and ``lobby_peer`` the
+    lobby's changes for every other instance (published on the shared lobby channel)."""
 
     sends: list[tuple[str, Signal]] = field(default_factory=list)
     frames: list[tuple[str, bytes]] = field(default_factory=list)
+    broadcasts: list[tuple[list[str], str]] = field(default_factory=list)
+    lobby_peer: PeerLobby | None = None
     close: list[str] = field(default_factory=list)
     releases: list[str] = field(default_factory=list)
     peers: list[tuple[str, PeerMessage]] = field(default_factory=list)
@@ -149,6 +157,13 @@ class RelayOutcome:
         self.sends.extend(other.sends)
         self.frames.extend(other.frames)
         self.peers.extend(other.peers)
+
+    def merge_lobby(self, other: LobbyOutcome) -> None:
+        """Add what the lobby decided."""
+        self.sends.extend(other.sends)
+        self.broadcasts.extend(other.broadcasts)
+        if other.peer is not None:
+            self.lobby_peer = other.peer
 
 
 @dataclass
@@ -181,6 +196,7 @@ class Relay:
         self.instance = instance
         self.ice = ice or IceConfig()
         self.sessions = Sessions()
+        self.lobby = LobbyBook()
         self.rooms: dict[str, _Room] = {}
         self._joins: dict[str, _Join] = {}
         self._live: set[str] = set()
@@ -211,6 +227,10 @@ class Relay:
                 out.sends.append((client, IceServers(servers=self.ice.for_client(client))))
             case RelayEnd(join_id=join_id):
                 out.merge(self.sessions.ended(client, join_id))
+            case ListRoom() | WatchLobby() | LobbySay():
+                room = self.rooms.get(message.code) if isinstance(message, ListRoom) else None
+                holds = room is not None and room.host == client
+                out.merge_lobby(self.lobby.received(client, message, holds, now_ms))
             case _:
                 self._refuse(out, client, "unexpected", "Clients do not send that.")
         return out
@@ -253,6 +273,15 @@ class Relay:
         for join_id in [j for j, join in self._joins.items() if join.joiner == client]:
             del self._joins[join_id]
         self._bad.pop(client, None)
+        self.lobby.gone(client)
+        return out
+
+    def lobby_flush(self, now_ms: int) -> RelayOutcome:
+        """The lobby's batch of changes for its watchers and the other instances (called
+        every :data:`~jamdesk.protocol.signal.LOBBY_FLUSH_MS`)."""
+        out = RelayOutcome()
+        self.lobby.instance = self.instance
+        out.merge_lobby(self.lobby.flush(now_ms, clustered=self.clustered))
         return out
 
     def tick(self, now_ms: int) -> RelayOutcome:
@@ -347,6 +376,8 @@ class Relay:
                 out.merge(self.sessions.peer_frame(message))
             case PeerRelayEnd():
                 out.merge(self.sessions.peer_ended(message))
+            case PeerLobby():
+                self.lobby.remote(message, now_ms)
         return out
 
     def lost(self, code: str) -> RelayOutcome:
@@ -354,6 +385,7 @@ class Relay:
         Redis was unreachable, and another instance took it): forget the room here."""
         out = RelayOutcome()
         room = self.rooms.pop(code, None)
+        self.lobby.unlist(code)
         if room is not None:
             log.warning("room %s lost to another instance", code)
             self._refuse(out, room.host, "code_taken", "Another room now uses this code.")
@@ -398,6 +430,7 @@ class Relay:
 
     def _forget(self, out: RelayOutcome, code: str) -> None:
         del self.rooms[code]
+        self.lobby.unlist(code)
         out.merge(self.sessions.room_gone(code))
         if self.clustered:
             out.releases.append(code)

@@ -33,7 +33,12 @@ from collections.abc import Sequence
 from aiohttp import WSMsgType, web
 from aiohttp_remotes import XForwardedStrict
 
-from jamdesk.protocol.signal import MAX_RELAY_FRAME_BYTES, Failure, encode_signal
+from jamdesk.protocol.signal import (
+    LOBBY_FLUSH_MS,
+    MAX_RELAY_FRAME_BYTES,
+    Failure,
+    encode_signal,
+)
 from jamdesk.signal_server import CLAIM_TTL_S
 from jamdesk.signal_server.cluster import ClusterError, RedisCluster
 from jamdesk.signal_server.relay import Forward, PeerMessage, PeerOffer, Relay, RelayOutcome
@@ -92,6 +97,7 @@ class SignalServer:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self._lobby_flusher: asyncio.Task[None] | None = None
         self._closing = False
         self.port = 0
 
@@ -116,6 +122,7 @@ class SignalServer:
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         self._ticker = asyncio.create_task(self._tick_loop(), name="jamdesk-signal-tick")
+        self._lobby_flusher = asyncio.create_task(self._lobby_loop(), name="jamdesk-signal-lobby")
         log.info("listening on %s:%d", self._host, self.port)
         return self.port
 
@@ -123,10 +130,11 @@ class SignalServer:
         """Stop: close every connection. Relay sessions are not ended one by one: their
         sides see the server go (and so do not take a peer for gone)."""
         self._closing = True
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
+        for task in (self._ticker, self._lobby_flusher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for ws in list(self._sockets.values()):
             await ws.close()
         if self._runner is not None:
@@ -192,6 +200,12 @@ class SignalServer:
                     await ws.send_str(encode_signal(message))
             if isinstance(message, Failure):
                 log.info("refused %s: %s", client, message.code)
+        for clients, text in out.broadcasts:  # one lobby frame, encoded once, for many
+            for client in clients:
+                ws = self._sockets.get(client)
+                if ws is not None and not ws.closed:
+                    with contextlib.suppress(ConnectionError):
+                        await ws.send_str(text)
         for client, data in out.frames:
             ws = self._sockets.get(client)
             if ws is not None and not ws.closed:
@@ -204,6 +218,8 @@ class SignalServer:
         cluster = self._cluster
         if cluster is None:
             return
+        if out.lobby_peer is not None:
+            await cluster.publish_lobby(out.lobby_peer)
         if out.releases:
             await cluster.release(out.releases)
         for instance, peer in out.peers:
@@ -247,6 +263,12 @@ class SignalServer:
         task = asyncio.ensure_future(self._carry_out(self.relay.peer_received(message, _now_ms())))
         self._peer_tasks.add(task)
         task.add_done_callback(self._peer_tasks.discard)
+
+    async def _lobby_loop(self) -> None:
+        """Send the lobby's batched changes every ``LOBBY_FLUSH_MS``."""
+        while True:
+            await asyncio.sleep(LOBBY_FLUSH_MS / 1000)
+            await self._carry_out(self.relay.lobby_flush(_now_ms()))
 
     async def _tick_loop(self) -> None:
         for second in itertools.count(1):

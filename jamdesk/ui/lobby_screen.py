@@ -67,10 +67,12 @@ class LobbyScreen(QWidget):
     """Rooms nearby with filters, one click (or Enter) to join, a code field for private
     rooms, and the lobby chat.
 
-    Signals: ``join_requested(code)``, ``say_requested(text)``, ``back()``.
+    Signals: ``join_requested(code)``, ``join_internet_requested(code, signal_url)`` (a
+    room from a signalling server's internet lobby), ``say_requested(text)``, ``back()``.
     """
 
     join_requested = Signal(str)
+    join_internet_requested = Signal(str, str)  # code, the signalling server's URL
     say_requested = Signal(str)
     back = Signal()
 
@@ -243,6 +245,8 @@ class LobbyScreen(QWidget):
                 title = f"{title} · private"
             if not room.compatible:
                 title += " (other Jamdesk version)"
+            if room.internet:  # marked first, so the mark stays when the title is cut
+                title = f"🌐 {title}"
             cells = [
                 title,
                 room.discipline,
@@ -255,6 +259,10 @@ class LobbyScreen(QWidget):
                 item = QTableWidgetItem(text)
                 if room.private:
                     item.setToolTip("A private jam: ask its host for the code and type it below.")
+                elif room.internet:
+                    item.setToolTip(
+                        f"Over the internet, listed by the signalling server {room.signal_url}"
+                    )
                 if col == 4:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(row, col, item)
@@ -296,6 +304,8 @@ class LobbyScreen(QWidget):
                 self.show_message("This jam is private: type its code to join.")
             elif not room.compatible:
                 self.show_message("That jam runs another version of Jamdesk; update both.")
+            elif room.internet:
+                self.join_internet_requested.emit(room.code, room.signal_url)
             else:
                 self.join_requested.emit(room.code)
 

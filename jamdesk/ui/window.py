@@ -273,10 +273,12 @@ class MainWindow(HistoryFlow, ProfileFlow, DesktopFlow):
             return
         self.start.show_progress("Looking around your network...")
 
+        signal_url = self.start.signal_edit.text().strip()  # its internet lobby, listed too
+
         async def open_lobby() -> Lobby:
             app = await self._context()
             await self._use_name(app, name)
-            return app.lobby(name=name)
+            return app.lobby(name=name, signal_url=signal_url)
 
         lobby = await self.bg.attempt(open_lobby(), self.start.show_error)
         if lobby is None:
@@ -285,6 +287,9 @@ class MainWindow(HistoryFlow, ProfileFlow, DesktopFlow):
         name_inputs(screen)
         screen.back.connect(lambda: self._spawn(self._close_lobby()))
         screen.join_requested.connect(lambda code: self._spawn(self._join_from_lobby(code)))
+        screen.join_internet_requested.connect(
+            lambda code, url: self._spawn(self._join_from_lobby(code, url))
+        )
         screen.say_requested.connect(lambda text: self._spawn(lobby.say(text)))
 
         def on_update(update: LobbyUpdate) -> None:
@@ -316,11 +321,11 @@ class MainWindow(HistoryFlow, ProfileFlow, DesktopFlow):
         if lobby is not None:
             await lobby.close()
 
-    async def _join_from_lobby(self, code: str) -> None:
+    async def _join_from_lobby(self, code: str, signal_url: str = "") -> None:
         self.start.code_edit.setText(code.upper())
         await self._close_lobby()
         name = self.start.name_edit.text().strip() or "Student"
-        await self._join(JoinForm(name=name, code=code, address=""))
+        await self._join(JoinForm(name=name, code=code, address="", signal_url=signal_url))
 
     # -- screens ----------------------------------------------------------------------------------
 

@@ -129,6 +129,9 @@ class MemoryRegistration:
     async def start(self, patience_s: float = 0.0) -> None:  # pragma: no cover
         raise AssertionError
 
+    def list(self, listing: object) -> None:  # pragma: no cover
+        raise AssertionError
+
     async def close(self) -> None:  # pragma: no cover
         raise AssertionError
 

@@ -213,3 +213,62 @@ async def test_two_lobbies_opened_at_once_become_one() -> None:
 
         await ana.until(one_lobby, 20)
         await bo.until(one_lobby, 20)
+
+
+async def test_internet_rooms_are_listed_beside_the_lans_marked_and_deduplicated() -> None:
+    """Issue 13: "Rooms nearby" shows LAN and internet rooms together, marked. A room
+    listed by a real signalling server (in this process, on loopback) and not on the LAN
+    shows as internet, joinable through that server; one seen on both shows once."""
+    import aiohttp
+
+    from jamdesk.protocol.signal import Listing, ListRoom, Register, encode_signal
+    from jamdesk.signal_server.server import SignalServer
+
+    server = SignalServer("127.0.0.1", 0)
+    port = await server.start()
+    url = f"http://127.0.0.1:{port}"
+    listing = Listing(
+        title="Organic chemistry", session_type="STUDY", host_name="Kai", count=3,
+        lifecycle="active", timer=timer.start(timer.countdown(25 * 60_000), CLOCK.now_ms()),
+    )  # fmt: skip
+    maths = await host_jam(settings("Calculus"), clock=CLOCK, db=None, mode=NetworkMode.LOOPBACK)
+    instance = Lobby("Bo", clock=CLOCK, mode=NetworkMode.LOOPBACK, chat=False, signal_url=url)
+    bo = Watcher(instance)
+    async with aiohttp.ClientSession() as session:
+        far = await session.ws_connect(f"ws://127.0.0.1:{port}/v1/ws")
+        near = await session.ws_connect(f"ws://127.0.0.1:{port}/v1/ws")
+        try:
+            await far.send_str(encode_signal(Register(code="CHEM42")))
+            await far.receive_str(timeout=10)
+            await far.send_str(encode_signal(ListRoom(code="CHEM42", listing=listing)))
+            await near.send_str(encode_signal(Register(code=maths.code)))
+            await near.receive_str(timeout=10)
+            twin = Listing(title="Calculus", session_type="POMODORO", host_name="Ana", count=1,
+                           lifecycle="ready")  # fmt: skip
+            await near.send_str(encode_signal(ListRoom(code=maths.code, listing=twin)))
+            await instance.start()
+
+            def codes() -> list[str | None]:
+                return [r.code for r in instance.rooms if r.code in ("CHEM42", maths.code)]
+
+            def both() -> bool:  # the LAN's advert of Calculus, the server's of CHEM42
+                lan = [r for r in instance.rooms if r.code == maths.code and not r.internet]
+                return len(codes()) == 2 and bool(lan)
+
+            await bo.until(both)
+            (chem,) = [r for r in instance.rooms if r.code == "CHEM42"]
+            assert chem.internet
+            assert chem.signal_url == url
+            assert (chem.title, chem.host_name, chem.count) == ("Organic chemistry", "Kai", 3)
+            reading = instance.reading(chem)
+            assert reading is not None
+            assert 24 * 60_000 < reading.remaining_ms <= 25 * 60_000  # type: ignore[operator]
+            (calculus,) = [r for r in instance.rooms if r.code == maths.code]
+            assert not calculus.internet  # seen on the LAN too: shown as the LAN sees it
+            await far.close()  # its host left: gone from the list
+            await bo.until(lambda: codes() == [maths.code])
+        finally:
+            await instance.close()
+            await near.close()
+            await maths.close()
+            await server.close()

@@ -102,6 +102,60 @@ async def test_a_host_on_one_instance_answers_a_joiner_on_the_other(cluster: Clu
         await ws.close()
 
 
+async def test_every_instance_lists_every_room_and_carries_the_lobby_chat(
+    cluster: Cluster,
+) -> None:
+    """Issue 13: with ``--redis``, every instance lists every room; the lobby chat crosses
+    instances; a room goes from every instance's lobby when its host leaves."""
+    from jamdesk.protocol.signal import (
+        Listing,
+        ListRoom,
+        LobbyLine,
+        LobbyRooms,
+        LobbySay,
+        WatchLobby,
+    )
+
+    host = await cluster.connect(cluster.one)
+    assert await ask(host, Register(code="ALGO7X")) == Registered(code="ALGO7X")
+    listing = Listing(title="Calculus", session_type="STUDY", host_name="Ana", count=1,
+                      lifecycle="ready")  # fmt: skip
+    await host.send_str(encode_signal(ListRoom(code="ALGO7X", listing=listing)))
+    here = await cluster.connect(cluster.one)
+    there = await cluster.connect(cluster.two)
+
+    async def listed_at(ws: aiohttp.ClientWebSocketResponse, wanted: set[str]) -> None:
+        """Watch the lobby on ``ws`` until exactly ``wanted`` is listed."""
+        seen: set[str] = set()
+        await ws.send_str(encode_signal(WatchLobby()))
+        while seen != wanted:
+            message = await receive(ws)
+            if isinstance(message, LobbyRooms):
+                seen = set() if message.full else seen
+                seen = (seen | {r.code for r in message.rooms}) - set(message.gone)
+
+    await asyncio.wait_for(listed_at(here, {"ALGO7X"}), 10)
+    await asyncio.wait_for(listed_at(there, {"ALGO7X"}), 10)  # another instance's room
+    await there.send_str(encode_signal(LobbySay(name="Bo", text="hello from two")))
+
+    async def line_at(ws: aiohttp.ClientWebSocketResponse) -> LobbyLine:
+        while not isinstance(message := await receive(ws), LobbyLine):
+            pass
+        return message
+
+    line = await asyncio.wait_for(line_at(here), 10)
+    assert (line.name, line.text) == ("Bo", "hello from two")
+    await host.close()
+
+    async def gone_at(ws: aiohttp.ClientWebSocketResponse) -> None:
+        while not (isinstance(m := await receive(ws), LobbyRooms) and "ALGO7X" in m.gone):
+            pass
+
+    await asyncio.wait_for(gone_at(there), 10)
+    for ws in (here, there):
+        await ws.close()
+
+
 async def test_a_join_for_a_room_on_a_crashed_instance_fails_at_once(cluster: Cluster) -> None:
     host = await cluster.connect(cluster.one)
     assert await ask(host, Register(code="ALGO7X")) == Registered(code="ALGO7X")

@@ -180,3 +180,32 @@ def test_a_join_link_is_kept_as_pasted_and_the_signalling_url_goes_with_the_form
         screen.join_button.click()
     form = joined.args[0]
     assert (form.code, form.signal_url) == (link, "https://signal.example.org")
+
+
+def test_an_internet_room_is_marked_and_joined_through_its_signalling_server(
+    qtbot: QtBot, shots: Path
+) -> None:
+    """Issue 13: "Rooms nearby" shows LAN and internet rooms together, marked."""
+    import dataclasses
+
+    screen = LobbyScreen(
+        lambda room: timer.read(room.timer, CLOCK.now_ms()) if room.timer else None
+    )
+    qtbot.addWidget(screen)
+    screen.resize(900, 600)
+    far = dataclasses.replace(
+        listed("Organic chemistry", "Chemistry", SessionType.STUDY, code="CHEM42"),
+        key="internet:CHEM42",
+        signal_url="https://signal.example.org",
+    )
+    screen.show_rooms([listed("Calculus", "Mathematics", SessionType.POMODORO), far])
+    assert screen.table.item(0, 0).text() == "Calculus"
+    assert screen.table.item(1, 0).text() == "🌐 Organic chemistry"
+    assert "signal.example.org" in screen.table.item(1, 0).toolTip()
+    screen.grab().save(str(shots / "lobby-internet.png"))
+    with (
+        qtbot.assertNotEmitted(screen.join_requested),
+        qtbot.waitSignal(screen.join_internet_requested) as joined,
+    ):
+        screen.table.cellDoubleClicked.emit(1, 0)
+    assert joined.args == ["CHEM42", "https://signal.example.org"]
