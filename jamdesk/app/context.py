@@ -36,6 +36,7 @@ from jamdesk.core.timer import reset
 from jamdesk.net import addresses, discovery, rtc
 from jamdesk.net.member_client import JoinError
 from jamdesk.net.rtc import ice_server
+from jamdesk.store import owner
 from jamdesk.store.db import ProfileData, StoreError
 from jamdesk.store.paths import data_dir
 
@@ -110,7 +111,7 @@ class AppContext:
         clock = LocalClock(skew_ms=clock_skew_ms)
         db = await AsyncDatabase.open(data_dir(data_dir_override))
         try:
-            await db.call(db.db.mark_interrupted)
+            await db.call(db.db.mark_interrupted, owner.alive)
             profile = await db.call(
                 db.db.profile, secrets.token_hex(8), default_name, clock.now_ms()
             )

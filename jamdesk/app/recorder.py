@@ -10,6 +10,7 @@ from jamdesk.app.storage import AsyncDatabase
 from jamdesk.core.events import Event
 from jamdesk.core.kinds import Role
 from jamdesk.core.room import RoomState
+from jamdesk.store.owner import this_process
 
 
 class SessionRecorder:
@@ -50,6 +51,7 @@ class SessionRecorder:
                 started_at_ms=started_at_ms,
                 replay_of=replay_of,
                 time_zone=time_zone,
+                owner=this_process(),
             )
             db.db.append_events(self.session_id, held)
 

@@ -19,6 +19,7 @@ from typing import Any
 from jamdesk.app.history import HistoryService
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.core.replay import Playhead, ReplayError
+from jamdesk.store import owner
 from jamdesk.store.db import StoreError
 from jamdesk.store.paths import data_dir
 from jamdesk.store.replay_file import ReplayFileError
@@ -106,6 +107,7 @@ async def _replay(args: argparse.Namespace, service: HistoryService) -> int:
 
 async def _run(args: argparse.Namespace) -> int:
     db = await AsyncDatabase.open(data_dir(args.data_dir))
+    await db.call(db.db.mark_interrupted, owner.alive)  # a killed jam is not "live"
     service = HistoryService(db)
     try:
         if args.command == "history":

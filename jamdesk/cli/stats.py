@@ -13,6 +13,7 @@ import json
 
 from jamdesk.app.progress import ProgressService, set_aside_words
 from jamdesk.app.storage import AsyncDatabase
+from jamdesk.store import owner
 from jamdesk.store.db import StoreError
 from jamdesk.store.paths import data_dir
 
@@ -20,6 +21,7 @@ from jamdesk.store.paths import data_dir
 async def _stats(args: argparse.Namespace) -> dict[str, object]:
     db = await AsyncDatabase.open(data_dir(args.data_dir))
     try:
+        await db.call(db.db.mark_interrupted, owner.alive)  # a killed jam is not "live"
         service = ProgressService(db)
         repaired = await service.verify()
         view = await service.overview()

@@ -8,7 +8,7 @@ synchronous and safe to call from one worker thread at a time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -307,9 +307,11 @@ class Database:
         started_at_ms: int,
         replay_of: int | None = None,
         time_zone: str = "",
+        owner: str = "",
     ) -> int:
         """Record a jam being hosted or joined (or a solo run beside ``replay_of``) in
-        ``time_zone`` (IANA name; its streak days are counted there); returns its id."""
+        ``time_zone`` (IANA name; its streak days are counted there) by the process
+        ``owner`` (:func:`jamdesk.store.owner.this_process`); returns its id."""
         with self._sessions.begin() as s:
             row = SessionRow(
                 room_code=room_code,
@@ -322,6 +324,7 @@ class Database:
                 imported=False,
                 replay_of=replay_of,
                 time_zone=time_zone,
+                owner=owner,
             )
             s.add(row)
             s.flush()
@@ -377,14 +380,20 @@ class Database:
                 .values(outcome=outcome, ended_at_ms=ended_at_ms)
             )
 
-    def mark_interrupted(self) -> int:
-        """At start-up: sessions still ``live`` were cut short by a crash or kill. Returns how
-        many; their logs are kept."""
+    def mark_interrupted(self, alive: Callable[[str], bool] = lambda _owner: False) -> int:
+        """Sessions still ``live`` whose recording process is gone (``alive(owner)`` is
+        false: a crash or kill) become ``interrupted``; those another running Jamdesk
+        records stay live. Returns how many changed; their logs are kept."""
         with self._sessions.begin() as s:
-            result = s.execute(
-                update(SessionRow).where(SessionRow.outcome == "live").values(outcome="interrupted")
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
+            rows = s.execute(
+                select(SessionRow.id, SessionRow.owner).where(SessionRow.outcome == "live")
+            ).all()
+            dead = [sid for sid, owner in rows if not alive(owner)]
+            if dead:
+                s.execute(
+                    update(SessionRow).where(SessionRow.id.in_(dead)).values(outcome="interrupted")
+                )
+            return len(dead)
 
     def events(self, session_id: int) -> list[Event]:
         """A session's stored log in sequence order."""

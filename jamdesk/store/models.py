@@ -52,6 +52,7 @@ class SessionRow(Base):
     imported: Mapped[bool] = mapped_column(Boolean, default=False)
     replay_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
     time_zone: Mapped[str] = mapped_column(String(64), default="")
+    owner: Mapped[str] = mapped_column(String(64), default="")
 
 
 class SessionEventRow(Base):

@@ -99,3 +99,22 @@ def test_record_then_replay_at_4x_matches_the_log(
     assert "incomplete" in refused.stderr
     friend_db = Database(tmp_path / "friend")
     assert len(friend_db.sessions()) == 1  # the damaged file added nothing
+
+
+def test_a_killed_hosts_jam_reads_as_interrupted_at_once(
+    jamdesk: Callable[..., JamProcess], tmp_path: Path
+) -> None:
+    """Issue 13: a SIGKILLed host's record stayed ``live`` until that computer next opened a
+    jam; ``jamdesk history`` and ``stats`` now close it, as nobody records it any more."""
+    import json
+
+    host = jamdesk("host", "--headless", "--name", "Ana", "--title", "Killed", data="host")
+    host.event("hosting")
+    host.send({"cmd": "timer.start"})
+    host.event("room_event", kind="timer_started")
+    host.kill()  # SIGKILL: nothing is finished
+    data = str(tmp_path / "host")
+    listed = jamdesk_cli("history", "--json", "--data-dir", data)
+    assert listed.returncode == 0, listed.stderr
+    (entry,) = json.loads(listed.stdout)
+    assert (entry["title"], entry["outcome"]) == ("Killed", "interrupted")

@@ -27,7 +27,7 @@ def test_migrates_a_new_file_with_wal_and_alembic_version(tmp_path: Path) -> Non
     con = sqlite3.connect(tmp_path / "jamdesk.sqlite3")
     tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
     assert {"profile", "sessions", "session_events", "personal_tasks", "alembic_version"} <= tables
-    assert con.execute("select version_num from alembic_version").fetchone() == ("0005",)
+    assert con.execute("select version_num from alembic_version").fetchone() == ("0006",)
     assert con.execute("pragma journal_mode").fetchone() == ("wal",)
     con.close()
     Database(tmp_path).close()  # opening again is a no-op migration
@@ -80,6 +80,41 @@ def test_killed_session_shows_as_interrupted_with_its_log(tmp_path: Path) -> Non
     assert info is not None
     assert info.outcome == "interrupted"
     assert len(again.events(sid)) == 3
+
+
+def test_a_live_session_of_a_killed_process_is_closed_and_one_still_recording_is_not(
+    tmp_path: Path,
+) -> None:
+    """Issue 13: a SIGKILLed host's jam stayed ``live`` until that computer opened another;
+    marking every live row at start-up also closed the jam another window was recording."""
+    import subprocess
+    import sys
+
+    from jamdesk.store import owner
+
+    child = subprocess.Popen([sys.executable, "-c", "import os; print(os.getpid(), flush=True)"],
+                             stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert child.stdout is not None
+    dead_pid = int(child.stdout.readline())
+    child.wait()
+    db = Database(tmp_path)
+    rows = {}
+    for name, token in (
+        ("killed", f"{dead_pid}:{owner._start_ticks(os.getpid())}"),
+        ("running", owner.this_process()),
+        ("older", ""),
+    ):
+        rows[name] = db.start_session(
+            room_code="ALGO7X", title=name, session_type="STUDY", role="host",
+            participant_id="h", started_at_ms=1_000, owner=token,
+        )  # fmt: skip
+    assert owner.alive(owner.this_process())
+    assert not owner.alive(f"{os.getpid()}:1")  # the same pid, another start: not us
+    assert not owner.alive("garbage")
+    assert db.mark_interrupted(owner.alive) == 2
+    outcomes = {name: db.session(sid).outcome for name, sid in rows.items()}  # type: ignore[union-attr]
+    assert outcomes == {"killed": "interrupted", "running": "live", "older": "interrupted"}
+    db.close()
 
 
 def test_unwritable_folder_gives_a_clear_error(tmp_path: Path) -> None:
