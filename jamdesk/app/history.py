@@ -53,6 +53,9 @@ from jamdesk.store.replay_file import read_replay, write_replay
 
 log = logging.getLogger(__name__)
 
+OUTCOME_NOTES = {"interrupted": " (interrupted)", "handed_over": " (handed over)"}
+"""What a jam's title says of how it ended for this profile (none for ended or left)."""
+
 
 class HistoryError(LookupError):
     """A past jam that is not there (or holds nothing); the message is fit for a student."""

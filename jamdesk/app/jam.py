@@ -296,7 +296,7 @@ class Jam(JamView):
         notice = f"{state.name_of(new_host)} is now the host."
         if self._leaving:
             self._close_role("handed_over_leaving")
-            self._finish_session("left")
+            self._finish_session("handed_over")  # recorded as what it was: run, then handed on
             self._handed_over.set()
             self._emit(JamUpdate(host_changed=True, notice=notice, closed=True))
             return

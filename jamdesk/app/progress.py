@@ -102,6 +102,13 @@ class Overview(msgspec.Struct, frozen=True):
     set_aside: list[int] = msgspec.field(default_factory=list)
 
 
+def completed(info: SessionInfo, blocks: int) -> bool:
+    """Whether a jam counts as completed for this profile: it was there when the jam ended,
+    or it hosted the jam, completed at least one block and handed the room on as it left
+    (README, "Progress")."""
+    return info.outcome == "ended" or (info.outcome == "handed_over" and blocks > 0)
+
+
 def overview_from(
     infos: Sequence[SessionInfo], stats: Sequence[SessionStats], tz: tzinfo, today: date
 ) -> Overview:
@@ -109,6 +116,7 @@ def overview_from(
     the zone the jam was held in (``tz`` for jams recorded without one), on which at least one
     focus block was completed (README, "Progress")."""
     zones = {i.id: zone(i.time_zone, tz) for i in infos}
+    blocks = {s.session_id: s.blocks for s in stats}
     days: dict[date, float] = {}
     streak_days: set[date] = set()
     for s in stats:
@@ -121,7 +129,7 @@ def overview_from(
         total_focus_ms=sum(end - start for s in stats for start, end in s.spans),
         focus_blocks=sum(s.blocks for s in stats),
         sessions=len(infos),
-        sessions_completed=sum(1 for i in infos if i.outcome == "ended"),
+        sessions_completed=sum(1 for i in infos if completed(i, blocks.get(i.id, 0))),
         streaks=streaks(streak_days, today),
         days=days,
         today=today,

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jamdesk.app.history import HistoryService
+from jamdesk.app.history import OUTCOME_NOTES, HistoryService
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.core.replay import Playhead, ReplayError
 from jamdesk.store import owner
@@ -49,8 +49,7 @@ async def _history(args: argparse.Namespace, service: HistoryService) -> int:
     for e in entries:
         when = datetime.fromtimestamp(e.started_at_ms / 1000).strftime("%Y-%m-%d %H:%M")
         extra = " (imported)" if e.imported else ""
-        if e.outcome == "interrupted":
-            extra += " (interrupted)"
+        extra += OUTCOME_NOTES.get(e.outcome, "")
         print(
             f"{e.session_id:>5}  {when}  {e.title}  ·  {e.session_type.capitalize()}  ·  "
             f"{_minutes(e.duration_ms)}  ·  {', '.join(e.participants)}  ·  you focused "

@@ -35,7 +35,8 @@ class SessionRow(Base):
     """One jam as this profile saw it.
 
     ``outcome`` is ``live`` while running, ``ended`` when the room ended, ``left`` when this
-    profile left, and ``interrupted`` when the app stopped without either.
+    profile left, ``handed_over`` when it hosted and handed the room on as it left, and
+    ``interrupted`` when the app stopped without any of these.
     """
 
     __tablename__ = "sessions"

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jamdesk.app.history import HistoryEntry, matches
+from jamdesk.app.history import OUTCOME_NOTES, HistoryEntry, matches
 from jamdesk.core.kinds import SessionType
 from jamdesk.core.summary import RoomSummary
 from jamdesk.core.timeline import TimelineEntry
@@ -171,7 +171,7 @@ class HistoryScreen(QWidget):
             when = started.strftime(
                 "%d %b %H:%M" if started.year == date.today().year else "%d %b %Y"
             )
-            title = e.title + (" (interrupted)" if e.outcome == "interrupted" else "")
+            title = e.title + OUTCOME_NOTES.get(e.outcome, "")
             title += " (imported)" if e.imported else ""
             cells = (
                 when,

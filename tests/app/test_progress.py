@@ -136,3 +136,23 @@ def assert_no_trace(folder: Path, secrets: list[bytes]) -> None:
         raw = path.read_bytes()
         for secret in secrets:
             assert secret not in raw, (path, secret)
+
+
+async def test_a_host_who_ran_blocks_and_handed_over_has_the_jam_completed(tmp_path: Path) -> None:
+    """Issue 13: a host who ran the whole jam and then handed over never got "jams
+    completed"; a hand-over is recorded as what it was."""
+    from jamdesk.app.progress import completed
+
+    async_db = await AsyncDatabase.open(tmp_path)
+    db = async_db.db
+    t0 = int(datetime(2026, 3, 1, 9, tzinfo=TZ).timestamp() * 1000)
+    for blocks_done, outcome in ((2, "handed_over"), (0, "handed_over"), (2, "left")):
+        log = room_log(timer.pomodoro_timer(), at_ms=t0, host_id="a")
+        run(log, "a", StartTimer(), t0)
+        for i in range(blocks_done):
+            run(log, "a", AdvancePhase(), t0 + (25 + 30 * i) * MINUTE_MS)
+            run(log, "a", AdvancePhase(), t0 + (30 + 30 * i) * MINUTE_MS)
+        refresh_session(db, store_log(db, log, outcome=outcome))
+    view = await ProgressService(async_db, TZ).overview(today=date(2026, 3, 1))
+    assert (view.sessions, view.sessions_completed) == (3, 1)
+    assert [completed(i, 1) for i in db.sessions()] == [False, True, True]  # newest first
