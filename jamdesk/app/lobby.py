@@ -38,7 +38,7 @@ from jamdesk.core.kinds import SessionType
 from jamdesk.core.timer import TimerAnchor, TimerReading
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.net.discovery import DiscoveryError, RoomAd, RoomBrowser
-from jamdesk.net.internet_lobby import LobbyWatcher
+from jamdesk.net.internet_lobby import LobbyChatLine, LobbyWatcher
 from jamdesk.net.lan import SignallingError
 from jamdesk.net.member_client import JoinError, LinkState
 from jamdesk.protocol.messages import PROTOCOL_VERSION
@@ -54,6 +54,8 @@ RETRY_S = 1.0
 """Pause before looking again after a lobby could not be joined."""
 CHAT_KEEP = 200
 """Lobby chat lines kept on screen."""
+SAME_LINE_MS = 10_000
+"""A line seen on the LAN and in the internet lobby within this long is shown once."""
 
 
 @dataclass(frozen=True)
@@ -128,13 +130,24 @@ class ListedRoom:
 
 @dataclass(frozen=True)
 class ChatLine:
-    """One lobby chat message: who, what, when (room-clock ms of the lobby), and whether it
-    was ours."""
+    """One lobby chat message: who, what, when (room-clock ms of the lobby, or the
+    signalling server's clock), whether it was ours, and whether it came through the
+    signalling server's internet lobby."""
 
     name: str
     text: str
     at_ms: int
     mine: bool
+    internet: bool = False
+
+    def same_as(self, other: ChatLine) -> bool:
+        """The same message seen both ways (one person's line reaches the LAN chat and the
+        internet lobby, sent to both): same name and text within :data:`SAME_LINE_MS`."""
+        return (
+            self.internet != other.internet
+            and (self.name, self.text) == (other.name, other.text)
+            and abs(self.at_ms - other.at_ms) < SAME_LINE_MS
+        )
 
 
 @dataclass(frozen=True)
@@ -191,7 +204,9 @@ class Lobby:
         self._bind_host = bind_host
         self._browser = RoomBrowser(mode, self._rooms_changed)
         self._internet = (
-            LobbyWatcher(signal_url, on_change=self._internet_changed) if signal_url else None
+            LobbyWatcher(signal_url, on_change=self._internet_changed, on_line=self._internet_line)
+            if signal_url
+            else None
         )
         self._internet_up = False
         self._listeners: list[Listener] = []
@@ -283,8 +298,13 @@ class Lobby:
     async def say(self, text: str) -> None:
         """Post ``text`` to the lobby chat; a refusal or "not connected" comes back as a
         notice."""
+        online = self._internet is not None and self._internet_up
+        if online:  # everyone watching the signalling server's lobby (shown once if both)
+            assert self._internet is not None
+            online = await self._internet.say(self.name, text)
         if self.jam is None or self.jam.closed:
-            self._emit(LobbyUpdate(notice="Not in the lobby chat yet; try again in a moment."))
+            if not online:
+                self._emit(LobbyUpdate(notice="Not in the lobby chat yet; try again in a moment."))
             return
         await self.jam.send(Chat(text=text))
 
@@ -356,7 +376,7 @@ class Lobby:
 
     def _use(self, jam: Jam) -> None:
         self.jam = jam
-        self.chat = []
+        self.chat = [line for line in self.chat if line.internet]  # a new LAN lobby room
         self._add_chat(jam.events)
         jam.subscribe(lambda update: self._jam_update(jam, update))
         log.info("in the lobby chat (%s), %s", jam.code, "hosting" if jam.hosting else "member")
@@ -400,15 +420,31 @@ class Lobby:
         for event in events:
             if isinstance(event.body, ChatPosted):
                 pid = event.body.participant_id
-                self.chat.append(
-                    ChatLine(state.name_of(pid), event.body.text, event.at_ms, pid == self.jam.me)
+                line = ChatLine(
+                    state.name_of(pid), event.body.text, event.at_ms, pid == self.jam.me
                 )
+                self._add_line(line)
         del self.chat[:-CHAT_KEEP]
 
     def _rooms_changed(self, _rooms: tuple[RoomAd, ...]) -> None:
         self._wake.set()
         self._rooms_seen.set()
         self._emit(LobbyUpdate(rooms=self.rooms))
+
+    def _add_line(self, line: ChatLine) -> bool:
+        """Add ``line`` unless it is one already shown the other way; returns whether."""
+        if any(line.same_as(seen) for seen in self.chat[-50:]):
+            return False
+        self.chat.append(line)
+        return True
+
+    def _internet_line(self, line: LobbyChatLine) -> None:
+        # Stamped with this computer's clock: the server's is not the LAN lobby room's.
+        now = self._clock.now_ms()
+        shown = ChatLine(line.name, line.text, now, line.name == self.name, internet=True)
+        if self._add_line(shown):
+            del self.chat[:-CHAT_KEEP]
+            self._emit(LobbyUpdate(chat=tuple(self.chat)))
 
     def _internet_changed(self) -> None:
         self._rooms_seen.set()

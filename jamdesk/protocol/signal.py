@@ -267,7 +267,7 @@ class LobbySay(_Signal, frozen=True, tag="lobby_say"):
 
 
 class LobbyLine(_Signal, frozen=True, tag="lobby_line"):
-    """Server to client: a lobby chat line (``at_ms``: the server's clock)."""
+    """Server to client: a lobby chat line (``at_ms``: when the server took it, Unix ms)."""
 
     name: str
     text: str

@@ -110,6 +110,7 @@ class LobbyBook:
 
     def __init__(self) -> None:
         self.instance = ""  # this instance's id in a cluster (set by the relay)
+        self.wall_offset_ms = 0  # Unix ms minus the adapter's clock (for chat lines' times)
         self.rooms: dict[str, _Entry] = {}
         self.watchers: dict[str, _Filter] = {}
         self.chat: deque[LobbyLine] = deque(maxlen=CHAT_BACKLOG)
@@ -204,7 +205,7 @@ class LobbyBook:
         if not self._chat_rate.allow(client, now_ms):
             out.sends.append((client, Failure("slow_down", "Too many messages; slow down.")))
             return
-        said = LobbyLine(name=line[0], text=line[1], at_ms=now_ms)
+        said = LobbyLine(name=line[0], text=line[1], at_ms=now_ms + self.wall_offset_ms)
         self.chat.append(said)
         self._lines.append(said)
         self._own_lines.append(said)

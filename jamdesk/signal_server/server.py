@@ -92,6 +92,8 @@ class SignalServer:
         self._cluster: RedisCluster | None = None
         self._peer_tasks: set[asyncio.Task[None]] = set()
         self.relay = Relay(clustered=bool(redis_url), ice=ice)
+        # Lobby chat lines carry Unix ms; the relay's own clock is monotonic.
+        self.relay.lobby.wall_offset_ms = time.time_ns() // 1_000_000 - _now_ms()
         self._sockets: dict[str, web.WebSocketResponse] = {}
         self._per_address: Counter[str] = Counter()
         self._ids = itertools.count(1)

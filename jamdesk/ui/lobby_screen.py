@@ -208,7 +208,8 @@ class LobbyScreen(QWidget):
         """Show the lobby chat (the latest lines last)."""
         self.chat_view.clear()
         for line in lines:
-            item = QListWidgetItem(f"{clock_time(line.at_ms)}  {line.name}: {line.text}")
+            where = "🌐 " if line.internet else ""  # through the signalling server's lobby
+            item = QListWidgetItem(f"{clock_time(line.at_ms)}  {where}{line.name}: {line.text}")
             if line.mine:
                 font = item.font()
                 font.setBold(True)

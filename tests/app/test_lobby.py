@@ -272,3 +272,50 @@ async def test_internet_rooms_are_listed_beside_the_lans_marked_and_deduplicated
             await near.close()
             await maths.close()
             await server.close()
+
+
+async def test_the_internet_lobby_chat_joins_the_lans_and_a_line_sent_both_ways_shows_once() -> (
+    None
+):
+    """Ana and Bo share a LAN and a signalling server; Kai reaches only the server. Bo's
+    line goes to both chats and each of them sees it once; Kai's arrives marked internet."""
+    import aiohttp
+
+    from jamdesk.protocol.signal import LobbySay, WatchLobby, encode_signal
+    from jamdesk.signal_server.server import SignalServer
+
+    server = SignalServer("127.0.0.1", 0)
+    port = await server.start()
+    url = f"http://127.0.0.1:{port}"
+
+    def on_both(name: str) -> Lobby:
+        return Lobby(name, clock=CLOCK, mode=NetworkMode.LOOPBACK, bind_host="127.0.0.1",
+                     signal_url=url)  # fmt: skip
+
+    ana_lobby, bo_lobby = on_both("Ana"), on_both("Bo")
+    ana, bo = Watcher(ana_lobby), Watcher(bo_lobby)
+    async with aiohttp.ClientSession() as session:
+        kai = await session.ws_connect(f"ws://127.0.0.1:{port}/v1/ws")
+        try:
+            await kai.send_str(encode_signal(WatchLobby()))
+            await ana_lobby.start()
+            await bo_lobby.start()
+            await bo.until(lambda: bo_lobby.jam is not None and ana_lobby.people == 2)
+            await bo_lobby.say("chapter 4 anyone?")
+            for who in (ana, bo):
+                await who.until(
+                    lambda w=who: any(c.text == "chapter 4 anyone?" for c in w.lobby.chat)  # type: ignore[misc]
+                )
+            await kai.send_str(encode_signal(LobbySay(name="Kai", text="from far away")))
+            await ana.until(lambda: any(c.text == "from far away" for c in ana_lobby.chat))
+            await bo_lobby.say("welcome Kai")  # a last line, so both copies of Bo's have come
+            await ana.until(lambda: [c.text for c in ana_lobby.chat].count("welcome Kai") == 1)
+            texts = [c.text for c in ana_lobby.chat]
+            assert texts.count("chapter 4 anyone?") == 1, ana_lobby.chat  # sent both ways, once
+            (far,) = [c for c in ana_lobby.chat if c.text == "from far away"]
+            assert (far.name, far.internet, far.mine) == ("Kai", True, False)
+        finally:
+            await kai.close()
+            await bo_lobby.close()
+            await ana_lobby.close()
+            await server.close()
