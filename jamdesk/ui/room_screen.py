@@ -300,13 +300,11 @@ class RoomScreen(QWidget):
         self.title_label.setText(view.title)
         self.meta_label.setText(view.meta)
         self.room_goal_edit.setReadOnly(not view.room_goal_editable)
-        self.room_goal_edit.setVisible(view.room_goal_editable or bool(view.room_goal))
+        shown = view.room_goal_editable or bool(view.room_goal)
+        self.room_goal_edit.setVisible(shown)
+        self.room_goal_hint.setVisible(shown)
         if not self.room_goal_edit.hasFocus():
-            self.room_goal_edit.setText(
-                view.room_goal
-                if view.room_goal_editable or not view.room_goal
-                else f"Room goal: {view.room_goal}"
-            )
+            self.room_goal_edit.setText(view.room_goal)
             self.room_goal_edit.setCursorPosition(0)
         self.code_label.setText(view.code)
         self.start_button.setVisible(view.timer_controls)

@@ -71,3 +71,16 @@ def test_states_tell_the_truth_at_times_up_in_a_break_and_after_the_end() -> Non
     pomodoro.append("h", [TimerStarted()], 0)
     brk = timer_view(pomodoro.state, timer.read(pomodoro.state.timer, 26 * MINUTE_MS))
     assert (brk.phase, brk.caption) == ("break", "SHORT BREAK")  # styled as a break
+
+
+def test_the_room_goal_is_set_by_runners_and_read_by_everyone() -> None:
+    from jamdesk.core.events import RoomGoalSet
+
+    log = room_log(timer.countdown(25 * 60_000), host_id="h")
+    reading = timer.read(log.state.timer, 0)
+    member = room_view(log.state, Role.PARTICIPANT, reading, hosting=False)
+    assert (member.room_goal, member.room_goal_editable) == ("", False)  # nothing to show
+    assert room_view(log.state, Role.COHOST, reading, hosting=False).room_goal_editable
+    log.append("h", [RoomGoalSet(participant_id="h", text="Chapter 4")], 10)
+    member = room_view(log.state, Role.PARTICIPANT, reading, hosting=False)
+    assert (member.room_goal, member.room_goal_editable) == ("Chapter 4", False)
