@@ -7,9 +7,8 @@ jam. The GUI and the headless mode both go through here, so neither touches ``ne
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -36,8 +35,10 @@ from jamdesk.core.timer import reset
 from jamdesk.net import addresses, discovery, rtc
 from jamdesk.net.member_client import JoinError
 from jamdesk.net.rtc import ice_server
+from jamdesk.protocol.identity import Identity
 from jamdesk.store import owner
 from jamdesk.store.db import ProfileData, StoreError
+from jamdesk.store.identity import KEY_NAME, load_identity
 from jamdesk.store.paths import data_dir
 
 USER_ERRORS: tuple[type[Exception], ...] = (
@@ -92,6 +93,8 @@ class AppContext:
     mode: addresses.NetworkMode
     db: AsyncDatabase
     profile: ProfileData
+    identity: Identity
+    """This install's key pair: the participant id it proves in every room (issue 16)."""
     tasks: PersonalTasks
     progress: ProgressService
     history: HistoryService
@@ -109,12 +112,17 @@ class AppContext:
         rtc.quiet_shutdown_races(asyncio.get_running_loop())
         discovery.quiet_socket_errors()
         clock = LocalClock(skew_ms=clock_skew_ms)
-        db = await AsyncDatabase.open(data_dir(data_dir_override))
+        folder = data_dir(data_dir_override)
+        db = await AsyncDatabase.open(folder)
         try:
             await db.call(db.db.mark_interrupted, owner.alive)
+            identity = await db.call(load_identity, folder)
             profile = await db.call(
-                db.db.profile, secrets.token_hex(8), default_name, clock.now_ms()
+                db.db.profile, identity.participant_id, default_name, clock.now_ms()
             )
+            if profile.participant_id != identity.participant_id:  # made before keys
+                await db.call(db.db.set_participant_id, identity.participant_id)
+                profile = replace(profile, participant_id=identity.participant_id)
         except BaseException:
             await db.close()
             raise
@@ -123,6 +131,7 @@ class AppContext:
             mode=mode,
             db=db,
             profile=profile,
+            identity=identity,
             tasks=PersonalTasks(db, clock),
             progress=ProgressService(db),
             history=HistoryService(db),
@@ -184,6 +193,7 @@ class AppContext:
             db=self.db,
             mode=self.mode,
             client_id=self.profile.participant_id,
+            identity=self.identity,
         )
 
     async def join(
@@ -214,6 +224,7 @@ class AppContext:
             db=self.db,
             mode=self.mode,
             client_id=self.profile.participant_id,
+            identity=self.identity,
             avatar_color=self.profile.avatar_color,
         )
 
@@ -227,6 +238,7 @@ class AppContext:
             clock=self.clock,
             mode=self.mode,
             client_id=self.profile.participant_id,
+            identity=self.identity,
             avatar_color=self.profile.avatar_color,
             chat=chat,
             bind_host=bind_host,
@@ -262,6 +274,7 @@ class AppContext:
             db=self.db,
             mode=self.mode,
             client_id=self.profile.participant_id,
+            identity=self.identity,
             replay_of=session_id,
         )
         runner = GhostRunner(jam, script, follow_timer=True)
@@ -279,6 +292,7 @@ class AppContext:
         await self.progress.delete_everything()
         await self.db.close()
         self.db.db.remove_files()
+        (self.db.db.path.parent / KEY_NAME).unlink(missing_ok=True)  # a new person next time
 
 
 def data_folder(override: str | None) -> Path:

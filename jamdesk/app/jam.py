@@ -49,6 +49,7 @@ from jamdesk.core.kinds import Lifecycle
 from jamdesk.core.room import RoomLog
 from jamdesk.core.rules import Rejected, decide
 from jamdesk.net.member_client import JoinError, LinkState
+from jamdesk.protocol.identity import Identity
 from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome
 
 __all__ = ["TRANSITIONS", "Jam"]
@@ -83,8 +84,10 @@ class Jam(JamView):
         client_id: str = "",
         avatar_color: str = "",
         transport: Transport | None = None,
+        identity: Identity | None = None,
     ) -> None:
         self.name = name
+        self.identity = identity or Identity.generate()  # who we prove to be in rooms
         self._avatar_color = avatar_color
         self._clock = clock
         self._client_id = client_id
@@ -258,6 +261,7 @@ class Jam(JamView):
             name=self.name,
             client_id=self._client_id,
             avatar_color=self._avatar_color,
+            identity=self.identity,
             code=code,
             address=address,
             on_outcome=self._on_outcome,
@@ -307,6 +311,7 @@ class Jam(JamView):
             client_id=self._client_id,
             avatar_color=self._avatar_color,
             code=state.code,
+            identity=self.identity,
         )
         engine.state = RoomLog.from_events(held).state
         membership = self._new_membership(state.code, None, engine)

@@ -41,6 +41,7 @@ from jamdesk.net.discovery import DiscoveryError, RoomAd, RoomBrowser
 from jamdesk.net.internet_lobby import LobbyChatLine, LobbyWatcher
 from jamdesk.net.lan import SignallingError
 from jamdesk.net.member_client import JoinError, LinkState
+from jamdesk.protocol.identity import Identity
 from jamdesk.protocol.messages import PROTOCOL_VERSION
 from jamdesk.protocol.signal import Listing
 
@@ -194,8 +195,10 @@ class Lobby:
         chat: bool = True,
         bind_host: str = "0.0.0.0",
         signal_url: str = "",
+        identity: Identity | None = None,
     ) -> None:
         self.name = name
+        self._identity = identity or Identity.generate()
         self._clock = clock
         self._mode = mode
         self._client_id = client_id
@@ -354,6 +357,7 @@ class Lobby:
                     db=None,
                     mode=self._mode,
                     client_id=self._client_id,
+                    identity=self._identity,
                     bind_host=self._bind_host,
                     avatar_color=self._avatar_color,
                     rediscover=True,
@@ -371,7 +375,12 @@ class Lobby:
             lobby=True,
         )
         return await host_jam(
-            settings, clock=self._clock, db=None, mode=self._mode, client_id=self._client_id
+            settings,
+            clock=self._clock,
+            db=None,
+            mode=self._mode,
+            client_id=self._client_id,
+            identity=self._identity,
         )
 
     def _use(self, jam: Jam) -> None:

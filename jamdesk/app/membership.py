@@ -15,6 +15,7 @@ from jamdesk.core.room import RoomState
 from jamdesk.net.discovery import RoomAd, RoomNotFoundError
 from jamdesk.net.member_client import HostRoute, JoinError, LinkState
 from jamdesk.net.signal_client import SignalRoute
+from jamdesk.protocol.identity import Identity
 from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome
 from jamdesk.protocol.messages import PROTOCOL_VERSION
 from jamdesk.protocol.paths import Path
@@ -46,6 +47,7 @@ class Membership:
         avatar_color: str,
         code: str | None,
         address: tuple[str, int] | None,
+        identity: Identity,
         on_outcome: Callable[[MemberOutcome], None],
         on_link: Callable[[LinkState], None],
         on_path: Callable[[Path], None],
@@ -54,6 +56,7 @@ class Membership:
         self._transport, self._reach, self._clock = transport, reach, clock
         self._name, self._client_id, self._avatar_color = name, client_id, avatar_color
         self.code, self.address = code, address
+        self._identity = identity
         self._on_outcome, self._on_link, self._on_path = on_outcome, on_link, on_path
         self.linked_host = ""  # the host our link was made to
         self._tries = 0  # finds so far: each one tries the next advert that may be the host
@@ -88,6 +91,7 @@ class Membership:
             client_id=self._client_id,
             avatar_color=self._avatar_color,
             code=self.code or "",
+            identity=self._identity,
         )
 
     def _new_client(self) -> MemberLink:

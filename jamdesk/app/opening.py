@@ -17,6 +17,7 @@ from jamdesk.core.events import RoomOpened
 from jamdesk.core.rules import valid_color
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.net.member_client import JoinError
+from jamdesk.protocol.identity import Identity
 
 
 async def host_jam(
@@ -28,6 +29,7 @@ async def host_jam(
     client_id: str = "",
     replay_of: int | None = None,
     transport: Transport | None = None,
+    identity: Identity | None = None,
 ) -> Jam:
     """Open a room and start serving it; returns once it is advertised. ``replay_of`` marks
     a solo run beside the ghosts of that stored jam. Raises
@@ -47,13 +49,14 @@ async def host_jam(
         client_id=client_id,
         avatar_color=settings.avatar_color,
         transport=transport,
+        identity=identity,
     )
     opened = RoomOpened(
         code=codes.new_code(secrets.randbelow),
         title=settings.title,
         session_type=settings.session_type,
         timer=settings.timer,
-        host_id=secrets.token_hex(8),
+        host_id=jam.identity.participant_id,  # the host is its key's person too
         host_name=settings.name,
         host_client_id=client_id,
         host_color=settings.avatar_color if valid_color(settings.avatar_color) else "",
@@ -82,6 +85,7 @@ async def join_jam(
     ice_servers: tuple[str, ...] = (),
     relay_id: str = "",
     transport: Transport | None = None,
+    identity: Identity | None = None,
 ) -> Jam:
     """Join the room with ``code`` (found on the LAN) or at ``address`` (host, port).
     With ``rediscover``, ``address`` serves the first join only (it came from the LAN) and
@@ -106,6 +110,7 @@ async def join_jam(
         client_id=client_id,
         avatar_color=avatar_color,
         transport=transport,
+        identity=identity,
     )
     await jam.join(code, address, rediscover=rediscover)
     return jam

@@ -244,7 +244,7 @@ class MemberClient:
 
     async def _greet(self, pipe: _Pipe, welcomed: asyncio.Future[None]) -> None:
         """Say hello over ``pipe`` and wait for the Welcome; then ``pipe`` is the link."""
-        pipe.send(self.engine.hello())
+        pipe.send(self.engine.hello(self._clock()))
         pipe.send(self.engine.ping(self._clock()))
         await welcomed
         self._last_heard_ms = self._clock()

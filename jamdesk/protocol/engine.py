@@ -31,6 +31,7 @@ from jamdesk.core.room import RoomLog, RoomState
 from jamdesk.core.rules import GHOST_ACTIONS, Rejected, decide
 from jamdesk.protocol import pake
 from jamdesk.protocol.codec import DecodeError, batch_events, decode, encode, event_digest
+from jamdesk.protocol.identity import HELLO_FRESH_MS, verify_hello
 from jamdesk.protocol.messages import (
     PROTOCOL_VERSION,
     Bye,
@@ -80,6 +81,9 @@ class HostOutcome:
     events: list[Event] = field(default_factory=list)
     close: list[str] = field(default_factory=list)
     refused: Rejected | None = None
+
+
+_HOST_HERE = "You are hosting this jam on another computer with the same Jamdesk profile."
 
 
 @dataclass
@@ -142,6 +146,7 @@ class HostEngine:
     ) -> None:
         self.log = log
         self._new_id = new_participant_id
+        self._signatures: dict[str, int] = {}  # hello signatures used -> when to forget them
         self._links: dict[str, _Link] = {}
         self.refusals: Counter[str] = Counter()
         self._chat = RateLimit(*CHAT_LIMIT)
@@ -301,10 +306,16 @@ class HostEngine:
             _send(out, link, Error(code=refusal.code, message=refusal.reason, fatal=True))
             out.close.append(link)
             return
-        pid = hello.participant_id
-        known = self.state.participant(pid) if pid else None
-        if pid is None or known is None or pid == self.state.host_id:
-            pid = self._new_id()
+        proven = self._proven_id(link, hello, now_ms, out)
+        if proven is None:
+            return
+        if proven and proven == self.state.host_id:  # the host's own key, from elsewhere
+            _send(out, link, Error(code="already_here", message=_HOST_HERE, fatal=True))
+            out.close.append(link)
+            return
+        pid = proven or self._new_id()  # without a key: a new person, whatever it claims
+        known = self.state.participant(pid) if proven else None
+        if known is None:
             since = 0
         else:
             since = hello.since_seq if 0 < hello.since_seq <= self.state.head_seq else 0
@@ -319,10 +330,13 @@ class HostEngine:
             self._expected.pop(pid, None)
             outcome: list[EventBody] | Rejected = []
         else:
+            # A keyed member is refused or admitted by its key's id alone: the visible
+            # client_id is not recorded, so copying it cannot get anyone else refused.
+            client_id = "" if hello.public_key else hello.client_id
             outcome = decide(
                 self.state,
                 pid,
-                Join(name=hello.name, client_id=hello.client_id, avatar_color=hello.avatar_color),
+                Join(name=hello.name, client_id=client_id, avatar_color=hello.avatar_color),
                 now_ms,
             )
         if isinstance(outcome, Rejected):
@@ -346,6 +360,33 @@ class HostEngine:
             _send(out, link, Events(events=batch))
         if any(path is not Path.DIRECT for path in self.paths().values()):
             self._announce_paths(out)  # a LAN room, all direct, never needs to say so
+
+    def _proven_id(self, link: str, hello: Hello, now_ms: int, out: HostOutcome) -> str | None:
+        """The participant id ``hello`` proves with its key (:mod:`jamdesk.protocol.identity`),
+        ``""`` for a hello without a key (it joins under a new id, never resuming a stay),
+        or ``None`` when refused (the link is told and closed)."""
+        if not hello.public_key:
+            return ""
+        # Signed over the room's code; a member that joined by address alone knew none.
+        pid = verify_hello(
+            self.state.code, hello.public_key, hello.signature, hello.signed_at_ms
+        ) or verify_hello("", hello.public_key, hello.signature, hello.signed_at_ms)
+        refusal = ""
+        if not pid:
+            refusal = "Your app could not prove who you are; update Jamdesk and try again."
+        elif abs(now_ms - hello.signed_at_ms) > HELLO_FRESH_MS:
+            refusal = "Your computer's clock is far off; set it right and join again."
+        elif hello.signature in self._signatures:
+            refusal = "That hello was already used; join again."
+        if refusal:
+            self.refusals["bad_identity"] += 1
+            _send(out, link, Error(code="bad_identity", message=refusal, fatal=True))
+            out.close.append(link)
+            return None
+        self._signatures[hello.signature] = now_ms + 2 * HELLO_FRESH_MS
+        for signature in [s for s, until in self._signatures.items() if until < now_ms]:
+            del self._signatures[signature]  # bounded by the join rate limits
+        return pid
 
     def _code_refusal(self, st: _Link, hello: Hello, now_ms: int) -> Rejected | None:
         """A private room admits only a hello with its code (compared in constant time),

@@ -16,6 +16,7 @@ from jamdesk.core.room import LogError, RoomState, apply
 from jamdesk.core.rules import Rejected
 from jamdesk.protocol.clock import ClockEstimator, ClockSample
 from jamdesk.protocol.codec import DecodeError, decode, encode, event_digest
+from jamdesk.protocol.identity import Identity
 from jamdesk.protocol.messages import (
     PROTOCOL_VERSION,
     Bye,
@@ -59,7 +60,9 @@ class MemberEngine:
         name: display name to join under.
         participant_id: the id of an earlier stay to resume, if any.
         log: events already held from that stay (resumed from ``log[-1].seq``).
-        code: the join code, sent in the hello (a private room checks it).
+        code: the join code, sent in the hello (a private room checks it) and signed.
+        identity: this install's key pair; the hello proves it, and the host admits its id
+            (a new one, in memory only, when none is given).
     """
 
     def __init__(
@@ -71,8 +74,10 @@ class MemberEngine:
         client_id: str = "",
         avatar_color: str = "",
         code: str = "",
+        identity: Identity | None = None,
     ) -> None:
         self.name = name
+        self.identity = identity or Identity.generate()
         self.code = code
         self.proof = ""  # set after a PAKE through a signalling server
         self.paths: dict[str, Path] = {}  # how each member reaches the host, as it said
@@ -90,9 +95,12 @@ class MemberEngine:
         """Sequence number of the last event held (0 for none)."""
         return self.log[-1].seq if self.log else 0
 
-    def hello(self) -> bytes:
-        """The opening message; resumes from :attr:`last_seq` when an id is known."""
+    def hello(self, local_ms: int) -> bytes:
+        """The opening message, signed at ``local_ms`` (this computer's clock, Unix ms);
+        resumes from :attr:`last_seq` when an id is known."""
         since = self.last_seq if self.participant_id else 0
+        signed_at = local_ms
+        public_key, signature = self.identity.sign_hello(self.code, signed_at)
         return encode(
             Hello(
                 protocol=PROTOCOL_VERSION,
@@ -104,6 +112,9 @@ class MemberEngine:
                 avatar_color=self.avatar_color,
                 code="" if self.proof else self.code,  # a proof replaces the code
                 proof=self.proof,
+                public_key=public_key,
+                signature=signature,
+                signed_at_ms=signed_at,
             )
         )
 

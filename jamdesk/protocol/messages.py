@@ -30,7 +30,12 @@ class Hello(_Message, frozen=True, tag="hello"):
     stay; ``client_id`` is the app's own stable id (a removed member is refused by it);
     ``code`` is the join code the student typed, which a private room checks (its code is a
     password and is never advertised); ``proof`` replaces the code when the room was reached
-    through a signalling server with a PAKE (:mod:`jamdesk.protocol.pake`)."""
+    through a signalling server with a PAKE (:mod:`jamdesk.protocol.pake`).
+
+    ``public_key`` and ``signature`` (hex) prove the member's identity
+    (:mod:`jamdesk.protocol.identity`): signed at ``signed_at_ms`` over the room's code. The
+    host admits the key's own participant id; ``participant_id`` only asks to resume, and a
+    hello without a key never resumes anyone's stay."""
 
     protocol: int
     name: str
@@ -41,6 +46,9 @@ class Hello(_Message, frozen=True, tag="hello"):
     avatar_color: str = ""
     code: str = ""
     proof: str = ""
+    public_key: str = ""
+    signature: str = ""
+    signed_at_ms: int = 0
 
 
 class Welcome(_Message, frozen=True, tag="welcome"):

@@ -166,6 +166,12 @@ class Database:
                 s.add(row)
             return ProfileData(row.participant_id, row.display_name, row.avatar_color)
 
+    def set_participant_id(self, participant_id: str) -> None:
+        """Make the profile's id ``participant_id`` (its identity key's, issue 16); the
+        stored jams keep the id each was recorded with."""
+        with self._sessions.begin() as s:
+            s.execute(update(Profile).values(participant_id=participant_id))
+
     def set_display_name(self, name: str) -> None:
         """Change the profile's display name (the profile must exist)."""
         with self._sessions.begin() as s:

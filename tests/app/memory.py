@@ -261,7 +261,7 @@ class MemoryMember:
         welcomed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._welcomed = welcomed
         link = host.open_link(self)
-        host.received(link, self.engine.hello())
+        host.received(link, self.engine.hello(self._clock()))
         host.received(link, self.engine.ping(self._clock()))
         try:
             await asyncio.wait_for(welcomed, 5)

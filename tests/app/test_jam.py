@@ -151,3 +151,38 @@ async def test_a_member_whose_link_drops_resumes_without_losing_or_repeating() -
     assert [p.name for p in ana.state.participants if p.present] == ["Ana", "Bo", "Cy"]
     for jam in (cy, bo, ana):
         await jam.close()
+
+
+async def test_a_rejoin_from_the_same_computer_is_the_same_person() -> None:
+    """Issues 13 and 16: a rejoin made a new person (history listed "Bo" twice, seniority
+    lost). The key proves who it is: the same key is the same participant, seniority kept;
+    another key is someone else even under the same name."""
+    from jamdesk.protocol.identity import Identity
+
+    net = MemoryNet()
+    ana = await host(net)
+    bo_key = Identity.generate()
+
+    async def join_as(name: str, identity: Identity) -> Jam:
+        return await join_jam(
+            name, code=ana.code, clock=CLOCK, db=None, mode=NetworkMode.LOOPBACK,
+            transport=net.transport(), identity=identity,
+        )  # fmt: skip
+
+    first = await join_as("Bo", bo_key)
+    cy = await join(net, ana.code, "Cy")
+    seniority = ana.state.participant(first.me).joined_seq  # type: ignore[union-attr]
+    await first.leave()
+    await until(ana, lambda: ana.state.present_count == 2)
+    again = await join_as("Bo L.", bo_key)  # renamed meanwhile, the same computer
+    assert again.me == first.me == bo_key.participant_id
+    bo = ana.state.participant(again.me)
+    assert bo is not None
+    assert (bo.name, bo.present, bo.joined_seq) == ("Bo L.", True, seniority)
+    other = await join_as("Bo", Identity.generate())
+    assert other.me not in (again.me, cy.me)
+    assert [p.name for p in ana.state.participants] == ["Ana", "Bo L.", "Cy", "Bo"]
+    assert ana.me == ana.identity.participant_id  # the host is its key's person too
+    for jam in (other, again, cy):
+        await jam.leave()
+    await ana.close()

@@ -118,3 +118,28 @@ def test_a_killed_hosts_jam_reads_as_interrupted_at_once(
     assert listed.returncode == 0, listed.stderr
     (entry,) = json.loads(listed.stdout)
     assert (entry["title"], entry["outcome"]) == ("Killed", "interrupted")
+
+
+def test_rejoining_from_the_same_computer_continues_the_same_person(
+    jamdesk: Callable[..., JamProcess], tmp_path: Path
+) -> None:
+    """Issue 13: rejoining made a new person (history listed "Bo" twice, focus split). The
+    data folder's key makes Bo the same participant on every join."""
+    import json
+
+    host = jamdesk("host", "--headless", "--name", "Ana", "--title", "Twice", data="host")
+    code = host.event("hosting")["code"]
+    first = jamdesk("join", code, "--headless", "--name", "Bo", data="bo")
+    bo_id = first.event("joined")["participant_id"]
+    first.send({"cmd": "leave"})
+    assert first.finish() == 0
+    host.event("room_event", kind="member_left")
+    again = jamdesk("join", code, "--headless", "--name", "Bo", data="bo")
+    assert again.event("joined")["participant_id"] == bo_id
+    host.send({"cmd": "end"})
+    again.event("room_event", kind="room_ended")
+    assert host.finish() == 0
+    assert again.finish() == 0
+    listed = jamdesk_cli("history", "--json", "--data-dir", str(tmp_path / "host"))
+    (entry,) = json.loads(listed.stdout)
+    assert entry["participants"] == ["Ana", "Bo"]  # one Bo

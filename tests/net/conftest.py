@@ -92,7 +92,7 @@ class Room:
             return ("127.0.0.1", port)
 
         client = MemberClient(
-            engine or MemberEngine(name),
+            engine or MemberEngine(name, code="ALGO7X"),
             local_clock=clock,
             on_outcome=rec.outcome,
             on_link=rec.link,

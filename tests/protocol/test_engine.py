@@ -39,7 +39,7 @@ def types_to(out: object, link: str) -> list[str]:
 
 def join(host: HostEngine, member: MemberEngine, link: str, now: int = 10) -> None:
     host.link_opened(link, now)
-    out = host.receive(link, member.hello(), now)
+    out = host.receive(link, member.hello(now), now)
     for send in out.sends:
         if send.link == link:
             member.receive(send.data, now)
@@ -47,10 +47,10 @@ def join(host: HostEngine, member: MemberEngine, link: str, now: int = 10) -> No
 
 def test_join_gets_welcome_then_whole_log_and_others_get_the_event() -> None:
     host = new_host()
-    a, b = MemberEngine("Bo"), MemberEngine("Cy")
+    a, b = MemberEngine("Bo", code="ALGO7X"), MemberEngine("Cy", code="ALGO7X")
     join(host, a, "L1")
     host.link_opened("L2", 20)
-    out = host.receive("L2", b.hello(), 20)
+    out = host.receive("L2", b.hello(20), 20)
     assert types_to(out, "L2") == ["Welcome", "Events"]
     assert types_to(out, "L1") == ["Events"]
     assert [e.kind for e in out.events] == ["member_joined"]
@@ -63,7 +63,7 @@ def test_join_gets_welcome_then_whole_log_and_others_get_the_event() -> None:
 
 def test_participant_cannot_start_timer_and_room_is_untouched() -> None:
     host = new_host()
-    m = MemberEngine("Bo")
+    m = MemberEngine("Bo", code="ALGO7X")
     join(host, m, "L1")
     before = (host.state, list(host.log.events))
     ref, data = m.command(StartTimer())
@@ -79,7 +79,7 @@ def test_participant_cannot_start_timer_and_room_is_untouched() -> None:
 
 def test_own_status_change_is_broadcast_to_all() -> None:
     host = new_host()
-    m = MemberEngine("Bo")
+    m = MemberEngine("Bo", code="ALGO7X")
     join(host, m, "L1")
     _, data = m.command(SetStatus(value=Status.PAUSED))
     out = host.receive("L1", data, 60)
@@ -102,7 +102,7 @@ def test_own_status_change_is_broadcast_to_all() -> None:
 @pytest.mark.allow_warnings
 def test_bad_input_gets_error_and_changes_nothing(data: bytes) -> None:
     host = new_host()
-    m = MemberEngine("Bo")
+    m = MemberEngine("Bo", code="ALGO7X")
     join(host, m, "L1")
     before = (host.state, list(host.log.events))
     out = host.receive("L1", data, 70)
@@ -116,7 +116,7 @@ def test_bad_input_gets_error_and_changes_nothing(data: bytes) -> None:
 @pytest.mark.allow_warnings
 def test_a_flood_of_garbage_closes_only_that_link() -> None:
     host = new_host()
-    m = MemberEngine("Bo")
+    m = MemberEngine("Bo", code="ALGO7X")
     join(host, m, "L1")
     host.link_opened("L2", 0)
     outs = [host.receive("L2", b"nope", 1) for _ in range(MAX_BAD_MESSAGES + 1)]
@@ -160,14 +160,16 @@ def test_ping_pong_uses_room_clock() -> None:
 
 def test_resume_after_drop_misses_nothing_and_duplicates_nothing() -> None:
     host = new_host()
-    m = MemberEngine("Bo")
+    m = MemberEngine("Bo", code="ALGO7X")
     join(host, m, "L1")
     host.command(StartTimer(), 1_000)
     lost = host.link_closed("L1", 2_000)
     assert [e.kind for e in lost.events] == ["member_left"]
     host.command(SetStatus(value=Status.PAUSED), 3_000)
     held = len(m.log)
-    resumed = MemberEngine("Bo", participant_id=m.participant_id, log=m.log)
+    resumed = MemberEngine(
+        "Bo", code="ALGO7X", participant_id=m.participant_id, log=m.log, identity=m.identity
+    )
     join(host, resumed, "L9", now=4_000)
     assert resumed.participant_id == m.participant_id
     assert resumed.log == host.log.events
@@ -178,7 +180,7 @@ def test_resume_after_drop_misses_nothing_and_duplicates_nothing() -> None:
 
 def test_silent_link_times_out_as_lost() -> None:
     host = new_host()
-    m = MemberEngine("Bo")
+    m = MemberEngine("Bo", code="ALGO7X")
     join(host, m, "L1", now=0)
     assert host.tick(LINK_TIMEOUT_MS).close == []
     out = host.tick(LINK_TIMEOUT_MS + 1)
@@ -205,7 +207,7 @@ def test_host_own_refusal_is_returned() -> None:
 
 
 def test_member_ignores_garbage_from_host_and_reports_it() -> None:
-    m = MemberEngine("Bo")
+    m = MemberEngine("Bo", code="ALGO7X")
     out = m.receive(b"{{{", 0)
     assert out.error is not None
     assert out.error.code == "malformed"
@@ -216,7 +218,7 @@ def test_member_ignores_garbage_from_host_and_reports_it() -> None:
 def test_member_snapshot_equals_folded_backlog() -> None:
     host = new_host()
     host.command(StartTimer(), 100)
-    m = MemberEngine("Bo")
+    m = MemberEngine("Bo", code="ALGO7X")
     join(host, m, "L1", now=200)
     welcome_state = m.state
     assert welcome_state is not None
@@ -236,7 +238,7 @@ def private_host() -> HostEngine:
 def hello_outcome(host: HostEngine, link: str, code: str, source: str, now: int) -> Error | None:
     """Open ``link`` from ``source`` and say hello with ``code``; the fatal error, if any."""
     host.link_opened(link, now, source=source)
-    out = host.receive(link, MemberEngine("Eve", code=code).hello(), now)
+    out = host.receive(link, MemberEngine("Eve", code=code).hello(now), now)
     first = decode(next(s.data for s in out.sends if s.link == link))
     if isinstance(first, Error):
         assert first.fatal
@@ -258,9 +260,39 @@ def test_a_private_room_admits_only_its_code() -> None:
     assert [p.name for p in host.state.participants] == ["Ana", "Eve"]
 
 
-def test_a_public_room_needs_no_code_in_the_hello() -> None:
+def test_a_hello_signed_for_another_rooms_code_or_long_ago_or_twice_is_refused() -> None:
+    """A signed hello names the room's code and its time (protocol/identity.py): one made
+    for another room, one from far in the past, or one used already cannot be replayed."""
     host = new_host()
-    assert hello_outcome(host, "L1", "", "10.0.0.5", 0) is None
+    other_room = hello_outcome(host, "L1", "OTHER1", "10.0.0.5", 0)
+    assert other_room is not None
+    assert other_room.code == "bad_identity"
+    bo = MemberEngine("Bo", code="ALGO7X")
+    stale = bo.hello(0)
+    host.link_opened("L2", 16 * 60_000)
+    out = host.receive("L2", stale, 16 * 60_000)  # signed 16 minutes before the host's now
+    assert "clock" in decode(out.sends[0].data).message  # type: ignore[attr-defined]
+    fresh = bo.hello(16 * 60_000)
+    for link in ("L3", "L4"):
+        host.link_opened(link, 16 * 60_000)
+        out = host.receive(link, fresh, 16 * 60_000)
+    assert decode(out.sends[0].data).message == "That hello was already used; join again."  # type: ignore[attr-defined]
+    assert host.refusals["bad_identity"] == 3
+
+
+def test_a_member_is_its_keys_id_and_cannot_borrow_anothers() -> None:
+    """Issue 16: a member that sent another member's participant_id in its hello was welcomed
+    as that person. Now the host admits the id of the key that signed the hello; the claim
+    only asks to resume, and another key gets an id of its own."""
+    host = new_host()
+    bo = MemberEngine("Bo", code="ALGO7X")
+    join(host, bo, "L1")
+    assert bo.participant_id == bo.identity.participant_id
+    eve = MemberEngine("Eve", code="ALGO7X", participant_id=bo.participant_id)
+    join(host, eve, "L2", now=20)
+    assert eve.participant_id not in (None, bo.participant_id)
+    assert host.linked_participants() == {"L1": bo.participant_id, "L2": eve.participant_id}
+    assert [p.name for p in host.state.participants] == ["Ana", "Bo", "Eve"]
 
 
 def test_wrong_codes_lock_out_one_source_and_not_the_others() -> None:
@@ -279,10 +311,10 @@ def test_wrong_codes_lock_out_one_source_and_not_the_others() -> None:
 
 def test_members_hear_how_each_link_reaches_the_host_once_one_is_not_direct() -> None:
     host = new_host()
-    a, b = MemberEngine("Bo"), MemberEngine("Cy")
+    a, b = MemberEngine("Bo", code="ALGO7X"), MemberEngine("Cy", code="ALGO7X")
     join(host, a, "L1")
     host.link_opened("L2", 20, path=Path.RELAYED)  # joined through the signalling relay
-    out = host.receive("L2", b.hello(), 20)
+    out = host.receive("L2", b.hello(20), 20)
     assert types_to(out, "L2") == ["Welcome", "Events", "Paths"]
     assert types_to(out, "L1") == ["Events", "Paths"]
     for s in out.sends:
@@ -297,7 +329,7 @@ def test_members_hear_how_each_link_reaches_the_host_once_one_is_not_direct() ->
 
 
 def test_a_host_that_names_unknown_paths_is_not_believed() -> None:
-    member = MemberEngine("Bo")
+    member = MemberEngine("Bo", code="ALGO7X")
     got = member.receive(encode(Paths(paths={"x": "teleport"})), 0)
     assert got.error is not None
     assert member.paths == {}

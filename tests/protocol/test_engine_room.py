@@ -35,12 +35,12 @@ def deliver(sends: list, now: int) -> None:  # type: ignore[type-arg]
 def join(engine: HostEngine, member: MemberEngine, link: str, now: int = 0) -> None:
     MEMBERS[link] = member
     engine.link_opened(link, now)
-    deliver(engine.receive(link, member.hello(), now).sends, now)
+    deliver(engine.receive(link, member.hello(now), now).sends, now)
 
 
 def test_chat_flood_is_slowed_down_and_counted() -> None:
     engine = host()
-    m = MemberEngine("Bo")
+    m = MemberEngine("Bo", code="ALGO7X")
     join(engine, m, "L1")
     posted = refused = 0
     for i in range(30):
@@ -55,7 +55,7 @@ def test_chat_flood_is_slowed_down_and_counted() -> None:
 
 def test_reaction_flood_is_slowed_down() -> None:
     engine = host()
-    m = MemberEngine("Bo")
+    m = MemberEngine("Bo", code="ALGO7X")
     join(engine, m, "L1")
     outs = [engine.receive("L1", m.command(React(emoji="🔥"))[1], 50) for _ in range(8)]
     assert sum(len(o.events) for o in outs) == 5
@@ -63,7 +63,7 @@ def test_reaction_flood_is_slowed_down() -> None:
 
 def test_removed_member_is_disconnected_and_cannot_come_back() -> None:
     engine = host()
-    m = MemberEngine("Bo", client_id="app-bo")
+    m = MemberEngine("Bo", code="ALGO7X", client_id="app-bo")
     join(engine, m, "L1")
     pid = m.participant_id
     assert pid is not None
@@ -73,22 +73,26 @@ def test_removed_member_is_disconnected_and_cannot_come_back() -> None:
     notice = [decode(s.data) for s in out.sends if s.link == "L1"][-1]
     assert isinstance(notice, Error)
     assert notice.fatal
-    for attempt in (
-        MemberEngine("Bo", participant_id=pid, client_id="app-bo"),
-        MemberEngine("Bo again", client_id="app-bo"),
-    ):
-        engine.link_opened("L2", 20)
-        again = engine.receive("L2", attempt.hello(), 20)
-        err = decode(again.sends[0].data)
-        assert isinstance(err, Error)
-        assert err.code == "removed"
-        assert again.events == []
-    assert engine.refusals["removed"] == 2
+    # The same key is refused, whatever it is called now (removal follows the key).
+    same_key = MemberEngine("Bo again", code="ALGO7X", identity=m.identity)
+    engine.link_opened("L2", 20)
+    again = engine.receive("L2", same_key.hello(20), 20)
+    err = decode(again.sends[0].data)
+    assert isinstance(err, Error)
+    assert err.code == "removed"
+    assert again.events == []
+    assert engine.refusals["removed"] == 1
+    # Another key copying Bo's visible client_id is someone else, and Bo's removal is not
+    # theirs: nobody can get another member refused by copying what everyone sees.
+    other = MemberEngine("Cy", code="ALGO7X", client_id="app-bo")
+    engine.link_opened("L3", 30)
+    welcomed = engine.receive("L3", other.hello(30), 30)
+    assert [e.kind for e in welcomed.events] == ["member_joined"]
 
 
 def test_new_host_reattaches_members_silently_and_drops_the_missing() -> None:
     old = host()
-    a, b = MemberEngine("Bo"), MemberEngine("Cy")
+    a, b = MemberEngine("Bo", code="ALGO7X"), MemberEngine("Cy", code="ALGO7X")
     join(old, a, "L1")
     join(old, b, "L2")
     old.command(StartTimer(), 1_000)
@@ -103,9 +107,11 @@ def test_new_host_reattaches_members_silently_and_drops_the_missing() -> None:
     new = HostEngine(log, lambda: "fresh", now_ms=5_000)
     assert new.state.host_id == a.participant_id
     # Cy comes back: re-attached, no join/leave noise, same log.
-    resumed = MemberEngine("Cy", participant_id=b.participant_id, log=b.log)
+    resumed = MemberEngine(
+        "Cy", code="ALGO7X", participant_id=b.participant_id, log=b.log, identity=b.identity
+    )
     new.link_opened("N1", 5_100)
-    out = new.receive("N1", resumed.hello(), 5_100)
+    out = new.receive("N1", resumed.hello(5_100), 5_100)
     assert out.events == []
     for s in out.sends:
         resumed.receive(s.data, 5_100)
@@ -119,7 +125,7 @@ def test_new_host_reattaches_members_silently_and_drops_the_missing() -> None:
 
 def test_member_who_never_returns_after_takeover_is_lost() -> None:
     old = host()
-    a, b = MemberEngine("Bo"), MemberEngine("Cy")
+    a, b = MemberEngine("Bo", code="ALGO7X"), MemberEngine("Cy", code="ALGO7X")
     join(old, a, "L1")
     join(old, b, "L2")
     log = RoomLog.from_events(a.log)
@@ -136,7 +142,7 @@ def test_member_who_never_returns_after_takeover_is_lost() -> None:
 
 def test_member_drops_events_the_new_host_never_had() -> None:
     old = host()
-    a, b = MemberEngine("Bo"), MemberEngine("Cy")
+    a, b = MemberEngine("Bo", code="ALGO7X"), MemberEngine("Cy", code="ALGO7X")
     join(old, a, "L1")
     join(old, b, "L2")
     out = old.command(StartTimer(), 1_000)
@@ -149,9 +155,11 @@ def test_member_drops_events_the_new_host_never_had() -> None:
     assert isinstance(bodies, list)
     log.append(a.participant_id or "", bodies, 5_000)
     new = HostEngine(log, lambda: "fresh", now_ms=5_000)
-    resumed = MemberEngine("Cy", participant_id=b.participant_id, log=b.log)
+    resumed = MemberEngine(
+        "Cy", code="ALGO7X", participant_id=b.participant_id, log=b.log, identity=b.identity
+    )
     new.link_opened("N1", 5_100)
-    for s in new.receive("N1", resumed.hello(), 5_100).sends:
+    for s in new.receive("N1", resumed.hello(5_100), 5_100).sends:
         resumed.receive(s.data, 5_100)
     assert resumed.log == new.log.events
     assert [e.kind for e in resumed.log][-2:] == ["host_changed", "member_left"]
