@@ -378,6 +378,12 @@ class HostEngine:
             refusal = "Your computer's clock is far off; set it right and join again."
         elif hello.signature in self._signatures:
             refusal = "That hello was already used; join again."
+        elif (
+            hello.participant_id
+            and hello.participant_id != pid
+            and self.state.participant(hello.participant_id) is not None
+        ):  # another key with a known id: someone tries to be another member
+            refusal = "That place in the jam belongs to someone else; join as yourself."
         if refusal:
             self.refusals["bad_identity"] += 1
             _send(out, link, Error(code="bad_identity", message=refusal, fatal=True))

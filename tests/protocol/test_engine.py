@@ -282,16 +282,23 @@ def test_a_hello_signed_for_another_rooms_code_or_long_ago_or_twice_is_refused()
 
 def test_a_member_is_its_keys_id_and_cannot_borrow_anothers() -> None:
     """Issue 16: a member that sent another member's participant_id in its hello was welcomed
-    as that person. Now the host admits the id of the key that signed the hello; the claim
-    only asks to resume, and another key gets an id of its own."""
+    as that person. Now the host admits the id of the key that signed the hello; another key
+    claiming a known id is refused in words, and Bo keeps his place."""
     host = new_host()
     bo = MemberEngine("Bo", code="ALGO7X")
     join(host, bo, "L1")
     assert bo.participant_id == bo.identity.participant_id
     eve = MemberEngine("Eve", code="ALGO7X", participant_id=bo.participant_id)
-    join(host, eve, "L2", now=20)
-    assert eve.participant_id not in (None, bo.participant_id)
-    assert host.linked_participants() == {"L1": bo.participant_id, "L2": eve.participant_id}
+    host.link_opened("L2", 20)
+    out = host.receive("L2", eve.hello(20), 20)
+    refused = decode(out.sends[0].data)
+    assert isinstance(refused, Error)
+    assert refused.message == "That place in the jam belongs to someone else; join as yourself."
+    assert out.close == ["L2"]
+    assert host.linked_participants() == {"L1": bo.participant_id}  # Bo keeps his link
+    honest = MemberEngine("Eve", code="ALGO7X")  # the same student, asking for no one's id
+    join(host, honest, "L3", now=30)
+    assert honest.participant_id not in (None, bo.participant_id)
     assert [p.name for p in host.state.participants] == ["Ana", "Bo", "Eve"]
 
 
