@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from jamdesk.net.lan import SignallingError
-from jamdesk.net.signal_client import RETRY_S, TIMEOUT_S, ws_url
+from jamdesk.net.signal_client import again_until_connected, open_and_ask
 from jamdesk.protocol.signal import (
     Failure,
     Listing,
@@ -108,12 +108,7 @@ class LobbyWatcher:
 
     async def _connect(self) -> aiohttp.ClientWebSocketResponse:
         assert self._session is not None
-        try:
-            ws = await self._session.ws_connect(ws_url(self.url), heartbeat=20)
-            await ws.send_str(encode_signal(self._watch))
-            first = decode_signal(await ws.receive_str(timeout=TIMEOUT_S))
-        except (aiohttp.ClientError, OSError, TimeoutError, TypeError, SignalError) as exc:
-            raise SignallingError(f"Could not reach the signalling server at {self.url}.") from exc
+        ws, first = await open_and_ask(self._session, self.url, self._watch)
         if not isinstance(first, LobbyRooms) or not first.full:
             await ws.close()
             words = first.message if isinstance(first, Failure) else "answered out of turn"
@@ -154,10 +149,4 @@ class LobbyWatcher:
             ws = await self._reconnect()
 
     async def _reconnect(self) -> aiohttp.ClientWebSocketResponse:
-        for attempt in range(10**9):
-            delay = RETRY_S[min(attempt, len(RETRY_S) - 1)]
-            log.info("lost the internet lobby at %s; again in %.1f s", self.url, delay)
-            await asyncio.sleep(delay)
-            with contextlib.suppress(SignallingError):
-                return await self._connect()
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await again_until_connected(self._connect, f"the internet lobby at {self.url}")

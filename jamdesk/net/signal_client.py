@@ -34,6 +34,7 @@ from jamdesk.protocol.signal import (
     Register,
     Registered,
     RelayEnd,
+    Signal,
     SignalError,
     decode_signal,
     encode_signal,
@@ -79,6 +80,37 @@ def ws_url(url: str) -> str:
     if base.startswith("http"):
         base = "ws" + base[len("http") :]
     return base if base.endswith("/v1/ws") else f"{base}/v1/ws"
+
+
+async def open_and_ask(
+    session: aiohttp.ClientSession, url: str, message: Signal
+) -> tuple[aiohttp.ClientWebSocketResponse, Signal]:
+    """Open the signalling server's WebSocket at ``url``, send ``message`` and read the
+    server's first reply (at most :data:`TIMEOUT_S`). Raises
+    :class:`~jamdesk.net.lan.SignallingError` when the server cannot be reached or answers
+    with no signalling message."""
+    try:
+        ws = await session.ws_connect(ws_url(url), heartbeat=20)
+        await ws.send_str(encode_signal(message))
+        reply = decode_signal(await ws.receive_str(timeout=TIMEOUT_S))
+    except (aiohttp.ClientError, OSError, TimeoutError, TypeError, SignalError) as exc:
+        raise SignallingError(f"Could not reach the signalling server at {url}.") from exc
+    return ws, reply
+
+
+async def again_until_connected(
+    connect: Callable[[], Awaitable[aiohttp.ClientWebSocketResponse]], what: str
+) -> aiohttp.ClientWebSocketResponse:
+    """Call ``connect`` after each of :data:`RETRY_S`'s delays (the last one repeated) until
+    it stops raising :class:`~jamdesk.net.lan.SignallingError`; ``what`` names what was lost
+    in the log."""
+    for attempt in range(10**9):
+        delay = RETRY_S[min(attempt, len(RETRY_S) - 1)]
+        log.info("%s lost; again in %.1f s", what, delay)
+        await asyncio.sleep(delay)
+        with contextlib.suppress(SignallingError):
+            return await connect()
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class RelayReceiver(Protocol):
@@ -406,12 +438,7 @@ class HostSignal:
 
     async def _register(self) -> aiohttp.ClientWebSocketResponse:
         assert self._session is not None
-        try:
-            ws = await self._session.ws_connect(ws_url(self.url), heartbeat=20)
-            await ws.send_str(encode_signal(Register(code=self.code)))
-            reply = decode_signal(await ws.receive_str(timeout=TIMEOUT_S))
-        except (aiohttp.ClientError, OSError, TimeoutError, TypeError, SignalError) as exc:
-            raise SignallingError(f"Could not reach the signalling server at {self.url}.") from exc
+        ws, reply = await open_and_ask(self._session, self.url, Register(code=self.code))
         if isinstance(reply, Failure):
             await ws.close()
             raise RefusedError(reply.code, reply.message)
@@ -489,10 +516,4 @@ class HostSignal:
             self._outbox.put(encode_signal(reply))
 
     async def _reconnect(self) -> aiohttp.ClientWebSocketResponse:
-        for attempt in range(10**9):
-            delay = RETRY_S[min(attempt, len(RETRY_S) - 1)]
-            log.info("signalling server connection lost; again in %.1f s", delay)
-            await asyncio.sleep(delay)
-            with contextlib.suppress(SignallingError):
-                return await self._register()
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await again_until_connected(self._register, "signalling server connection")

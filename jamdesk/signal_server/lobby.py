@@ -320,8 +320,3 @@ class LobbyBook:
             everyone = list(self.watchers)
             out.broadcasts.extend((everyone, encode_signal(line)) for line in lines)
         return out
-
-
-def listing_bytes(listing: Listing) -> int:
-    """A listing's size as JSON (for the memory figures of the benchmark)."""
-    return len(msgspec.json.encode(listing))
