@@ -285,11 +285,9 @@ class Lobby:
     ) -> bool:
         """Wait until ``predicate(rooms)`` holds (lobby rooms left out), at most
         ``timeout_s``; returns whether it did."""
-        if self._internet is None:
-            return await self._browser.wait_for(lambda _ads: predicate(self.rooms), timeout_s)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
-        while not predicate(self.rooms):  # two sources: look again as either changes
+        while not predicate(self.rooms):  # LAN or internet: look again as either changes
             left = deadline - loop.time()
             if left <= 0:
                 return False
