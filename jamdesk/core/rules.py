@@ -90,6 +90,13 @@ MAX_CHAT_CHARS = 2_000
 MAX_TASK_CHARS = 200
 MAX_ROOM_TASKS = 200
 MAX_GHOSTS = 8
+MAX_PRESENT_PEOPLE = 250
+"""People (not ghosts) in a room at once; one more is refused with "This jam is full"."""
+MAX_PEOPLE_EVER = 2_000
+"""Participant records a room keeps over its life (nobody is ever dropped from the state, so
+the log can name them); past this, a newcomer is refused and a returning member is not.
+With :data:`MAX_ROOM_TASKS` this bounds the room's state to about 1 MB, which a Welcome
+carries in parts (:func:`jamdesk.protocol.codec.welcome_messages`)."""
 GHOST = "👻"
 """Marks a ghost's name wherever it shows."""
 GHOST_ACTIONS: tuple[type[Command], ...] = (SetStatus, SetGoal, SetProgress, React, Chat)
@@ -255,6 +262,12 @@ def _join(state: RoomState, actor: str, command: Join) -> Decision:
     existing = state.participant(actor)
     if existing is not None and existing.present:
         return Rejected("already_here", "You are already in this jam.")
+    if state.present_count >= MAX_PRESENT_PEOPLE:
+        return Rejected("full", f"This jam is full ({MAX_PRESENT_PEOPLE} people); try another.")
+    if existing is None and len(state.participants) >= MAX_PEOPLE_EVER:
+        return Rejected(
+            "full", f"{MAX_PEOPLE_EVER} people have been in this jam; start a new one to join."
+        )
     color = command.avatar_color if valid_color(command.avatar_color) else ""
     return [
         MemberJoined(

@@ -344,10 +344,14 @@ class MemberClient:
             if out.error is not None and out.error.fatal:
                 welcomed.set_exception(JoinError(out.error.message))
                 return
-            if self.engine.state is not None and self.engine.clock.synced:
+            ready = self.engine.state is not None and not self.engine.snapshot_pending
+            if ready and self.engine.clock.synced:
                 welcomed.set_result(None)
         if out.error is not None and out.error.fatal:
             self._spawn(self._fatal(out.error.message))
+        elif out.error is not None and out.error.code == "gap" and self._channel is not None:
+            log.warning("events went missing (%s); resuming the link", out.error.message)
+            self._lost(self._channel)  # a new hello resumes from the last event held
         self._on_outcome(out)
 
     async def _fatal(self, message: str) -> None:

@@ -12,7 +12,15 @@ import hashlib
 import msgspec
 
 from jamdesk.core.events import Event
-from jamdesk.protocol.messages import MAX_MESSAGE_BYTES, Message
+from jamdesk.core.room import RoomState
+from jamdesk.protocol.messages import (
+    MAX_MESSAGE_BYTES,
+    MAX_SNAPSHOT_PARTS,
+    PROTOCOL_VERSION,
+    Message,
+    SnapshotPart,
+    Welcome,
+)
 
 _encoder = msgspec.json.Encoder()
 _decoder: msgspec.json.Decoder[Message] = msgspec.json.Decoder(Message)
@@ -71,3 +79,74 @@ def batch_events(events: list[Event], limit: int = MAX_MESSAGE_BYTES - 64) -> li
     if current:
         batches.append(current)
     return batches
+
+
+_PART_CHARS = 16_000
+"""Characters of snapshot JSON per :class:`SnapshotPart` to start from; a part whose message
+would still be too large (escapes, wide characters) is cut in half until it fits."""
+
+
+def welcome_messages(participant_id: str, state: RoomState, resume_from: int) -> list[bytes]:
+    """The encoded :class:`Welcome` for ``state``: one message when it fits, or a Welcome
+    announcing parts followed by the :class:`SnapshotPart` messages, each under the limit.
+
+    Raises :class:`MessageTooLargeError` past :data:`MAX_SNAPSHOT_PARTS` (the room's limits
+    in :mod:`jamdesk.core.rules` keep a state far below it)."""
+    whole = Welcome(
+        protocol=PROTOCOL_VERSION,
+        participant_id=participant_id,
+        snapshot=state,
+        resume_from=resume_from,
+    )
+    try:
+        return [encode(whole)]
+    except MessageTooLargeError:
+        pass
+    text = _encoder.encode(state).decode("utf-8")
+    parts: list[bytes] = []
+    start = 0
+    while start < len(text):
+        size = _PART_CHARS
+        while True:
+            try:
+                data = encode(SnapshotPart(index=len(parts), text=text[start : start + size]))
+                break
+            except MessageTooLargeError:
+                size //= 2
+        parts.append(data)
+        start += size
+    if len(parts) > MAX_SNAPSHOT_PARTS:
+        raise MessageTooLargeError(f"a snapshot of {len(parts)} parts")
+    head = Welcome(
+        protocol=PROTOCOL_VERSION,
+        participant_id=participant_id,
+        resume_from=resume_from,
+        snapshot_parts=len(parts),
+    )
+    return [encode(head), *parts]
+
+
+class SnapshotAssembly:
+    """A member's collector for a snapshot sent in parts (see :func:`welcome_messages`).
+
+    ``add`` returns the :class:`RoomState` once the last part arrives, ``None`` before;
+    raises ``ValueError`` for a part out of order, too many parts or a snapshot that does
+    not decode (a hostile or broken host: the member leaves)."""
+
+    def __init__(self, parts: int) -> None:
+        if not 0 < parts <= MAX_SNAPSHOT_PARTS:
+            raise ValueError(f"a snapshot in {parts} parts (at most {MAX_SNAPSHOT_PARTS})")
+        self.parts = parts
+        self._texts: list[str] = []
+
+    def add(self, part: SnapshotPart) -> RoomState | None:
+        """Take the next part; the snapshot when it was the last."""
+        if part.index != len(self._texts):
+            raise ValueError(f"snapshot part {part.index} where {len(self._texts)} was due")
+        self._texts.append(part.text)
+        if len(self._texts) < self.parts:
+            return None
+        try:
+            return msgspec.json.decode("".join(self._texts).encode("utf-8"), type=RoomState)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            raise ValueError(f"the snapshot does not read: {exc}") from exc

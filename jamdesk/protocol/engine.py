@@ -30,7 +30,14 @@ from jamdesk.core.events import Event, EventBody, MemberLeft, MemberRemoved
 from jamdesk.core.room import RoomLog, RoomState
 from jamdesk.core.rules import GHOST_ACTIONS, Rejected, decide
 from jamdesk.protocol import pake
-from jamdesk.protocol.codec import DecodeError, batch_events, decode, encode, event_digest
+from jamdesk.protocol.codec import (
+    DecodeError,
+    batch_events,
+    decode,
+    encode,
+    event_digest,
+    welcome_messages,
+)
 from jamdesk.protocol.identity import HELLO_FRESH_MS, verify_hello
 from jamdesk.protocol.messages import (
     PROTOCOL_VERSION,
@@ -44,7 +51,6 @@ from jamdesk.protocol.messages import (
     Ping,
     Pong,
     Refused,
-    Welcome,
 )
 from jamdesk.protocol.paths import Path
 
@@ -91,6 +97,7 @@ class _Link:
     last_seen_ms: int
     participant_id: str | None = None
     bad_messages: int = 0
+    flood_messages: int = 0
     source: str = ""
     proof: str | None = None
     path: Path = Path.DIRECT
@@ -109,6 +116,10 @@ class RateLimit:
         tokens, last = self._buckets.get(who, (float(self.burst), now_ms))
         return min(float(self.burst), tokens + (now_ms - last) / self.per_ms) < 1
 
+    def forget(self, who: str) -> None:
+        """Drop ``who``'s bucket (a closed link), so buckets never outgrow the links."""
+        self._buckets.pop(who, None)
+
     def allow(self, who: str, now_ms: int) -> bool:
         """Take one token for ``who`` at ``now_ms``; ``False`` when none is left."""
         tokens, last = self._buckets.get(who, (float(self.burst), now_ms))
@@ -126,6 +137,17 @@ REACTION_LIMIT = (5, 2_000)
 """Reactions: 5 at once, then one every 2 s per person."""
 CODE_TRY_LIMIT = (5, 10_000)
 """Private-room codes: 5 tries at once, then one every 10 s per source address."""
+COMMAND_LIMIT = (20, 250)
+"""Every other member command (goal, progress, status, tasks, timer, ...): 20 at once, then
+four a second per person; more are refused with ``slow_down``."""
+MESSAGE_LIMIT = (60, 50)
+"""Every message, per link: 60 at once, then 20 a second. A link past
+it is flooding: its messages are dropped unread and, after :data:`MAX_FLOOD_MESSAGES`, the
+link is closed."""
+PING_LIMIT = (5, 500)
+"""Clock pings per link (members send one a second): past it they go unanswered."""
+MAX_FLOOD_MESSAGES = 200
+"""Messages dropped for a link past :data:`MESSAGE_LIMIT` before the host closes it."""
 
 
 class HostEngine:
@@ -152,6 +174,9 @@ class HostEngine:
         self._chat = RateLimit(*CHAT_LIMIT)
         self._reactions = RateLimit(*REACTION_LIMIT)
         self._code_tries = RateLimit(*CODE_TRY_LIMIT)
+        self._commands = RateLimit(*COMMAND_LIMIT)
+        self._messages = RateLimit(*MESSAGE_LIMIT)
+        self._pings = RateLimit(*PING_LIMIT)
         self._expected = {
             p.participant_id: now_ms + RETURN_GRACE_MS
             for p in log.state.participants
@@ -205,6 +230,8 @@ class HostEngine:
     def link_closed(self, link: str, now_ms: int) -> HostOutcome:
         """A link went away; its member, if still present, is recorded as lost."""
         state = self._links.pop(link, None)
+        self._messages.forget(link)
+        self._pings.forget(link)
         out = HostOutcome()
         if state is not None and state.participant_id is not None:
             self._run(state.participant_id, Disconnect(), now_ms, out)
@@ -256,19 +283,38 @@ class HostEngine:
         return min(wake, end) if end is not None and end > now_ms else wake
 
     def receive(self, link: str, data: bytes | str, now_ms: int) -> HostOutcome:
-        """Handle one message from ``link``. Bad input never changes the room."""
+        """Handle one message from ``link``. Bad input never changes the room.
+
+        Never raises: should handling fail on our side (a bug), the failure is logged, the
+        link is closed, and whatever was already appended to the log is still returned
+        with its sends, so no event is ever lost between the log, the disk and the members.
+        """
         out = HostOutcome()
         st = self._links.get(link)
         if st is None:
             return out
         st.last_seen_ms = now_ms
+        try:
+            self._receive(link, st, data, now_ms, out)
+        except Exception:
+            log.exception("handling a message from link %s failed; closing it", link)
+            out.close.append(link)
+        return out
+
+    def _receive(
+        self, link: str, st: _Link, data: bytes | str, now_ms: int, out: HostOutcome
+    ) -> None:
+        if not self._messages.allow(link, now_ms):  # before decoding: a flood costs little
+            self._flooding(link, st, out)
+            return
         msg = decode(data)
         if isinstance(msg, DecodeError):
             self._bad(link, st, msg.code, f"That message could not be read ({msg.code}).", out)
-            log.warning("link %s sent a bad message: %s %s", link, msg.code, msg.detail[:200])
-            return out
+            log.info("link %s sent a bad message: %s %s", link, msg.code, msg.detail[:200])
+            return
         if isinstance(msg, Ping):
-            _send(out, link, Pong(t0=msg.t0, t1=now_ms, t2=now_ms))
+            if self._pings.allow(link, now_ms):  # pings past the limit go unanswered
+                _send(out, link, Pong(t0=msg.t0, t1=now_ms, t2=now_ms))
         elif isinstance(msg, Hello):
             self._hello(link, st, msg, now_ms, out)
         elif st.participant_id is None:
@@ -283,7 +329,6 @@ class HostEngine:
             self._bad(
                 link, st, "unexpected", f"A member does not send '{type(msg).__name__}'.", out
             )
-        return out
 
     # -- internals ------------------------------------------------------------------------
 
@@ -346,16 +391,7 @@ class HostEngine:
             return
         st.participant_id = pid
         self._append(pid, outcome, now_ms, out, exclude=link)
-        _send(
-            out,
-            link,
-            Welcome(
-                protocol=PROTOCOL_VERSION,
-                participant_id=pid,
-                snapshot=self.state,
-                resume_from=since,
-            ),
-        )
+        out.sends.extend(Send(link, data) for data in welcome_messages(pid, self.state, since))
         for batch in batch_events(self.log.since(since)):
             _send(out, link, Events(events=batch))
         if any(path is not Path.DIRECT for path in self.paths().values()):
@@ -427,8 +463,8 @@ class HostEngine:
                 ),
             )
             return
-        limit = {Chat: self._chat, React: self._reactions}.get(type(msg.command))
-        if limit is not None and not limit.allow(pid, now_ms):
+        limit = {Chat: self._chat, React: self._reactions}.get(type(msg.command), self._commands)
+        if not limit.allow(pid, now_ms):
             rejected: Rejected | None = Rejected(
                 "slow_down", "Slow down a little: too many messages at once."
             )
@@ -477,6 +513,21 @@ class HostEngine:
                 st.participant_id = None
                 _send(out, link, Error(code="removed", message=message, fatal=True))
                 out.close.append(link)
+
+    def _flooding(self, link: str, st: _Link, out: HostOutcome) -> None:
+        """One message over :data:`MESSAGE_LIMIT`: dropped, told once, closed after
+        :data:`MAX_FLOOD_MESSAGES` (the link's member, if any, is then recorded as lost)."""
+        self.refusals["flood"] += 1
+        st.flood_messages += 1
+        if st.flood_messages == 1:
+            log.info("link %s sends too fast; dropping its messages", link)
+            message = "You are sending too fast; the host dropped some of your messages."
+            _send(out, link, Error(code="slow_down", message=message))
+        elif st.flood_messages > MAX_FLOOD_MESSAGES and link not in out.close:
+            log.info("link %s kept flooding; closing it", link)
+            message = "Too many messages at once; the host closed the connection."
+            _send(out, link, Error(code="flood", message=message, fatal=True))
+            out.close.append(link)
 
     def _bad(self, link: str, st: _Link, code: str, message: str, out: HostOutcome) -> None:
         self.refusals[code] += 1

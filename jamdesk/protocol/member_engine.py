@@ -15,7 +15,13 @@ from jamdesk.core.events import Event
 from jamdesk.core.room import LogError, RoomState, apply
 from jamdesk.core.rules import Rejected
 from jamdesk.protocol.clock import ClockEstimator, ClockSample
-from jamdesk.protocol.codec import DecodeError, decode, encode, event_digest
+from jamdesk.protocol.codec import (
+    DecodeError,
+    SnapshotAssembly,
+    decode,
+    encode,
+    event_digest,
+)
 from jamdesk.protocol.identity import Identity
 from jamdesk.protocol.messages import (
     PROTOCOL_VERSION,
@@ -29,6 +35,7 @@ from jamdesk.protocol.messages import (
     Ping,
     Pong,
     Refused,
+    SnapshotPart,
     Welcome,
 )
 from jamdesk.protocol.paths import Path
@@ -89,11 +96,17 @@ class MemberEngine:
         self.clock = ClockEstimator()
         self._next_ref = 1
         self._snapshot_seq = 0
+        self._assembly: SnapshotAssembly | None = None  # a snapshot arriving in parts
 
     @property
     def last_seq(self) -> int:
         """Sequence number of the last event held (0 for none)."""
         return self.log[-1].seq if self.log else 0
+
+    @property
+    def snapshot_pending(self) -> bool:
+        """Whether a Welcome announced a snapshot in parts that have not all arrived."""
+        return self._assembly is not None
 
     def hello(self, local_ms: int) -> bytes:
         """The opening message, signed at ``local_ms`` (this computer's clock, Unix ms);
@@ -151,9 +164,20 @@ class MemberEngine:
                 out.kept_until = keep  # events after ``keep`` were replaced: forget them
             self.log = [e for e in self.log if e.seq <= keep]
             self.participant_id = msg.participant_id
-            self.state = msg.snapshot
-            self._snapshot_seq = msg.snapshot.head_seq
-            out.welcomed = True
+            self._assembly = None
+            if msg.snapshot is not None:
+                self._welcomed(msg.snapshot, out)
+            else:
+                try:
+                    self._assembly = SnapshotAssembly(msg.snapshot_parts)
+                except ValueError as exc:
+                    out.error = Error(code="bad_snapshot", message=str(exc), fatal=True)
+        elif isinstance(msg, SnapshotPart):
+            self._snapshot_part(msg, out)
+        elif isinstance(msg, Events) and self._assembly is not None:  # parts come first
+            self._assembly = None
+            message = "events in the middle of the room's snapshot"
+            out.error = Error(code="bad_snapshot", message=message, fatal=True)
         elif isinstance(msg, Events):
             self._events(msg.events, out)
         elif isinstance(msg, Refused):
@@ -170,6 +194,26 @@ class MemberEngine:
         else:
             out.error = Error(code="unexpected", message=type(msg).__name__)
         return out
+
+    def _welcomed(self, snapshot: RoomState, out: MemberOutcome) -> None:
+        self.state = snapshot
+        self._snapshot_seq = snapshot.head_seq
+        out.welcomed = True
+
+    def _snapshot_part(self, part: SnapshotPart, out: MemberOutcome) -> None:
+        assembly = self._assembly
+        if assembly is None:
+            out.error = Error(code="unexpected", message="a snapshot part without a Welcome")
+            return
+        try:
+            snapshot = assembly.add(part)
+        except ValueError as exc:
+            self._assembly = None
+            out.error = Error(code="bad_snapshot", message=str(exc), fatal=True)
+            return
+        if snapshot is not None:
+            self._assembly = None
+            self._welcomed(snapshot, out)
 
     def _events(self, events: list[Event], out: MemberOutcome) -> None:
         for event in events:

@@ -1,8 +1,9 @@
 """Messages exchanged on a jam's data channel, as msgspec tagged structs (JSON on the wire).
 
 One message per data-channel message, at most :data:`MAX_MESSAGE_BYTES` encoded. A member
-opens with :class:`Hello`; the host answers :class:`Welcome` (the room's snapshot) followed by the
-log as :class:`Events` batches, then every new event as it is appended.
+opens with :class:`Hello`; the host answers :class:`Welcome` (the room's snapshot, in
+:class:`SnapshotPart` messages when it does not fit one) followed by the log as :class:`Events`
+batches, then every new event as it is appended.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from jamdesk.core.commands import Command
 from jamdesk.core.events import Event
 from jamdesk.core.room import RoomState
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 """Bumped on any change a peer of the previous version could not read."""
 
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -57,12 +58,30 @@ class Welcome(_Message, frozen=True, tag="welcome"):
     The member keeps the events it holds up to ``resume_from`` and drops any after it (a new
     host may never have received the last events of a lost one); the backlog that follows
     starts at ``resume_from + 1``.
+
+    A snapshot too large for one message (a room with hundreds of people or tasks) comes as
+    ``snapshot=None`` and ``snapshot_parts`` :class:`SnapshotPart` messages right after, whose
+    texts joined are the snapshot's JSON; at most :data:`MAX_SNAPSHOT_PARTS`.
     """
 
     protocol: int
     participant_id: str
-    snapshot: RoomState
+    snapshot: RoomState | None = None
     resume_from: int = 0
+    snapshot_parts: int = 0
+
+
+MAX_SNAPSHOT_PARTS = 64
+"""A snapshot spans at most this many parts (about 1 MB of JSON at the most compact; the
+room's limits in :mod:`jamdesk.core.rules` keep it well under); a member refuses more."""
+
+
+class SnapshotPart(_Message, frozen=True, tag="snapshot_part"):
+    """Part ``index`` (from 0) of a snapshot announced by :class:`Welcome`: a run of its JSON
+    text."""
+
+    index: int
+    text: str
 
 
 class Events(_Message, frozen=True, tag="events"):
@@ -123,4 +142,16 @@ class Paths(_Message, frozen=True, tag="paths"):
     paths: dict[str, str]
 
 
-Message = Hello | Welcome | Events | CommandMessage | Refused | Error | Ping | Pong | Bye | Paths
+Message = (
+    Hello
+    | Welcome
+    | SnapshotPart
+    | Events
+    | CommandMessage
+    | Refused
+    | Error
+    | Ping
+    | Pong
+    | Bye
+    | Paths
+)

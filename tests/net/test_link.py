@@ -163,3 +163,24 @@ async def test_a_slow_reconnect_makes_one_link_not_two(room: Room) -> None:
     assert rec.links.count(LinkState.CONNECTED) == 2
     assert len(room.service.engine.linked_participants()) == 1
     await client.close()
+
+
+async def test_a_room_with_the_most_tasks_is_joined_over_a_real_channel(room: Room) -> None:
+    """Issue 16, item 3: 200 long tasks made a 174 kB Welcome that the host could not send
+    (the joiner waited 11 s for "The host did not answer in time")."""
+    from jamdesk.core.commands import AddTask
+    from jamdesk.core.rules import MAX_ROOM_TASKS, MAX_TASK_CHARS
+
+    for i in range(MAX_ROOM_TASKS):
+        title = f"{i:03d} " + "ü" * (MAX_TASK_CHARS - 4)
+        assert await room.service.command(AddTask(title=title)) is None
+    seqs_before = [e.seq for e in room.events]
+    client, _rec = room.member("Bo")
+    await client.join()
+    assert client.engine.state == room.service.engine.state
+    assert len(client.engine.state.tasks) == MAX_ROOM_TASKS
+    seqs = [e.seq for e in room.events]
+    assert seqs == list(range(1, len(seqs) + 1))  # nothing skipped in the host's log
+    assert len(seqs) == len(seqs_before) + 1
+    assert client.engine.log == room.service.engine.log.events
+    await client.close()
