@@ -24,7 +24,7 @@ from jamdesk.core.commands import Command
 from jamdesk.core.events import Event
 from jamdesk.core.rules import Rejected
 from jamdesk.net import rtc
-from jamdesk.net.lan import LanSignallingServer, SessionDescription
+from jamdesk.net.lan import HostBusyError, LanSignallingServer, SessionDescription
 from jamdesk.net.paths import PathLink, channel_path
 from jamdesk.net.signal_client import SignalledJoin
 from jamdesk.net.waiting import wait_until
@@ -36,12 +36,29 @@ from jamdesk.protocol.tunnel import TunnelError, TunnelKey
 
 log = logging.getLogger(__name__)
 
-OPEN_TIMEOUT_S = 30.0
-"""How long an answered joiner has to open its data channel."""
+OPEN_TIMEOUT_S = 15.0
+"""How long an answered joiner has to open its data channel (ICE through a TURN relay takes
+a few seconds); then its peer connection is closed and freed."""
 PAKE_TRY_LIMIT = (10, 6_000)
 """A private room's PAKE tries per address: 10 at once, then one every 6 s."""
+ROOM_PAKE_TRY_LIMIT = (30, 2_000)
+"""A private room's PAKE tries from everyone together: 30 at once, then one every 2 s, so
+rotating addresses buys no more guesses (issue 16, item 10)."""
+OFFER_LIMIT = (5, 1_000)
+"""SDP offers per address (a relayed joiner: per the server's tag of its address): 5 at
+once, then one a second."""
+ALL_OFFER_LIMIT = (20, 200)
+"""SDP offers from everyone together: 20 at once, then five a second."""
+MAX_PENDING = 16
+"""Peer connections answered but not yet admitted (no hello yet), in all."""
+MAX_PENDING_PER_SOURCE = 3
+"""Of those, from one address."""
+
 CLOSE_DRAIN_S = 0.5
 """Delay between the last message to a closed link and closing its peer connection."""
+
+_BUSY = "The host is letting other people in; try again in a few seconds."
+_TOO_MANY_TRIES = "Too many tries at this private jam's code; wait a minute, then try again."
 
 EventsListener = Callable[[list[Event]], None]
 
@@ -51,6 +68,7 @@ class _Peer:
     pc: RTCPeerConnection | None  # none yet for a relayed link that has not upgraded
     channel: RTCDataChannel | None = None
     link: PathLink | None = None  # a relayed join's link (the channel then joins it)
+    source: str = ""
 
     @property
     def opened(self) -> bool:
@@ -89,6 +107,9 @@ class HostService:
         self._ice_servers = ice_servers
         self._signalling = LanSignallingServer(self.answer, host=bind_host)
         self._pake_tries = RateLimit(*PAKE_TRY_LIMIT)
+        self._room_pake_tries = RateLimit(*ROOM_PAKE_TRY_LIMIT)
+        self._offers = RateLimit(*OFFER_LIMIT)
+        self._all_offers = RateLimit(*ALL_OFFER_LIMIT)
         self._peers: dict[str, _Peer] = {}
         self._proofs: dict[str, str] = {}
         self._ids = itertools.count(1)
@@ -148,13 +169,20 @@ class HostService:
         fingerprints or tunnel keys, the joiner's hello must carry its own
         (:mod:`jamdesk.protocol.pake`), and the SPAKE2 key binds the tunnel's keys
         (:mod:`jamdesk.protocol.tunnel`). At most :data:`PAKE_TRY_LIMIT` tries per
-        ``remote``. Raises ``ValueError`` for an unusable offer, PAKE message or tunnel key,
-        or too many tries (the LAN endpoint answers 400)."""
+        ``remote`` and :data:`ROOM_PAKE_TRY_LIMIT` in all.
+
+        Each offer costs a peer connection, so offers are limited per ``remote``
+        (:data:`OFFER_LIMIT`) and in all (:data:`ALL_OFFER_LIMIT`), and so are peers not yet
+        admitted (:data:`MAX_PENDING`, :data:`MAX_PENDING_PER_SOURCE`); past them
+        :class:`HostBusyError`. Raises ``ValueError`` for an unusable offer, PAKE message or
+        tunnel key (the LAN endpoint answers 400)."""
+        self._admit(remote)
         relayed = via is not None and via.relay is not None and bool(offer.tunnel)
         key, message = b"", ""
         if offer.pake and self.engine.state.private:
-            if not self._pake_tries.allow(remote, self._clock()):
-                raise ValueError("too many tries at this private jam's code")
+            now = self._clock()
+            if not self._pake_tries.allow(remote, now) or not self._room_pake_tries.allow("", now):
+                raise HostBusyError(_TOO_MANY_TRIES)
             key, message = pake.host_pake(self.engine.state.code, offer.pake)
         if relayed and not offer.sdp:
             assert via is not None
@@ -166,6 +194,20 @@ class HostService:
         )
         proof = pake.proof(key, "host", answer.sdp, offer.sdp)
         return msgspec.structs.replace(answer, pake=message, proof=proof)
+
+    def _admit(self, remote: str) -> None:
+        """Raise :class:`HostBusyError` unless one more joiner from ``remote`` may cost a
+        peer connection now (see :meth:`answer`)."""
+        now = self._clock()
+        linked = self.engine.linked_participants()
+        pending = [p for link, p in self._peers.items() if link not in linked]
+        mine = sum(1 for p in pending if p.source == remote)
+        if len(pending) >= MAX_PENDING or mine >= MAX_PENDING_PER_SOURCE:
+            self.engine.refusals["busy"] += 1
+            raise HostBusyError(_BUSY)
+        if not self._offers.allow(remote, now) or not self._all_offers.allow("", now):
+            self.engine.refusals["busy"] += 1
+            raise HostBusyError(_BUSY)
 
     def _answer_relayed(
         self,
@@ -183,7 +225,7 @@ class HostService:
         except TunnelError as exc:
             raise ValueError(str(exc)) from exc
         link = f"link{next(self._ids)}"
-        peer = _Peer(pc=None)
+        peer = _Peer(pc=None, source=remote)
         self._peers[link] = peer
         peer.link = PathLink(
             cipher,
@@ -258,7 +300,7 @@ class HostService:
         servers: list[str | IceServer] = [*(self._ice_servers or [])]
         servers += via.ice_servers if via is not None else ()
         pc = rtc.new_peer_connection(servers)
-        peer = _Peer(pc)
+        peer = _Peer(pc, source=remote)
         self._peers[link] = peer
 
         @pc.on("datachannel")
@@ -306,6 +348,7 @@ class HostService:
         if not peer.opened and self._peers.get(link) is peer:
             log.info("%s never opened its data channel; closing it", link)
             del self._peers[link]
+            self._links_changed.set()
             _close_soon(peer)
 
     # -- carrying out the engine's decisions ----------------------------------------------------

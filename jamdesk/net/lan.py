@@ -42,6 +42,12 @@ OfferHandler = Callable[[SessionDescription, str], Awaitable[SessionDescription]
 """Answers an offer; the second argument is the joiner's address (for rate limits)."""
 
 
+class HostBusyError(ValueError):
+    """The host will not take this joiner now (too many at once, or too many tries at a
+    private code); ``str()`` says so in words for the student. The endpoint answers 503
+    with those words and ``Retry-After``."""
+
+
 class SignallingError(ConnectionError):
     """The host's signalling endpoint could not be reached or refused the offer."""
 
@@ -81,7 +87,7 @@ class LanSignallingServer:
         try:
             offer = msgspec.json.decode(await request.read(), type=SessionDescription)
         except (msgspec.DecodeError, ValueError) as exc:
-            log.warning("bad offer from %s: %s", request.remote, exc)
+            log.info("bad offer from %s: %s", request.remote, exc)
             return web.json_response({"error": "That was not an SDP offer."}, status=400)
         if offer.protocol != PROTOCOL_VERSION:
             return web.json_response(
@@ -95,8 +101,11 @@ class LanSignallingServer:
             return web.json_response({"error": "Expected an SDP offer."}, status=400)
         try:
             answer = await self._on_offer(offer, request.remote or "")
+        except HostBusyError as exc:
+            headers = {"Retry-After": "5"}
+            return web.json_response({"error": str(exc)}, status=503, headers=headers)
         except ValueError as exc:
-            log.warning("unusable offer from %s: %s", request.remote, exc)
+            log.info("unusable offer from %s: %s", request.remote, exc)
             return web.json_response({"error": "The offer could not be used."}, status=400)
         return web.json_response(msgspec.to_builtins(answer))
 

@@ -19,11 +19,12 @@ from typing import Protocol
 
 import aiohttp
 
-from jamdesk.net.lan import SessionDescription, SignallingError
+from jamdesk.net.lan import HostBusyError, SessionDescription, SignallingError
 from jamdesk.protocol import pake
 from jamdesk.protocol.signal import (
     Answer,
     AskIce,
+    Decline,
     Failure,
     IceServer,
     IceServers,
@@ -43,6 +44,8 @@ from jamdesk.protocol.signal import (
 )
 
 log = logging.getLogger(__name__)
+
+_UNUSABLE_OFFER = "The host could not use your app's offer; update Jamdesk and try again."
 
 TIMEOUT_S = 10.0
 RETRY_S = (0.5, 1.0, 2.0, 5.0)
@@ -501,9 +504,13 @@ class HostSignal:
         port = HostRelayPort(self, offer.join_id) if offer.tunnel else None
         how = SignalledJoin(ice_servers=self.ice_servers, relay=port)
         try:  # the same answerer as the LAN endpoint: it runs a private room's PAKE
-            answer = await self._answer(sent, "relay", how)
+            # Per joiner: the server's tag of its address; "relay" alone for an old server.
+            answer = await self._answer(sent, f"relay:{offer.joiner}", how)
         except ValueError as exc:  # an unusable offer, a bad PAKE message, too many tries
-            log.warning("could not answer a relayed offer: %s", exc)
+            log.info("could not answer a relayed offer: %s", exc)
+            words = str(exc) if isinstance(exc, HostBusyError) else _UNUSABLE_OFFER
+            if self._outbox is not None:  # the joiner hears at once, not after a timeout
+                self._outbox.put(encode_signal(Decline(join_id=offer.join_id, message=words)))
             return
         reply = Answer(
             join_id=offer.join_id,

@@ -62,6 +62,10 @@ LINK_TIMEOUT_MS = 3_000
 RETURN_GRACE_MS = 15_000
 """After a host change, how long the new host waits for each member to reconnect."""
 
+HELLO_TIMEOUT_MS = 10_000
+"""A link that has not been admitted this long after it opened is closed (a stranger that
+opens a data channel and never says hello, or keeps pinging, holds no place)."""
+
 MAX_BAD_MESSAGES = 20
 """Malformed or unexpected messages tolerated from one link before the host closes it."""
 
@@ -95,6 +99,7 @@ _HOST_HERE = "You are hosting this jam on another computer with the same Jamdesk
 @dataclass
 class _Link:
     last_seen_ms: int
+    opened_ms: int = 0
     participant_id: str | None = None
     bad_messages: int = 0
     flood_messages: int = 0
@@ -105,10 +110,14 @@ class _Link:
 
 @dataclass
 class RateLimit:
-    """A token bucket per participant: ``burst`` at once, refilled at ``per_ms`` each."""
+    """A token bucket per key (a participant, a link, an address): ``burst`` at once,
+    refilled at one per ``per_ms``. Past ``max_keys`` keys, the full buckets (keys that
+    have waited long enough) are forgotten, so a stranger rotating keys costs bounded
+    memory."""
 
     burst: int
     per_ms: int
+    max_keys: int = 10_000
     _buckets: dict[str, tuple[float, int]] = field(default_factory=dict)
 
     def exhausted(self, who: str, now_ms: int) -> bool:
@@ -128,7 +137,15 @@ class RateLimit:
             self._buckets[who] = (tokens, now_ms)
             return False
         self._buckets[who] = (tokens - 1, now_ms)
+        if len(self._buckets) > self.max_keys:
+            self._prune(now_ms)
         return True
+
+    def _prune(self, now_ms: int) -> None:
+        full = self.burst - 1  # within one token of full: as good as new
+        for key, (tokens, last) in list(self._buckets.items()):
+            if tokens + (now_ms - last) / self.per_ms >= full:
+                del self._buckets[key]
 
 
 CHAT_LIMIT = (10, 1_000)
@@ -137,6 +154,9 @@ REACTION_LIMIT = (5, 2_000)
 """Reactions: 5 at once, then one every 2 s per person."""
 CODE_TRY_LIMIT = (5, 10_000)
 """Private-room codes: 5 tries at once, then one every 10 s per source address."""
+ROOM_CODE_TRY_LIMIT = (30, 2_000)
+"""Wrong private-room codes from everyone together: 30, then one every 2 s (addresses are
+cheap to rotate; issue 16, item 10)."""
 COMMAND_LIMIT = (20, 250)
 """Every other member command (goal, progress, status, tasks, timer, ...): 20 at once, then
 four a second per person; more are refused with ``slow_down``."""
@@ -174,6 +194,7 @@ class HostEngine:
         self._chat = RateLimit(*CHAT_LIMIT)
         self._reactions = RateLimit(*REACTION_LIMIT)
         self._code_tries = RateLimit(*CODE_TRY_LIMIT)
+        self._room_code_tries = RateLimit(*ROOM_CODE_TRY_LIMIT)
         self._commands = RateLimit(*COMMAND_LIMIT)
         self._messages = RateLimit(*MESSAGE_LIMIT)
         self._pings = RateLimit(*PING_LIMIT)
@@ -206,7 +227,9 @@ class HostEngine:
         from (the remote address), for rate-limiting tries at a private room's code;
         ``proof`` is the PAKE proof its hello must carry instead of the code (a join through
         a signalling server, :mod:`jamdesk.protocol.pake`); ``path`` what carries it."""
-        self._links[link] = _Link(last_seen_ms=now_ms, source=source, proof=proof, path=path)
+        self._links[link] = _Link(
+            last_seen_ms=now_ms, opened_ms=now_ms, source=source, proof=proof, path=path
+        )
 
     def link_moved(self, link: str, path: Path) -> HostOutcome:
         """``link`` is carried by ``path`` now; every member is told (:class:`Paths`)."""
@@ -269,7 +292,11 @@ class HostEngine:
                 log.info("%s did not come back after the host change", pid)
                 self._run(pid, Disconnect(), now_ms, out)
         for link, st in list(self._links.items()):
-            if now_ms - st.last_seen_ms > LINK_TIMEOUT_MS:
+            if st.participant_id is None and now_ms - st.opened_ms > HELLO_TIMEOUT_MS:
+                log.info("link %s never joined; closing", link)
+                out.close.append(link)
+                self.link_closed(link, now_ms)
+            elif now_ms - st.last_seen_ms > LINK_TIMEOUT_MS:
                 log.info("link %s silent for %d ms; closing", link, now_ms - st.last_seen_ms)
                 out.close.append(link)
                 out_lost = self.link_closed(link, now_ms)
@@ -432,7 +459,8 @@ class HostEngine:
 
     def _code_refusal(self, st: _Link, hello: Hello, now_ms: int) -> Rejected | None:
         """A private room admits only a hello with its code (compared in constant time),
-        and each source gets :data:`CODE_TRY_LIMIT` wrong tries. Public rooms admit everyone:
+        and each source gets :data:`CODE_TRY_LIMIT` wrong tries, all sources together
+        :data:`ROOM_CODE_TRY_LIMIT`. Public rooms admit everyone:
         their code is advertised anyway."""
         if not self.state.private:
             return None
@@ -440,12 +468,17 @@ class HostEngine:
             return Rejected(
                 "locked_out", "Too many wrong codes from your computer. Wait a minute, then try."
             )
+        if self._room_code_tries.exhausted("", now_ms):
+            return Rejected(
+                "locked_out", "This jam has had too many wrong codes. Wait a minute, then try."
+            )
         if st.proof is not None:
             right = pake.check(st.proof, hello.proof)
         else:
             right = hmac.compare_digest(hello.code.encode(), self.state.code.encode())
         if not right:
             self._code_tries.allow(st.source, now_ms)
+            self._room_code_tries.allow("", now_ms)
             return Rejected("wrong_code", "That code does not open this private jam.")
         return None
 

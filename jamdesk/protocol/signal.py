@@ -125,6 +125,9 @@ class Offer(_Signal, frozen=True, tag="offer"):
     sdp: str
     pake: str = ""
     tunnel: str = ""
+    joiner: str = ""
+    """An opaque tag of the joiner's address, the same for all its joins (the server's
+    word: the host limits tries per tag, and all relayed joins together)."""
 
 
 class Answer(_Signal, frozen=True, tag="answer"):
@@ -150,6 +153,18 @@ ROOMS_PER_FRAME = 100
 frame stays well under :data:`MAX_SIGNAL_BYTES`); more go in several frames."""
 MAX_LISTING_TEXT = 80
 """Longest title; host names and subjects are cut to 40 characters."""
+
+
+class Decline(_Signal, frozen=True, tag="decline"):
+    """Host to server: join ``join_id`` is refused (too many joiners at once, too many tries
+    at a private code, an offer it cannot use); the joiner gets ``message`` (at most
+    :data:`MAX_DECLINE_CHARS` of it) at once instead of waiting for an answer."""
+
+    join_id: str
+    message: str
+
+
+MAX_DECLINE_CHARS = 200
 
 
 class Listing(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -292,6 +307,7 @@ Signal = (
     | Join
     | Offer
     | Answer
+    | Decline
     | RelayEnd
     | Failure
     | ListRoom

@@ -25,6 +25,7 @@ and speaks to other instances with messages (:data:`PeerMessage`; :attr:`RelayOu
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -34,8 +35,10 @@ import msgspec
 from jamdesk.protocol.engine import RateLimit
 from jamdesk.protocol.messages import PROTOCOL_VERSION
 from jamdesk.protocol.signal import (
+    MAX_DECLINE_CHARS,
     Answer,
     AskIce,
+    Decline,
     Failure,
     IceServers,
     Join,
@@ -63,9 +66,18 @@ MESSAGE_BURST = 40
 ROOM_IDLE_S = 12 * 60 * 60
 JOIN_WAIT_S = 20
 MAX_BAD_FRAMES = 10
+JOINS_PER_SOURCE = (5, 2_000)
+"""Joins from one address (all its connections together): 5 at once, then one every 2 s."""
+JOINS_PER_ROOM = (30, 200)
+"""Joins to one room from everyone: 30 at once, then five a second."""
+PENDING_JOINS_PER_CLIENT = 1
+"""A connection waits for one answer at a time; a second join before it is refused."""
 
 _TAKEN = "Another room already uses this code."
 _BUSY = "The signalling server is busy; try again soon."
+_SLOW_JOINS = "Too many tries to join from your network; wait a few seconds and try again."
+_ROOM_BUSY = "This jam is letting other people in; try again in a few seconds."
+_ONE_JOIN = "You are already joining a jam from this connection; wait for its answer."
 _RELAY_FULL = "The relay cannot take another link from you right now; try again soon."
 
 
@@ -83,6 +95,8 @@ class PeerOffer(_Peer, frozen=True, tag="offer"):
     origin: str
     pake: str = ""
     tunnel: str = ""
+    joiner: str = ""
+    """The joiner's tag (:meth:`Relay.joiner_tag`), for the host's per-joiner limits."""
 
 
 class PeerAnswer(_Peer, frozen=True, tag="answer"):
@@ -130,6 +144,7 @@ class Forward:
     sdp: str
     pake: str
     tunnel: str = ""
+    joiner: str = ""
 
 
 @dataclass
@@ -201,8 +216,25 @@ class Relay:
         self._joins: dict[str, _Join] = {}
         self._live: set[str] = set()
         self._rate = RateLimit(MESSAGE_BURST, 1000 // MESSAGES_PER_S)
+        self._source_joins = RateLimit(*JOINS_PER_SOURCE)
+        self._room_joins = RateLimit(*JOINS_PER_ROOM)
+        self._sources: dict[str, str] = {}  # client -> its address, as the adapter saw it
+        self._tag_key = secrets.token_bytes(16)
         self._bad: dict[str, int] = {}
         self.refusals: dict[str, int] = {}
+
+    def connected(self, client: str, source: str) -> None:
+        """``client`` connected from address ``source`` (the adapter's word, after any
+        trusted proxy): joins are limited per address, and the host is told a tag of it."""
+        self._sources[client] = source
+
+    def joiner_tag(self, client: str) -> str:
+        """An opaque tag of ``client``'s address (a keyed BLAKE2b, so the host never learns
+        the address), the same for every connection from it: the host's per-joiner limits
+        (PAKE tries, offers) count by it, so one joiner's tries never block another's."""
+        source = self._sources.get(client, client)
+        digest = hashlib.blake2b(source.encode(), key=self._tag_key, digest_size=8)
+        return digest.hexdigest()
 
     def received(self, client: str, data: str | bytes, now_ms: int) -> RelayOutcome:
         """One frame from ``client``. Bad input is answered and counted, never applied."""
@@ -223,6 +255,8 @@ class Relay:
                 self._join(out, client, message, now_ms)
             case Answer():
                 self._answer(out, client, message, now_ms)
+            case Decline(join_id=join_id):
+                self._decline(out, client, join_id, message.message)
             case AskIce():
                 out.sends.append((client, IceServers(servers=self.ice.for_client(client))))
             case RelayEnd(join_id=join_id):
@@ -273,6 +307,8 @@ class Relay:
         for join_id in [j for j, join in self._joins.items() if join.joiner == client]:
             del self._joins[join_id]
         self._bad.pop(client, None)
+        self._sources.pop(client, None)
+        self._rate.forget(client)
         self.lobby.gone(client)
         return out
 
@@ -351,7 +387,11 @@ class Relay:
                 )
                 room.last_active_ms = now_ms
                 offer = Offer(
-                    join_id=join_id, sdp=message.sdp, pake=message.pake, tunnel=message.tunnel
+                    join_id=join_id,
+                    sdp=message.sdp,
+                    pake=message.pake,
+                    tunnel=message.tunnel,
+                    joiner=message.joiner,
                 )
                 out.sends.append((room.host, offer))
             case PeerAnswer(answer=answer, origin=host_instance):
@@ -451,8 +491,13 @@ class Relay:
         if join.protocol != PROTOCOL_VERSION:
             self._refuse(out, client, "protocol_version", _version_words(join.protocol))
             return
+        refusal = self._join_refusal(client, code, now_ms)
+        if refusal is not None:
+            self._refuse(out, client, *refusal)
+            return
         room = self.rooms.get(code)
         join_id = secrets.token_hex(8)
+        joiner = self.joiner_tag(client)
         # A relay session is asked for only while this joiner may have another.
         tunnel = join.tunnel if self.sessions.may_open(code, client) else ""
         if not sdp and not tunnel:  # a join that can only start on the relay
@@ -462,7 +507,14 @@ class Relay:
         if room is None and self.clustered:  # perhaps held by another instance
             self._joins[join_id] = pending
             out.forwards.append(
-                Forward(join_id=join_id, code=code, sdp=sdp, pake=join.pake, tunnel=tunnel)
+                Forward(
+                    join_id=join_id,
+                    code=code,
+                    sdp=sdp,
+                    pake=join.pake,
+                    tunnel=tunnel,
+                    joiner=joiner,
+                )
             )
             return
         if room is None:
@@ -470,8 +522,21 @@ class Relay:
             return
         self._joins[join_id] = pending
         room.last_active_ms = now_ms
-        offer = Offer(join_id=join_id, sdp=sdp, pake=join.pake, tunnel=tunnel)
+        offer = Offer(join_id=join_id, sdp=sdp, pake=join.pake, tunnel=tunnel, joiner=joiner)
         out.sends.append((room.host, offer))
+
+    def _join_refusal(self, client: str, code: str, now_ms: int) -> tuple[str, str] | None:
+        """Why a join must wait (code and words), or ``None``: one pending join per
+        connection, :data:`JOINS_PER_SOURCE` per address and :data:`JOINS_PER_ROOM` per room
+        (a flood at one room costs the host a peer connection per join)."""
+        pending = sum(1 for j in self._joins.values() if j.joiner == client)
+        if pending >= PENDING_JOINS_PER_CLIENT:
+            return "slow_down", _ONE_JOIN
+        if not self._source_joins.allow(self._sources.get(client, client), now_ms):
+            return "slow_down", _SLOW_JOINS
+        if not self._room_joins.allow(code, now_ms):
+            return "room_busy", _ROOM_BUSY
+        return None
 
     def _answer(self, out: RelayOutcome, client: str, answer: Answer, now_ms: int) -> None:
         join_id = answer.join_id
@@ -491,6 +556,17 @@ class Relay:
             out.sends.append((join.joiner, answer))
         else:
             out.peers.append((join.origin, PeerAnswer(answer=answer, origin=self.instance)))
+
+    def _decline(self, out: RelayOutcome, client: str, join_id: str, message: str) -> None:
+        """The host refused a pending join: its joiner is told the host's words."""
+        join = self._joins.get(join_id)
+        room = self.rooms.get(join.code) if join is not None else None
+        if join is None or room is None or room.host != client:
+            self._refuse(out, client, "no_such_join", "No joiner waits for that answer.")
+            return
+        del self._joins[join_id]
+        words = message[:MAX_DECLINE_CHARS] or "The host refused the join."
+        self._fail_join(out, join_id, join, "declined", words)
 
     def _refuse(self, out: RelayOutcome, client: str, code: str, message: str) -> None:
         self.refusals[code] = self.refusals.get(code, 0) + 1

@@ -176,6 +176,7 @@ class SignalServer:
         client = f"c{next(self._ids)}"
         self._sockets[client] = ws
         self._per_address[address] += 1
+        self.relay.connected(client, address)
         try:
             async for frame in ws:
                 if frame.type == WSMsgType.TEXT:
@@ -253,6 +254,7 @@ class SignalServer:
             origin=cluster.instance,
             pake=forward.pake,
             tunnel=forward.tunnel,
+            joiner=forward.joiner,
         )
         if owner == cluster.instance:  # claimed here a moment ago, or just given back
             await self._carry_out(self.relay.peer_received(offer, _now_ms()))

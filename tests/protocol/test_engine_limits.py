@@ -13,6 +13,7 @@ from jamdesk.protocol import engine as engine_module
 from jamdesk.protocol.codec import decode, encode
 from jamdesk.protocol.engine import (
     COMMAND_LIMIT,
+    HELLO_TIMEOUT_MS,
     MAX_FLOOD_MESSAGES,
     MESSAGE_LIMIT,
     PING_LIMIT,
@@ -203,3 +204,18 @@ def test_events_keep_flowing_to_a_member_after_a_big_welcome() -> None:
     assert any(isinstance(decode(s.data), Events) for s in out.sends)
     assert all(g.error is None for g in got)
     assert bo.state == host.state
+
+
+def test_a_link_that_never_says_hello_is_closed() -> None:
+    host, bo = joined()
+    host.link_opened("L2", 30_000)
+    pinger = MemberEngine("Eve", code="ALGO7X")
+    for t in range(30_000, 30_000 + HELLO_TIMEOUT_MS + 1_000, 1_000):  # it pings: not silent
+        host.receive("L1", bo.ping(t), t)
+        host.receive("L2", pinger.ping(t), t)
+        assert host.tick(t).close == []
+    out = host.tick(30_000 + HELLO_TIMEOUT_MS + 1)
+    assert out.close == ["L2"]
+    assert out.events == []  # nobody was in the room through it
+    assert host.receive("L2", pinger.ping(1), 40_002).sends == []  # forgotten
+    assert host.state.present_count == 2

@@ -83,7 +83,7 @@ def test_garbage_is_answered_then_the_connection_closed() -> None:
 
 def test_a_flood_is_slowed_down() -> None:
     relay = opened()
-    sends = [send(relay, "joe", Join(code="NOSUCH", sdp=SDP), now=0) for _ in range(60)]
+    sends = [send(relay, "joe", Register(code="no!"), now=0) for _ in range(60)]
     assert sum(codes(s) == ["slow_down"] for s in sends) == 60 - 40  # a burst of 40
     assert codes(send(relay, "joe", Join(code="NOSUCH", sdp=SDP), now=1_000)) == ["no_room"]
 
