@@ -66,7 +66,9 @@ class LanSignallingServer:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_post(OFFER_PATH, self._offer)
         app.router.add_get("/v1/health", self._health)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A joiner sends its offer at once: a connection silent 10 s is closed (aiohttp's
+        # keep-alive timeout runs from the moment a connection opens).
+        self._runner = web.AppRunner(app, access_log=None, keepalive_timeout=10.0)
         await self._runner.setup()
         sock = _listen_socket(self._host)
         site = web.SockSite(self._runner, sock)

@@ -28,9 +28,13 @@ import logging
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import cast
 
 from aiohttp import WSMsgType, web
+
+if sys.platform != "win32":
+    import resource
 from aiohttp_remotes import XForwardedStrict
 
 from jamdesk.protocol.signal import (
@@ -47,6 +51,18 @@ from jamdesk.signal_server.turn import IceConfig
 log = logging.getLogger(__name__)
 
 CONNECTIONS_PER_ADDRESS = 20
+"""WebSockets per client address (counted after a trusted proxy's header)."""
+SOCKETS_PER_ADDRESS = CONNECTIONS_PER_ADDRESS + 20
+"""TCP connections per peer address, counted as they are accepted (before any HTTP), so
+half-open sockets from one address cannot use up the server's file descriptors. Not
+applied behind a trusted proxy, whose one address carries everyone: there the proxy must
+limit connections per client (nginx ``limit_conn``, see docs/ARCHITECTURE.md)."""
+HANDSHAKE_TIMEOUT_S = 10.0
+"""A connection must send a whole HTTP request within this long (aiohttp's keep-alive
+timeout, which also runs from the moment a connection opens), or it is closed."""
+FD_RESERVE = 64
+"""File descriptors kept free for Redis, logs and the WebSockets already open: past the
+limit less this, new TCP connections are closed as they are accepted."""
 
 
 class JsonLines(logging.Formatter):
@@ -61,6 +77,71 @@ class JsonLines(logging.Formatter):
                 "message": record.getMessage(),
             }
         )
+
+
+def raise_fd_limit() -> int:
+    """Raise this process's soft limit on open files to its hard limit (POSIX
+    ``RLIMIT_NOFILE``; a desktop's default soft limit of 1,024 is what half-open sockets
+    exhausted); returns the limit now in force (a large number where there is none)."""
+    if sys.platform == "win32":  # no such limit
+        return 1 << 20
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+            soft = want
+        except (ValueError, OSError) as exc:
+            log.warning("could not raise the open-file limit from %d: %s", soft, exc)
+    log.info("open-file limit %d", soft)
+    return int(soft) if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+class _Guarded(asyncio.Protocol):
+    """aiohttp's protocol for one TCP connection, behind a count: a connection the server
+    refuses (``accept`` says so) is closed before aiohttp sees it; otherwise every call
+    goes to aiohttp's handler, and ``closed`` is told when it ends."""
+
+    def __init__(
+        self,
+        server: web.Server,
+        accept: Callable[[str], bool],
+        closed: Callable[[str], None],
+    ) -> None:
+        self._server = server
+        self._accept = accept
+        self._closed = closed
+        self._inner: asyncio.Protocol | None = None
+        self._peer = ""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        peername = transport.get_extra_info("peername")
+        self._peer = str(peername[0]) if peername else "?"
+        if not self._accept(self._peer):
+            cast("asyncio.Transport", transport).abort()
+            return
+        self._inner = self._server()
+        self._inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._inner is not None:
+            self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received() if self._inner is not None else None
+
+    def pause_writing(self) -> None:
+        if self._inner is not None:
+            self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        if self._inner is not None:
+            self._inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._inner is not None:
+            self._closed(self._peer)
+            self._inner.connection_lost(exc)
 
 
 class SignalServer:
@@ -98,9 +179,13 @@ class SignalServer:
         self._per_address: Counter[str] = Counter()
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        self._tcp: Counter[str] = Counter()  # open TCP connections per peer address
+        self._max_sockets = 0
         self._ticker: asyncio.Task[None] | None = None
         self._lobby_flusher: asyncio.Task[None] | None = None
         self._closing = False
+        self.refused_sockets = 0
         self.port = 0
 
     async def start(self) -> int:
@@ -118,11 +203,20 @@ class SignalServer:
             await self._proxy.setup(app)
         app.router.add_get("/v1/ws", self._ws)
         app.router.add_get("/health", self._health)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, keepalive_timeout=HANDSHAKE_TIMEOUT_S)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        fds = raise_fd_limit()
+        self._max_sockets = max(FD_RESERVE, fds - FD_RESERVE)
+        server = self._runner.server
+        assert server is not None
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(
+            lambda: _Guarded(server, self._accepted, self._sockets_closed),
+            self._host,
+            self._port,
+            backlog=128,  # asyncio accepts up to this many per turn, each a descriptor
+        )
+        self.port = int(self._listener.sockets[0].getsockname()[1])
         self._ticker = asyncio.create_task(self._tick_loop(), name="jamdesk-signal-tick")
         self._lobby_flusher = asyncio.create_task(self._lobby_loop(), name="jamdesk-signal-lobby")
         log.info("listening on %s:%d", self._host, self.port)
@@ -137,6 +231,8 @@ class SignalServer:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        if self._listener is not None:
+            self._listener.close()
         for ws in list(self._sockets.values()):
             await ws.close()
         if self._runner is not None:
@@ -147,8 +243,27 @@ class SignalServer:
             await self._cluster.release(list(self.relay.rooms))
             await self._cluster.close()
 
+    def _accepted(self, peer: str) -> bool:
+        """Whether a TCP connection just accepted from ``peer`` may stay (see
+        :data:`SOCKETS_PER_ADDRESS`, :data:`FD_RESERVE`); counted when it may."""
+        if sum(self._tcp.values()) >= self._max_sockets or (
+            self._proxy is None and self._tcp[peer] >= SOCKETS_PER_ADDRESS
+        ):
+            self.refused_sockets += 1
+            if self.refused_sockets in (1, 100) or self.refused_sockets % 10_000 == 0:
+                log.warning("closed %d connections at accept: too many", self.refused_sockets)
+            return False
+        self._tcp[peer] += 1
+        return True
+
+    def _sockets_closed(self, peer: str) -> None:
+        self._tcp[peer] -= 1
+        if self._tcp[peer] <= 0:
+            del self._tcp[peer]
+
     async def _health(self, _request: web.Request) -> web.Response:
-        """``{"ok", "rooms", "connections", "instance", "redis"}``; 503 with ``"ok": false``
+        """``{"ok", "rooms", "connections", "instance", "redis", "relay_sessions",
+        "relayed_bytes", "tcp_connections", "refused_at_accept"}``; 503 with ``"ok": false``
         while an instance of a cluster cannot reach Redis, so a load balancer's health check
         sends new clients elsewhere."""
         cluster = self._cluster
@@ -162,6 +277,8 @@ class SignalServer:
                 "redis": redis,
                 "relay_sessions": len(self.relay.sessions),
                 "relayed_bytes": self.relay.sessions.relayed_bytes,
+                "tcp_connections": sum(self._tcp.values()),
+                "refused_at_accept": self.refused_sockets,
             },
             status=503 if redis is False else 200,
         )

@@ -31,9 +31,11 @@ class SignalProcess:
     line is :attr:`first`: ``listening`` (asserted unless ``listening`` is false) or
     ``error``."""
 
-    def __init__(self, *args: str, listening: bool = True) -> None:
+    def __init__(self, *args: str, listening: bool = True, open_files: int = 0) -> None:
+        # With open_files, under that limit (soft and hard: a desktop's 1,024, say).
+        limit = ["prlimit", f"--nofile={open_files}:{open_files}"] if open_files else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jamdesk", "signal", "--port", "0", *args],
+            [*limit, sys.executable, "-m", "jamdesk", "signal", "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import resource
+import socket
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
@@ -14,6 +16,7 @@ from jamdesk.protocol.signal import (
     Register,
     Registered,
 )
+from jamdesk.signal_server.server import HANDSHAKE_TIMEOUT_S, SOCKETS_PER_ADDRESS
 from tests.e2e.signalling import SDP, SignalProcess, ask, health_until, join_answered, receive
 
 
@@ -108,3 +111,55 @@ def test_a_bad_trusted_proxy_is_said_in_words() -> None:
         "reason": "--trusted-proxy: 'not-an-address' is not IPv4 or IPv6 address or network",
     }
     assert server.proc.wait(timeout=10) == 2
+
+
+def half_open(port: int, count: int) -> list[socket.socket]:
+    """``count`` connections from 127.0.0.1 that start an HTTP request and never finish it
+    (slowloris)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < count + 256:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 1024), hard))
+    held = []
+    for _ in range(count):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET /v1/ws HTTP/1.1\r\nHost: jam\r\n")
+        held.append(s)
+    return held
+
+
+async def test_half_open_sockets_leave_the_server_serving_others() -> None:
+    """Issue 16, item 6: 1,024 half-open sockets made /health and new WebSockets time out
+    (the server ran out of file descriptors). With a limit of 1,024 open files, 1,100 from
+    one address now cost at most SOCKETS_PER_ADDRESS, each for at most HANDSHAKE_TIMEOUT_S."""
+    process = SignalProcess(open_files=1024)
+    port = int(process.first["port"])
+    held = half_open(port, 1_100)
+    try:
+        other = aiohttp.TCPConnector(local_addr=("127.0.0.2", 0))
+        async with aiohttp.ClientSession(connector=other) as session:
+
+            def all_refused(h: dict[str, int]) -> bool:
+                return h["refused_at_accept"] >= 1_100 - SOCKETS_PER_ADDRESS
+
+            health = await health_until(session, process.url, all_refused)
+            assert health["tcp_connections"] <= SOCKETS_PER_ADDRESS + 1
+            host = await session.ws_connect(f"{process.url}/v1/ws")
+            assert await ask(host, Register(code="ALGO7X")) == Registered(code="ALGO7X")
+            await host.close()
+        # The ones it kept are closed once the handshake time is up, never answered.
+        kept = held[-1:] + held[:SOCKETS_PER_ADDRESS]
+        for s in kept:
+            s.settimeout(HANDSHAKE_TIMEOUT_S + 10)
+        assert all(_read_until_closed(s) == b"" for s in kept)
+    finally:
+        for s in held:
+            s.close()
+        logs = process.stop()
+    assert not [e for e in logs if e["level"] == "error"]  # no "out of system resource"
+
+
+def _read_until_closed(s: socket.socket) -> bytes:
+    try:
+        return s.recv(1024)
+    except ConnectionResetError:
+        return b""
