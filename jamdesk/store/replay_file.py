@@ -17,10 +17,33 @@ import msgspec
 
 from jamdesk.core.events import Event
 from jamdesk.core.room import LogError, fold
+from jamdesk.core.rules import (
+    MAX_CHAT_CHARS,
+    MAX_NAME_CHARS,
+    MAX_TASK_CHARS,
+    MAX_TITLE_CHARS,
+)
 
 FORMAT = "jamdesk-replay"
 VERSION = 1
-MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""A replay file larger than this is refused before it is read (a 12-hour room with 30
+people chatting makes about 3 MB)."""
+MAX_REPLAY_EVENTS = 50_000
+"""Events a replay may hold; the payload is decoded only after the file's size is checked,
+so memory stays bounded by :data:`MAX_FILE_BYTES`."""
+MAX_ID_CHARS = 64
+"""Ids (participants, tasks, codes) are short; a longer one is not ours."""
+_TEXT_LIMITS = {
+    "title": max(MAX_TITLE_CHARS, MAX_TASK_CHARS),
+    "name": MAX_NAME_CHARS + 4,  # a ghost's name carries its mark
+    "host_name": MAX_NAME_CHARS,
+    "text": MAX_CHAT_CHARS,
+    "discipline": MAX_TITLE_CHARS,
+    "source": MAX_TITLE_CHARS,  # a ghost's session title
+}
+"""Each text field of an event at most as long as the room itself allows
+(:mod:`jamdesk.core.rules`); any other text field is an id or a token."""
 
 
 class ReplayFileError(ValueError):
@@ -86,8 +109,41 @@ def read_replay(path: Path) -> Payload:
         raise ReplayFileError("This replay file is damaged (its checksum does not match).")
     try:
         body = msgspec.json.decode(payload, type=Payload)
+    except msgspec.DecodeError as exc:
+        raise ReplayFileError(f"This replay file is damaged ({exc}).") from exc
+    _check_bounds(body)
+    try:
         if fold(body.events) is None:
             raise ReplayFileError("This replay file holds no session.")
-    except (msgspec.DecodeError, LogError) as exc:
+    except LogError as exc:
         raise ReplayFileError(f"This replay file is damaged ({exc}).") from exc
     return body
+
+
+def _check_bounds(body: Payload) -> None:
+    """Refuse a payload no room could have written: too many events, or a text longer than
+    the room allows (:data:`_TEXT_LIMITS`). Raises :class:`ReplayFileError`."""
+    if len(body.events) > MAX_REPLAY_EVENTS:
+        raise ReplayFileError(
+            f"This replay holds {len(body.events):,} events; Jamdesk opens at most "
+            f"{MAX_REPLAY_EVENTS:,}. It was not made by a Jamdesk room."
+        )
+    if len(body.title) > MAX_TITLE_CHARS:
+        raise ReplayFileError(_too_long("title", len(body.title), MAX_TITLE_CHARS))
+    for event in body.events:
+        for name in event.body.__struct_fields__:
+            value = getattr(event.body, name)
+            if not isinstance(value, str):
+                continue
+            limit = _TEXT_LIMITS.get(name, MAX_ID_CHARS)
+            if len(value) > limit:
+                raise ReplayFileError(_too_long(f"{event.kind} {name}", len(value), limit))
+        if len(event.actor) > MAX_ID_CHARS:
+            raise ReplayFileError(_too_long("actor", len(event.actor), MAX_ID_CHARS))
+
+
+def _too_long(what: str, length: int, limit: int) -> str:
+    return (
+        f"This replay file was altered: a {what} of {length:,} characters, where a room "
+        f"allows {limit:,}."
+    )

@@ -81,3 +81,58 @@ def test_a_checksummed_file_whose_log_does_not_fold_is_refused(tmp_path: Path) -
     path = rewrite(tmp_path / "forged.jamreplay", header + b"\n" + payload)
     with pytest.raises(ReplayFileError, match="damaged"):
         read_replay(path)
+
+
+def _chat(events: list, text: str) -> list:  # type: ignore[type-arg]
+    from jamdesk.core.events import ChatPosted, Event
+
+    last = events[-1]
+    body = ChatPosted(participant_id=events[0].body.host_id, text=text)
+    return [*events[:-1], Event(seq=last.seq, at_ms=last.at_ms, actor=last.actor, body=body)]
+
+
+@pytest.mark.parametrize(
+    ("craft", "words"),
+    [
+        (lambda ev: ("T" * 5_000_000, ev), "a title of 5,000,000 characters"),
+        (lambda ev: ("Study", _chat(ev, "x" * 1_000_000)), "chat_posted text of 1,000,000"),
+    ],
+    ids=["5 MB title", "1 MB chat"],
+)
+def test_a_crafted_replay_with_texts_no_room_allows_is_refused(
+    exported: tuple[Path, list],  # type: ignore[type-arg]
+    tmp_path: Path,
+    craft: object,
+    words: str,
+) -> None:
+    """Issue 16, item 9: a 5 MB title and a 1 MB chat imported as they were."""
+    _path, events = exported
+    title, crafted = craft(events)  # type: ignore[operator]
+    bad = tmp_path / "crafted.jamreplay"
+    write_replay(bad, title, crafted)
+    with pytest.raises(ReplayFileError, match=words):
+        read_replay(bad)
+
+
+def test_a_replay_with_more_events_than_a_room_makes_is_refused(tmp_path: Path) -> None:
+    from jamdesk.core.commands import SetProgress
+    from jamdesk.store.replay_file import MAX_REPLAY_EVENTS
+    from tests.factories import room_log, run
+
+    log = room_log()
+    for i in range(MAX_REPLAY_EVENTS):
+        run(log, "host", SetProgress(percent=i % 100), i)
+    path = tmp_path / "huge.jamreplay"
+    write_replay(path, "Huge", log.events)
+    with pytest.raises(ReplayFileError, match="Jamdesk opens at most 50,000"):
+        read_replay(path)
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    from jamdesk.store.replay_file import MAX_FILE_BYTES
+
+    path = tmp_path / "big.jamreplay"
+    with path.open("wb") as f:
+        f.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk, and never read
+    with pytest.raises(ReplayFileError, match="far too large"):
+        read_replay(path)
