@@ -41,7 +41,10 @@ class SessionRecorder:
         held = list(held)
         time_zone = local_zone_name()
 
-        def start() -> None:
+        def start() -> None:  # run again whole if the disk was full: one row, still
+            if self.session_id is not None:
+                db.db.append_events(self.session_id, held)
+                return
             self.session_id = db.db.start_session(
                 room_code=state.code,
                 title=state.title,

@@ -177,7 +177,20 @@ async def open_context(args: argparse.Namespace) -> AppContext | int:
         emit({"event": "error", "code": "bad_setting", "reason": str(exc)})
         return EXIT_USAGE
     await app.use_name(args.name or "")
+    app.db.watch(_say_storage)
     return app
+
+
+def _say_storage(trouble: StoreError | None) -> None:
+    """One ``storage`` line when saving stops (the disk is full) and one when it works
+    again; the jam goes on meanwhile."""
+    if trouble is None:
+        emit({"event": "storage", "ok": True, "reason": _SAVING_AGAIN})
+    else:
+        emit({"event": "storage", "ok": False, "code": trouble.kind, "reason": str(trouble)})
+
+
+_SAVING_AGAIN = "Jamdesk saves again: everything that waited in memory is saved."
 
 
 async def _main(args: argparse.Namespace) -> int:

@@ -35,6 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_stats(args)
     if args.command == "signal":
         return _run_signal(args)
+    if args.command == "repair":
+        from jamdesk.cli.stats import run_repair  # noqa: PLC0415 - only the database is needed
+
+        return run_repair(args)
     if args.command == "rooms" or (args.command == "lobby" and args.headless):
         from jamdesk.cli.lobby import run_lobby_command  # noqa: PLC0415 - no window
 

@@ -184,6 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     imported.add_argument("file", help="the replay file")
     stats = sub.add_parser("stats", parents=[common], help="your level, EXP, focus and streaks")
     stats.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    sub.add_parser(
+        "repair",
+        parents=[common],
+        help="keep a damaged history file aside (never deleted) and start an empty one",
+    )
     return parser
 
 

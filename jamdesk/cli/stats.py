@@ -14,7 +14,7 @@ import json
 from jamdesk.app.progress import ProgressService, set_aside_words
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.store import owner
-from jamdesk.store.db import StoreError
+from jamdesk.store.db import DAMAGED, Database, StoreError, set_aside
 from jamdesk.store.paths import data_dir
 
 
@@ -73,3 +73,29 @@ def run_stats(args: argparse.Namespace) -> int:
 
 def _days(n: object) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
+
+
+def run_repair(args: argparse.Namespace) -> int:
+    """``jamdesk repair``: when the history file is damaged (or empty), keep it aside under
+    a dated name (:func:`~jamdesk.store.db.set_aside`; nothing is deleted) and start an
+    empty one. Exit 0 when the history is usable afterwards (or was already), 4 when not."""
+    folder = data_dir(args.data_dir)
+    try:
+        Database(folder).close()
+    except StoreError as exc:
+        if exc.kind != DAMAGED:
+            print(f"jamdesk: {exc}")
+            return 4
+        try:
+            kept = set_aside(folder)
+            Database(folder).close()
+        except (StoreError, OSError) as again:
+            print(f"jamdesk: could not start an empty history: {again}")
+            return 4
+        print(
+            f"Kept the damaged history file as {kept} (nothing was deleted). Jamdesk starts "
+            "with an empty history; your level starts again from the jams you hold next."
+        )
+        return 0
+    print("Your history file is fine; nothing to repair.")
+    return 0

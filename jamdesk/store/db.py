@@ -7,17 +7,22 @@ synchronous and safe to call from one worker thread at a time.
 
 from __future__ import annotations
 
+import errno
+import functools
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import msgspec
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, select, update
 from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from jamdesk.core.events import Event
@@ -43,7 +48,92 @@ _encoder = msgspec.json.Encoder()
 
 
 class StoreError(RuntimeError):
-    """The database cannot be opened or used; the message is fit to show a student."""
+    """The database cannot be opened or used; the message is fit to show a student.
+
+    ``kind`` says what to offer: :data:`DAMAGED` (keep the file aside with
+    :func:`set_aside` and start an empty one), :data:`FULL` (free space; writes wait in
+    memory, :class:`~jamdesk.app.storage.AsyncDatabase`), :data:`UNUSABLE` (the folder
+    cannot be written, or the file is a newer Jamdesk's)."""
+
+    def __init__(self, message: str, kind: str = "unusable") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+DAMAGED = "damaged"
+FULL = "full"
+UNUSABLE = "unusable"
+
+_DAMAGED_WORDS = ("not a database", "malformed", "corrupt", "disk image")
+_FULL_WORDS = ("disk is full", "database or disk is full", "no space left")
+
+
+def store_error(exc: BaseException, path: Path) -> StoreError:
+    """The :class:`StoreError`, in a student's words, for what SQLite (through SQLAlchemy
+    or Alembic) raised on ``path``; sorted by SQLite's own messages (SQLITE_FULL's
+    "database or disk is full", SQLITE_NOTADB's "file is not a database", SQLITE_CORRUPT's
+    "database disk image is malformed")."""
+    if isinstance(exc, StoreError):
+        return exc
+    detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+    lowered = detail.lower()
+    if any(w in lowered for w in _FULL_WORDS) or (
+        isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+    ):
+        return StoreError(
+            f"Jamdesk cannot save: the disk is full ({path.parent}). Free some space; "
+            "the jam goes on and what happens is saved once there is room.",
+            FULL,
+        )
+    if any(w in lowered for w in _DAMAGED_WORDS):
+        return StoreError(
+            f"Jamdesk's history file {path} is damaged ({detail}). Jamdesk can keep it "
+            "aside, untouched, and start with an empty history: run 'jamdesk repair' "
+            "(or choose Keep aside in the window).",
+            DAMAGED,
+        )
+    return StoreError(
+        f"Jamdesk could not open its data file {path}: {detail}. Check that the "
+        f"folder is writable, or start with --data-dir to use another folder."
+    )
+
+
+def set_aside(directory: Path, now: datetime | None = None) -> Path:
+    """Move the history file in ``directory`` (with its WAL and shared-memory files) to
+    ``jamdesk.db.damaged-YYYYMMDD-HHMMSS`` beside it, so the next open starts empty; nothing
+    is ever deleted. Returns the new path. Raises ``OSError`` (``FileNotFoundError`` when
+    there is no history file)."""
+    path = directory / DB_NAME
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    path.rename(target)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            side.rename(target.with_name(target.name + suffix))
+    log.info("kept the damaged history file aside as %s", target)
+    return target
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _guarded(method: F) -> F:
+    """Turn what SQLite raises inside ``method`` into :class:`StoreError` (see
+    :func:`store_error`), so no caller meets a raw ``OperationalError``."""
+
+    @functools.wraps(method)
+    def wrapper(self: Database, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise store_error(exc, self.path) from exc
+
+    return cast("F", wrapper)
 
 
 @dataclass(frozen=True)
@@ -130,14 +220,35 @@ class Database:
         event.listen(self._engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         try:
+            if self.path.exists() and self.path.stat().st_size == 0:
+                # SQLite would take it for a new database and the history would be gone
+                # without a word: a file we wrote is never empty.
+                raise StoreError(
+                    f"Jamdesk's history file {self.path} is empty (0 bytes): it was cut "
+                    "short, and its jams are not in it. Jamdesk can keep it aside and start "
+                    "with an empty history: run 'jamdesk repair' (or choose Keep aside in "
+                    "the window).",
+                    DAMAGED,
+                )
             directory.mkdir(parents=True, exist_ok=True)
             self._migrate()
+            self._check()
         except Exception as exc:
             self._engine.dispose()
+            raise store_error(exc, self.path) from exc
+
+    def _check(self) -> None:
+        """SQLite's ``PRAGMA quick_check`` (pages and records, not indexes' contents; about
+        10 ms per MB): a damaged file is found at start, not in the middle of a jam."""
+        with self._engine.connect() as connection:
+            rows = [r[0] for r in connection.exec_driver_sql("PRAGMA quick_check").fetchall()]
+        if rows != ["ok"]:
             raise StoreError(
-                f"Jamdesk could not open its data file {self.path}: {exc}. Check that the "
-                f"folder is writable, or start with --data-dir to use another folder."
-            ) from exc
+                f"Jamdesk's history file {self.path} is damaged ({'; '.join(rows)[:200]}). "
+                "Jamdesk can keep it aside, untouched, and start with an empty history: "
+                "run 'jamdesk repair' (or choose Keep aside in the window).",
+                DAMAGED,
+            )
 
     def _migrate(self) -> None:
         cfg = Config()
@@ -146,12 +257,26 @@ class Database:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")
 
+    def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database file and truncate it (SQLite's
+        ``PRAGMA wal_checkpoint(TRUNCATE)``): after the disk was full, the log holds frames
+        of failed writes, and this gives their space back. Returns whether it completed;
+        never raises (it is only worth trying)."""
+        try:
+            with self._engine.connect() as connection:
+                row = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            log.debug("checkpoint failed: %s", exc)
+            return False
+        return row is not None and row[0] == 0
+
     def close(self) -> None:
         """Release the connection pool."""
         self._engine.dispose()
 
     # -- profile ----------------------------------------------------------------------------
 
+    @_guarded
     def profile(self, new_participant_id: str, default_name: str, now_ms: int) -> ProfileData:
         """The profile, created with ``default_name`` and ``new_participant_id`` on first use."""
         with self._sessions.begin() as s:
@@ -166,17 +291,20 @@ class Database:
                 s.add(row)
             return ProfileData(row.participant_id, row.display_name, row.avatar_color)
 
+    @_guarded
     def set_participant_id(self, participant_id: str) -> None:
         """Make the profile's id ``participant_id`` (its identity key's, issue 16); the
         stored jams keep the id each was recorded with."""
         with self._sessions.begin() as s:
             s.execute(update(Profile).values(participant_id=participant_id))
 
+    @_guarded
     def set_display_name(self, name: str) -> None:
         """Change the profile's display name (the profile must exist)."""
         with self._sessions.begin() as s:
             s.execute(update(Profile).values(display_name=name))
 
+    @_guarded
     def set_avatar_color(self, color: str) -> None:
         """Change the profile's avatar colour (``#RRGGBB``)."""
         with self._sessions.begin() as s:
@@ -184,6 +312,7 @@ class Database:
 
     # -- progress cache -----------------------------------------------------------------------
 
+    @_guarded
     def save_session_stats(self, stats: SessionStats) -> None:
         """Store (or replace) a session's derived progress."""
         row = {
@@ -205,6 +334,7 @@ class Database:
                 )
             )
 
+    @_guarded
     def all_session_stats(self) -> list[SessionStats]:
         """Every session's cached progress."""
         with self._sessions() as s:
@@ -224,6 +354,7 @@ class Database:
 
     # -- all of it ------------------------------------------------------------------------------
 
+    @_guarded
     def export_all(self) -> dict[str, Any]:
         """Everything stored, as plain JSON-ready data."""
         with self._sessions() as s:
@@ -255,6 +386,7 @@ class Database:
         for suffix in ("", "-wal", "-shm"):
             self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
 
+    @_guarded
     def delete_all(self) -> None:
         """Delete every row of every table, then VACUUM so no trace stays in the file."""
         with self._sessions.begin() as s:
@@ -267,6 +399,7 @@ class Database:
 
     # -- personal tasks -----------------------------------------------------------------------
 
+    @_guarded
     def personal_tasks(self) -> list[PersonalTask]:
         """All personal tasks: open ones first, then done, each oldest first."""
         with self._sessions() as s:
@@ -275,6 +408,7 @@ class Database:
             ).all()
             return [_task(r) for r in rows]
 
+    @_guarded
     def add_personal_task(self, title: str, now_ms: int) -> PersonalTask:
         """Add a task (the caller checks the title)."""
         with self._sessions.begin() as s:
@@ -283,6 +417,7 @@ class Database:
             s.flush()
             return _task(row)
 
+    @_guarded
     def update_personal_task(
         self, task_id: int, *, title: str | None = None, done: bool | None = None, now_ms: int = 0
     ) -> PersonalTask:
@@ -295,6 +430,7 @@ class Database:
                 row.done, row.done_at_ms = done, (now_ms if done else None)
             return _task(row)
 
+    @_guarded
     def delete_personal_task(self, task_id: int) -> None:
         """Delete a task. Raises :class:`NoSuchTaskError`."""
         with self._sessions.begin() as s:
@@ -302,6 +438,7 @@ class Database:
 
     # -- sessions ---------------------------------------------------------------------------
 
+    @_guarded
     def start_session(
         self,
         *,
@@ -336,6 +473,7 @@ class Database:
             s.flush()
             return row.id
 
+    @_guarded
     def import_session(self, events: list[Event]) -> int:
         """Store a whole room log read from a replay file as one new, imported session (the
         caller has checked it); returns its id. All or nothing."""
@@ -358,6 +496,7 @@ class Database:
             s.execute(insert(SessionEventRow), [_event_row(row.id, e) for e in events])
             return row.id
 
+    @_guarded
     def append_events(self, session_id: int, events: Sequence[Event]) -> None:
         """Store ``events`` of a session; an event already stored (same seq) is skipped, so a
         resumed or repeated delivery is stored once."""
@@ -367,6 +506,7 @@ class Database:
         with self._sessions.begin() as s:
             s.execute(insert(SessionEventRow).on_conflict_do_nothing(), rows)
 
+    @_guarded
     def drop_events_after(self, session_id: int, seq: int) -> int:
         """Forget a session's events after ``seq`` (a new host's log replaced them)."""
         with self._sessions.begin() as s:
@@ -377,6 +517,7 @@ class Database:
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
+    @_guarded
     def finish_session(self, session_id: int, outcome: str, ended_at_ms: int) -> None:
         """Close a session with ``outcome`` (``ended``, ``left`` or ``interrupted``)."""
         with self._sessions.begin() as s:
@@ -386,6 +527,7 @@ class Database:
                 .values(outcome=outcome, ended_at_ms=ended_at_ms)
             )
 
+    @_guarded
     def mark_interrupted(self, alive: Callable[[str], bool] = lambda _owner: False) -> int:
         """Sessions still ``live`` whose recording process is gone (``alive(owner)`` is
         false: a crash or kill) become ``interrupted``; those another running Jamdesk
@@ -401,6 +543,7 @@ class Database:
                 )
             return len(dead)
 
+    @_guarded
     def events(self, session_id: int) -> list[Event]:
         """A session's stored log in sequence order."""
         with self._sessions() as s:
@@ -411,6 +554,7 @@ class Database:
             ).all()
         return [_event_decoder.decode(d) for d in data]
 
+    @_guarded
     def events_page(self, session_id: int, after_seq: int, limit: int) -> list[Event]:
         """Up to ``limit`` events of a session after ``after_seq``, in order (to read a long
         log in chunks)."""
@@ -423,6 +567,7 @@ class Database:
             ).all()
         return [_event_decoder.decode(d) for d in data]
 
+    @_guarded
     def roster(self, session_id: int) -> list[Event]:
         """Only the events that bring people into a session (opening, joins, ghosts), read
         through the ``(session_id, kind)`` index: names without reading the whole log."""
@@ -435,6 +580,7 @@ class Database:
             ).all()
         return [_event_decoder.decode(d) for d in data]
 
+    @_guarded
     def last_event_at(self, session_id: int) -> int | None:
         """The room-clock time of a session's last event."""
         with self._sessions() as s:
@@ -444,6 +590,7 @@ class Database:
                 )
             )
 
+    @_guarded
     def sessions(self) -> list[SessionInfo]:
         """Every stored session, newest first."""
         counts = (
@@ -459,6 +606,7 @@ class Database:
         with self._sessions() as s:
             return [_info(row, n) for row, n in s.execute(stmt).all()]
 
+    @_guarded
     def session(self, session_id: int) -> SessionInfo | None:
         """One stored session, or ``None``."""
         return next((i for i in self.sessions() if i.id == session_id), None)

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QStackedWidget
+from PySide6.QtWidgets import QMessageBox, QStackedWidget
 
 from jamdesk.core.kinds import Lifecycle
 from jamdesk.ui.background import Background
 from jamdesk.ui.desktop_flow import DesktopFlow
-from jamdesk.ui.dialogs import ChoiceDialog
+from jamdesk.ui.dialogs import ChoiceDialog, confirm
 from jamdesk.ui.flows import HistoryFlow, ProfileFlow
 from jamdesk.ui.navigator import Navigator
 from jamdesk.ui.shortcuts import name_inputs
@@ -76,6 +76,7 @@ class MainWindow(HistoryFlow, ProfileFlow, DesktopFlow):
         self.setMinimumSize(*MINIMUM_SIZE)  # every screen fits it (tests/ui/test_desktop.py)
         self._args = args
         self._app: AppContext | None = None
+        self.set_aside_dialog: QMessageBox | None = None  # the offer for a damaged history
         self.jam: Jam | None = None
         self._farewell: str | None = None
         self.room: RoomScreen | None = None
@@ -173,13 +174,58 @@ class MainWindow(HistoryFlow, ProfileFlow, DesktopFlow):
         """Open the app's data and network policy on first use (after the first paint)."""
         if self._app is None:
             from jamdesk.app.context import AppContext  # noqa: PLC0415 - heavy: after paint
+            from jamdesk.store.db import DAMAGED, StoreError  # noqa: PLC0415 - as heavy
 
-            self._app = await AppContext.open(
-                self._args.data_dir,
-                default_name=self.start.name_edit.text().strip() or "Student",
-                clock_skew_ms=self._args.clock_skew_ms,
-            )
+            try:
+                self._app = await AppContext.open(
+                    self._args.data_dir,
+                    default_name=self.start.name_edit.text().strip() or "Student",
+                    clock_skew_ms=self._args.clock_skew_ms,
+                )
+            except StoreError as exc:
+                if exc.kind == DAMAGED:
+                    self._offer_set_aside()
+                raise
+            self._app.db.watch(self._storage_changed)
         return self._app
+
+    def _storage_changed(self, trouble: Exception | None) -> None:
+        """Saving stopped (the disk is full) or works again: said once each way, where the
+        student is looking; the jam goes on meanwhile."""
+        if trouble is not None:
+            self._show_failure(str(trouble))
+        else:
+            self._show_failure("Jamdesk saves again: everything that waited is saved.")
+
+    def _offer_set_aside(self) -> None:
+        """The history file is damaged: offer to keep it aside (never deleted) and start
+        with an empty one; the step that needed it is then tried again by the student."""
+        from jamdesk.app.context import data_folder  # noqa: PLC0415 - loaded with the context
+        from jamdesk.store.db import set_aside  # noqa: PLC0415 - as heavy
+
+        def keep_aside() -> None:
+            try:
+                kept = set_aside(data_folder(self._args.data_dir))
+            except OSError as exc:
+                self.start.show_error(f"Could not move the damaged file: {exc.strerror or exc}")
+                return
+            self.start.show_progress(
+                f"Kept the damaged file as {kept.name}, untouched. Try again: Jamdesk starts "
+                "with an empty history."
+            )
+            self.start.set_busy(False)
+
+        self.set_aside_dialog = confirm(
+            self,
+            "Jamdesk's history file is damaged",
+            "Jamdesk cannot read its history file.",
+            "Keep it aside and start fresh",
+            keep_aside,
+            detail=(
+                "Jamdesk can move it aside under a dated name, untouched (nothing is deleted), "
+                "and start with an empty history. Your past jams stay in that file."
+            ),
+        )
 
     async def _host(self, form: HostForm) -> None:
         self.start.show_progress("Opening your jam...")

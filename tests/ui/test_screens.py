@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -13,6 +14,7 @@ from jamdesk.app.opening import join_jam
 from jamdesk.core.commands import AddTask, Chat, React, SetStatus
 from jamdesk.core.kinds import Lifecycle, SessionType, Status
 from jamdesk.net.addresses import NetworkMode
+from jamdesk.store.paths import DB_NAME
 from jamdesk.ui.room_screen import RoomScreen
 from jamdesk.ui.start_screen import HostForm, StartScreen
 from jamdesk.ui.window import MainWindow
@@ -213,3 +215,35 @@ def test_start_screen_follows_each_type_default_timer(qtbot: QtBot, shots: Path)
     assert screen.timer_spec() == "pomodoro:60/5/15x4"
     screen.resize(900, 640)
     screen.grab().save(str(shots / "test_start_pomodoro.png"))
+
+
+@pytest.mark.allow_warnings
+def test_a_damaged_history_is_offered_to_be_kept_aside(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path, shots: Path
+) -> None:
+    """Issue 16, item 8: Host on a damaged history says so and offers Keep aside; the file
+    is moved aside untouched, and the next Host works on an empty history."""
+    folder = tmp_path / "ana"
+    folder.mkdir()
+    (folder / DB_NAME).write_bytes(b"this is not SQLite" + bytes(8_000))
+    damaged = (folder / DB_NAME).read_bytes()
+    w = window(tmp_path, qtbot)
+
+    async def scenario() -> None:
+        w.start.host_button.click()
+        await until(lambda: w.set_aside_dialog is not None and w.set_aside_dialog.isVisible())
+        assert w.set_aside_dialog is not None
+        await until(lambda: w.start.status.objectName() == "Error")
+        assert "damaged" in w.start.status.text()
+        assert "writable" not in w.start.status.text()
+        w.grab().save(str(shots / "test_damaged_history.png"))
+        w.set_aside_dialog.grab().save(str(shots / "test_damaged_history_dialog.png"))
+        press(w.set_aside_dialog, "Keep it aside and start fresh")
+        (kept,) = folder.glob(f"{DB_NAME}.damaged-*")
+        assert kept.read_bytes() == damaged
+        assert "Kept the damaged file" in w.start.status.text()
+        room, jam = await host_in(w)
+        assert room.code_label.text() == jam.code
+        await w.shutdown()
+
+    qloop.run(scenario())
