@@ -358,6 +358,8 @@ class Jam(JamView):
 
     def _on_link(self, state: LinkState) -> None:
         role = self._role
+        if state is LinkState.CLOSED and not isinstance(role, Closed):
+            return  # a link we replace (checking the host, taking over): the jam goes on
         if isinstance(role, Membership) and state is LinkState.RECONNECTING and role.held:
             lost = self.state.host_id
             moved = role.linked_host not in ("", lost)  # handed over: the new host is known
@@ -369,9 +371,8 @@ class Jam(JamView):
                 and succession.takes_over(self.state, self.me)
                 and role.address is None
             ):
-                log.info("the host is lost and we joined earliest: taking over")
-                self._spawn(self._become_host(take_over=True))
-                return
+                log.info("lost the host and we joined earliest: checking that it is gone")
+                self._spawn(self._take_over_unless_the_host_answers(role))
         notice = {
             LinkState.RECONNECTING: "Lost the connection to the host; reconnecting...",
             LinkState.GONE: "The host has gone, and the jam cannot continue.",
@@ -383,6 +384,21 @@ class Jam(JamView):
         if state is LinkState.GONE and not self.closed and self._recorder.recording:
             self._finish_session("interrupted")
         self._emit(JamUpdate(link=state, notice=notice))
+
+    async def _take_over_unless_the_host_answers(self, membership: Membership) -> None:
+        """We are next in line and lost the host: it may be we who were away (a laptop lid,
+        a Wi-Fi drop, a long pause) while the host is fine. Rejoin it once; only when it
+        does not answer is it gone, and we take over (issue 16, item 2: never a second host
+        while the host lives)."""
+        try:
+            await membership.check_host()
+        except JoinError as exc:
+            if self._role is not membership:
+                return
+            log.info("the host did not answer (%s): taking over", exc)
+            await self._become_host(take_over=True)
+            return
+        log.info("the host answered: we stay a member")
 
     async def _become_host(self, *, take_over: bool) -> None:
         """Serve the room from our own copy of its log (host transfer or failover)."""

@@ -23,6 +23,10 @@ from jamdesk.protocol.paths import Path
 FIND_TIMEOUT_S = 5.0
 """How long to look for the room's advert on the LAN."""
 
+CHECK_HOST_S = 3.0
+"""How long the member next in line gives the host it lost to answer one rejoin before it
+takes over (issue 16, item 2: a member frozen for seconds, not the host, lost the link)."""
+
 
 class Membership:
     """This computer as a member of the room with ``code`` (or at ``address``).
@@ -60,6 +64,7 @@ class Membership:
         self._on_outcome, self._on_link, self._on_path = on_outcome, on_link, on_path
         self.linked_host = ""  # the host our link was made to
         self._tries = 0  # finds so far: each one tries the next advert that may be the host
+        self._only_the_host = False  # while checking that the host is gone: no successor
         self.engine = engine or self._new_engine()
         self.client = self._new_client()
 
@@ -95,11 +100,15 @@ class Membership:
         )
 
     def _new_client(self) -> MemberLink:
+        def on_link(state: LinkState) -> None:
+            if self.client is client:  # a client we replaced may still report: not heard
+                self._on_link(state)
+
         client = self._transport.member_client(
             self.engine,
             local_clock=self._clock.now_ms,
             on_outcome=self._on_outcome,
-            on_link=self._on_link,
+            on_link=on_link,
             find_host=self.find_host,
             ice_servers=self._reach.ice_servers,
             on_path=self._on_path,
@@ -123,6 +132,8 @@ class Membership:
             return SignalRoute(reach.signal_url, self.code)
         lobby = self.held and self.state.lobby
         hosts = succession.possible_hosts(self.state) if self.held else set()
+        if self._only_the_host:
+            hosts = {self.state.host_id}
         try:
             ads = await self._transport.find_rooms(
                 self.code, reach.mode, FIND_TIMEOUT_S, lobby=lobby
@@ -172,6 +183,21 @@ class Membership:
         """Join the room's (new) host with the log we hold, found by the room's code."""
         self.client = self._new_client()
         await self.client.join()
+
+    async def check_host(self, timeout_s: float = CHECK_HOST_S) -> None:
+        """Try once, with a new link, to reach the host we lost (its advert on the LAN, or
+        the room's code at the signalling server), resuming our stay when it answers.
+        Raises :class:`~jamdesk.net.member_client.JoinError` when it does not answer within
+        ``timeout_s`` (or is not found): only then is it known to be gone."""
+        if self.client.link_state is LinkState.CONNECTED:
+            return  # its own reconnect loop was quicker: the host answered it
+        await self.client.close()  # its own reconnect loop would race this one
+        self._only_the_host = True
+        try:
+            self.client = self._new_client()
+            await self.client.join(timeout_s)
+        finally:
+            self._only_the_host = False
 
 
 def address_of(ad: RoomAd) -> tuple[str, int]:

@@ -87,6 +87,7 @@ class MemberEngine:
         self.identity = identity or Identity.generate()
         self.code = code
         self.proof = ""  # set after a PAKE through a signalling server
+        self._last_signed_ms = 0  # the instant the last hello was signed at
         self.paths: dict[str, Path] = {}  # how each member reaches the host, as it said
         self.client_id = client_id
         self.avatar_color = avatar_color
@@ -112,7 +113,10 @@ class MemberEngine:
         """The opening message, signed at ``local_ms`` (this computer's clock, Unix ms);
         resumes from :attr:`last_seq` when an id is known."""
         since = self.last_seq if self.participant_id else 0
-        signed_at = local_ms
+        # Each hello is signed at a later instant than the last, so two made within one
+        # millisecond (a reconnect and a check of the host) are not refused as replays.
+        signed_at = max(local_ms, self._last_signed_ms + 1)
+        self._last_signed_ms = signed_at
         public_key, signature = self.identity.sign_hello(self.code, signed_at)
         return encode(
             Hello(

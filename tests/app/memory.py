@@ -249,8 +249,8 @@ class MemoryMember:
     def path(self) -> Path | None:
         return Path.DIRECT if self._link is not None else None
 
-    async def join(self) -> None:
-        await self._connect()
+    async def join(self, timeout_s: float = 5) -> None:
+        await asyncio.wait_for(self._connect(), timeout_s)
         self._set(LinkState.CONNECTED)
 
     async def _connect(self) -> None:

@@ -186,3 +186,28 @@ async def test_a_rejoin_from_the_same_computer_is_the_same_person() -> None:
     for jam in (other, again, cy):
         await jam.leave()
     await ana.close()
+
+
+async def test_the_next_in_line_who_was_away_rejoins_the_live_host() -> None:
+    """Issue 16, item 2: the member next in line loses its link while the host is fine (a
+    frozen laptop, a Wi-Fi drop): it rejoins the host and never becomes a second host."""
+    net = MemoryNet()
+    ana = await host(net)
+    bo = await join(net, ana.code, "Bo")
+    cy = await join(net, ana.code, "Cy")
+    seen: list[JamUpdate] = []
+    bo.subscribe(seen.append)
+    service = ana.service
+    assert isinstance(service, MemoryHost)
+    (link,) = [k for k in service.links.values() if k.member.engine.participant_id == bo.me]
+    service.drop(link)
+    await ana.send(Chat(text="while you were away"))
+    await until(bo, lambda: bo.link_state.value == "connected" and same_log(ana, bo))
+    assert bo.transitions == []
+    assert not bo.hosting
+    assert [u.link.value for u in seen if u.link is not None] == ["reconnecting", "connected"]
+    assert [ad.host_id for ad in net.adverts.values()] == [ana.me]  # one room on the LAN
+    await ana.send(Chat(text="one room"))
+    await until(cy, lambda: same_log(ana, bo, cy))
+    for jam in (cy, bo, ana):
+        await jam.close()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from jamdesk.store.db import Database
-from tests.e2e.conftest import JamProcess
+from tests.e2e.conftest import JamProcess, Network
 
 
 def focus_end(tick: dict) -> int:  # type: ignore[type-arg]
@@ -84,3 +89,59 @@ def test_host_killed_mid_focus_the_earliest_member_takes_over(
     ]
     assert failover_s < 10
     print(f"failover {failover_s:.2f} s")
+
+
+@pytest.mark.parametrize("frozen_s", [4.5, 10.0])
+def test_the_next_in_line_frozen_for_seconds_wakes_as_a_member_of_one_room(
+    jamdesk: Callable[..., JamProcess], network: Network, tmp_path: Path, frozen_s: float
+) -> None:
+    """Issue 16, item 2: the member who would take over is frozen (SIGSTOP: a laptop lid, a
+    long pause) while the host is fine. On waking it finds the host alive and rejoins it:
+    one room on the LAN, chats cross, one log."""
+    ana = jamdesk("host", "--headless", "--name", "Hana", "--title", "Exam prep", data="ana")
+    code = ana.event("hosting")["code"]
+    bo = jamdesk("join", code, "--headless", "--name", "Bo", data="bo")
+    bo_id = bo.event("joined")["participant_id"]
+    cy = jamdesk("join", code, "--headless", "--name", "Cy", data="cy")
+    cy.event("joined")
+    ana.send({"cmd": "timer.start"})
+    for proc in (bo, cy):
+        proc.event("room_event", kind="timer_started")
+
+    frozen_at = time.monotonic()
+    bo.proc.send_signal(signal.SIGSTOP)
+    ana.wait_log("silent for")  # the host has noticed: Bo's link is closed
+    # The freeze itself (not a wait for something): the rest of the chosen seconds.
+    time.sleep(max(0.0, frozen_s - (time.monotonic() - frozen_at)))
+    cy.send({"cmd": "chat", "text": "while Bo was away"})
+    ana.event("room_event", kind="chat_posted")
+    bo.proc.send_signal(signal.SIGCONT)
+
+    bo.wait_log("the host answered: we stay a member")
+    bo.wait_for(lambda line: line.get("text", "").endswith("while Bo was away"))
+    bo.send({"cmd": "chat", "text": "back"})
+    for proc in (ana, cy):
+        proc.wait_for(lambda line: line.get("text", "").endswith("Bo: back"))
+    assert not [line for line in bo.lines if line.get("event") == "host"]
+
+    listed = subprocess.run(
+        [*network.prefix, sys.executable, "-m", "jamdesk", "rooms", "--json", "--wait", "2",
+         "--data-dir", str(tmp_path / "wen")],
+        capture_output=True, text=True, env=network.env, timeout=60, check=True,
+    )  # fmt: skip
+    rooms = [r for r in json.loads(listed.stdout) if r["code"] == code]
+    assert [r["host"] for r in rooms] == ["Hana"]
+
+    ana.send({"cmd": "end"})
+    for proc in (ana, bo, cy):
+        assert proc.finish() == 0
+    logs = []
+    for name in ("ana", "bo", "cy"):
+        db = Database(tmp_path / name)
+        (session,) = db.sessions()
+        logs.append(db.events(session.id))
+        db.close()
+    assert logs[0] == logs[1] == logs[2]
+    assert [e.seq for e in logs[0]] == list(range(1, len(logs[0]) + 1))
+    assert "host_changed" not in [e.kind for e in logs[0]]
+    assert bo_id in {getattr(e.body, "participant_id", None) for e in logs[0]}
