@@ -163,19 +163,21 @@ class MemberEngine:
             self.clock.add(ClockSample(t0=msg.t0, t1=msg.t1, t2=msg.t2, t3=local_ms))
             out.clock_updated = True
         elif isinstance(msg, Welcome):
+            assembly: SnapshotAssembly | None = None
+            if msg.snapshot is None:
+                try:  # checked before anything held changes: a bad Welcome changes nothing
+                    assembly = SnapshotAssembly(msg.snapshot_parts)
+                except ValueError as exc:
+                    out.error = Error(code="bad_snapshot", message=str(exc), fatal=True)
+                    return out
             keep = msg.resume_from if msg.participant_id == self.participant_id else 0
             if self.last_seq > keep:
                 out.kept_until = keep  # events after ``keep`` were replaced: forget them
             self.log = [e for e in self.log if e.seq <= keep]
             self.participant_id = msg.participant_id
-            self._assembly = None
+            self._assembly = assembly
             if msg.snapshot is not None:
                 self._welcomed(msg.snapshot, out)
-            else:
-                try:
-                    self._assembly = SnapshotAssembly(msg.snapshot_parts)
-                except ValueError as exc:
-                    out.error = Error(code="bad_snapshot", message=str(exc), fatal=True)
         elif isinstance(msg, SnapshotPart):
             self._snapshot_part(msg, out)
         elif isinstance(msg, Events) and self._assembly is not None:  # parts come first
