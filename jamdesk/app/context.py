@@ -35,6 +35,7 @@ from jamdesk.core.timer import reset
 from jamdesk.net import addresses, discovery, rtc
 from jamdesk.net.member_client import JoinError
 from jamdesk.net.rtc import ice_server
+from jamdesk.protocol.engine import FANOUT_WINDOW_MS
 from jamdesk.protocol.identity import Identity
 from jamdesk.store import owner
 from jamdesk.store.db import ProfileData, StoreError
@@ -162,13 +163,16 @@ class AppContext:
         show_title: bool = False,
         signal_url: str = "",
         ice_servers: Sequence[str] = (),
+        fanout_window_ms: int | None = None,
     ) -> Jam:
         """Host a jam. ``timer`` is a spec (``countdown:25m``, ``pomodoro:25/5/15x4``...) or
         ``None`` for the type's default; ``discipline`` the subject shown in the lobby; a
         ``private`` room's code is a password that is never advertised (its title neither,
         unless ``show_title``); ``signal_url`` also registers it at that signalling server
         for joiners over the internet, with ``ice_servers`` (STUN/TURN) when the networks
-        need them. Raises one of :data:`USER_ERRORS`."""
+        need them; ``fanout_window_ms`` is the host's fan-out window (``None``: the
+        default, :data:`~jamdesk.protocol.engine.FANOUT_WINDOW_MS`; benchmarks compare).
+        Raises one of :data:`USER_ERRORS`."""
         for server in ice_servers:
             ice_server(server)  # refuse a bad one in words before anything opens
         kind = parse_session_type(session_type)
@@ -186,6 +190,7 @@ class AppContext:
             show_title=show_title,
             signal_url=signal_url,
             ice_servers=tuple(ice_servers),
+            fanout_window_ms=FANOUT_WINDOW_MS if fanout_window_ms is None else fanout_window_ms,
         )
         return await host_jam(
             settings,

@@ -20,7 +20,7 @@ from jamdesk.core.room import RoomLog, RoomState
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.net.discovery import DiscoveryError, RoomAd
 from jamdesk.net.lan import SignallingError
-from jamdesk.protocol.engine import HostEngine
+from jamdesk.protocol.engine import FANOUT_WINDOW_MS, HostEngine
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ class Reach:
     """How this computer reaches and is reached by the room: the address policy, where it
     listens and whether it announces the room on the LAN when hosting, the signalling
     server (if any) with the STUN/TURN servers, and the id a private room is registered
-    under there (made when hosting, given when joining)."""
+    under there (made when hosting, given when joining), and the host's fan-out window
+    (:data:`~jamdesk.protocol.engine.FANOUT_WINDOW_MS` unless a benchmark sets it)."""
 
     mode: NetworkMode
     bind_host: str = "0.0.0.0"
@@ -42,6 +43,7 @@ class Reach:
     signal_url: str = ""
     ice_servers: list[str] = field(default_factory=list)
     relay_id: str = ""
+    fanout_window_ms: int = FANOUT_WINDOW_MS
 
 
 class Hosting:
@@ -96,7 +98,12 @@ class Hosting:
         ``probe`` (opening the room): a refused registration raises
         :class:`~jamdesk.net.lan.SignallingError` and the room does not open; taking over,
         the registration is retried in the background while LAN members come back."""
-        engine = HostEngine(self.log, lambda: secrets.token_hex(8), now_ms=self.room_now_ms())
+        engine = HostEngine(
+            self.log,
+            lambda: secrets.token_hex(8),
+            now_ms=self.room_now_ms(),
+            fanout_window_ms=self._reach.fanout_window_ms,
+        )
         service = self._transport.host_service(
             engine,
             self.room_now_ms,

@@ -20,6 +20,7 @@ from jamdesk.core.room import RoomState
 from jamdesk.core.rules import Rejected
 from jamdesk.core.timer import TimerAnchor, TimerReading
 from jamdesk.net.member_client import LinkState
+from jamdesk.protocol.engine import FANOUT_WINDOW_MS
 from jamdesk.protocol.paths import Path
 
 
@@ -68,6 +69,7 @@ class HostSettings:
     lobby: bool = False
     signal_url: str = ""
     ice_servers: tuple[str, ...] = ()
+    fanout_window_ms: int = FANOUT_WINDOW_MS
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ async def host_jam(
         advertise=settings.advertise,
         signal_url=settings.signal_url,
         ice_servers=list(settings.ice_servers),
+        fanout_window_ms=settings.fanout_window_ms,
     )
     jam = Jam(
         settings.name,

@@ -213,6 +213,7 @@ async def _main(args: argparse.Namespace) -> int:
                     show_title=args.show_title,
                     signal_url=args.signal,
                     ice_servers=args.ice_server,
+                    fanout_window_ms=args.fanout_window_ms,
                 )
                 emit(
                     {

@@ -100,6 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="address the join endpoint listens on (default: all)",
     )
     host.add_argument(
+        "--fanout-window-ms",
+        type=int,
+        default=None,
+        metavar="MS",
+        help="send each member at most one batch of events per MS ms (default 25; 0 sends "
+        "every event at once; for benchmarks)",
+    )
+    host.add_argument(
         "--no-advertise",
         action="store_true",
         help="do not announce the room on the LAN (join with --address)",

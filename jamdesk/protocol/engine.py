@@ -56,6 +56,11 @@ from jamdesk.protocol.paths import Path
 
 log = logging.getLogger(__name__)
 
+FANOUT_WINDOW_MS = 25
+"""The host's default fan-out window: each member gets at most one :class:`Events` message
+per window, so a busy room costs the host messages per window, not per event; the first
+events after a quiet window go at once (docs/ARCHITECTURE.md, "Fan-out")."""
+
 LINK_TIMEOUT_MS = 3_000
 """A link silent this long is lost (the heartbeat); members ping every second."""
 
@@ -105,6 +110,7 @@ class _Link:
     flood_messages: int = 0
     source: str = ""
     proof: str | None = None
+    sent_seq: int = 0  # the last event sent to this link (its Welcome's backlog included)
     path: Path = Path.DIRECT
 
 
@@ -180,13 +186,27 @@ class HostEngine:
             than the host) are expected back within :data:`RETURN_GRACE_MS` (after a host
             change), else recorded as lost.
 
+        fanout_window_ms: coalesce the room's events for each member into at most one
+            :class:`Events` message per window (0: one message per append, at once). The
+            first events after a quiet window go at once; later ones wait for the window to
+            pass since the last send (:meth:`next_wakeup` says when, :meth:`tick` sends).
+            The host's cost is messages sent, not events (docs/ARCHITECTURE.md, "Fan-out").
+
     ``refusals`` counts refused commands and bad messages by code.
     """
 
     def __init__(
-        self, log: RoomLog, new_participant_id: Callable[[], str], now_ms: int = 0
+        self,
+        log: RoomLog,
+        new_participant_id: Callable[[], str],
+        now_ms: int = 0,
+        *,
+        fanout_window_ms: int = 0,
     ) -> None:
         self.log = log
+        self._window_ms = fanout_window_ms
+        self._last_fanout_ms: int | None = None  # when events last went out
+        self._fanout_at: int | None = None  # when waiting events are due to go out
         self._new_id = new_participant_id
         self._signatures: dict[str, int] = {}  # hello signatures used -> when to forget them
         self._links: dict[str, _Link] = {}
@@ -279,8 +299,11 @@ class HostEngine:
         return out
 
     def tick(self, now_ms: int) -> HostOutcome:
-        """Time-driven work: record a finished countdown, drop links silent too long."""
+        """Time-driven work: send events whose window has passed, record a finished
+        countdown, drop links silent too long."""
         out = HostOutcome()
+        if self._fanout_at is not None and now_ms >= self._fanout_at:
+            self._fan_out(now_ms, out)
         end = timers.completes_at(self.state.timer)
         if end is not None and now_ms >= end:
             self._run(self.state.host_id, CompleteTimer(), now_ms, out)
@@ -306,6 +329,8 @@ class HostEngine:
     def next_wakeup(self, now_ms: int) -> int:
         """Room-clock instant :meth:`tick` should next run (at most one second away)."""
         wake = now_ms + 1_000
+        if self._fanout_at is not None:
+            wake = min(wake, max(now_ms, self._fanout_at))
         end = timers.next_boundary(self.state.timer, now_ms)
         return min(wake, end) if end is not None and end > now_ms else wake
 
@@ -421,6 +446,7 @@ class HostEngine:
         out.sends.extend(Send(link, data) for data in welcome_messages(pid, self.state, since))
         for batch in batch_events(self.log.since(since)):
             _send(out, link, Events(events=batch))
+        st.sent_seq = self.state.head_seq
         if any(path is not Path.DIRECT for path in self.paths().values()):
             self._announce_paths(out)  # a LAN room, all direct, never needs to say so
 
@@ -530,15 +556,35 @@ class HostEngine:
         if not events:
             return
         out.events.extend(events)
-        data = encode(Events(events=events))
-        for link, st in self._links.items():
-            if st.participant_id is not None and link != exclude:
-                out.sends.append(Send(link, data))
+        if exclude is not None:  # it is sent these events in its Welcome's backlog
+            self._links[exclude].sent_seq = self.state.head_seq
+        last = self._last_fanout_ms
+        if last is None or now_ms >= last + self._window_ms:
+            self._fan_out(now_ms, out)
+        elif self._fanout_at is None:
+            self._fanout_at = last + self._window_ms
         for event in events:
             if isinstance(event.body, MemberRemoved | MemberLeft):
                 self._expected.pop(event.body.participant_id, None)
             if isinstance(event.body, MemberRemoved):
                 self._unlink(event.body.participant_id, "You were removed from this jam.", out)
+
+    def _fan_out(self, now_ms: int, out: HostOutcome) -> None:
+        """Send every admitted link the events it has not had, in as few messages as fit;
+        links that had the same events share the same encoded messages."""
+        self._fanout_at = None
+        self._last_fanout_ms = now_ms
+        head = self.state.head_seq
+        encoded: dict[int, list[bytes]] = {}
+        for link, st in self._links.items():
+            if st.participant_id is None or st.sent_seq >= head:
+                continue
+            since = st.sent_seq
+            if since not in encoded:
+                events = self.log.since(since)
+                encoded[since] = [encode(Events(events=b)) for b in batch_events(events)]
+            out.sends.extend(Send(link, data) for data in encoded[since])
+            st.sent_seq = head
 
     def _unlink(self, pid: str, message: str, out: HostOutcome) -> None:
         for link, st in self._links.items():
