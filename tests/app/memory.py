@@ -154,6 +154,7 @@ class MemoryHost:
         self.on_path: Callable[[], None] | None = None
         self.port = 0
         self.crashed = False
+        self._tick: asyncio.TimerHandle | None = None
 
     async def start(self) -> int:
         self.port = self.net.port()
@@ -187,6 +188,16 @@ class MemoryHost:
                 loop.call_soon(self.drop, link)
         if out.events:
             self._on_events(out.events)
+            # As HostService's tick loop: wake when the engine has events waiting to go out.
+            delay_ms = self.engine.next_wakeup(self._clock()) - self._clock()
+            if self._tick is not None:
+                self._tick.cancel()
+            self._tick = loop.call_later(max(0, delay_ms) / 1000, self._ticked)
+
+    def _ticked(self) -> None:
+        self._tick = None
+        if not self.crashed:
+            self.carry_out(self.engine.tick(self._clock()))
 
     def drop(self, link: _Link) -> None:
         """The link closes (both ends see it)."""
