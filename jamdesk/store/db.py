@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import functools
 import logging
+import shutil
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -68,21 +69,31 @@ _DAMAGED_WORDS = ("not a database", "malformed", "corrupt", "disk image")
 _FULL_WORDS = ("disk is full", "database or disk is full", "no space left")
 
 
-def store_error(exc: BaseException, path: Path) -> StoreError:
+def store_error(exc: BaseException, path: Path, *, opening: bool = False) -> StoreError:
     """The :class:`StoreError`, in a student's words, for what SQLite (through SQLAlchemy
-    or Alembic) raised on ``path``; sorted by SQLite's own messages (SQLITE_FULL's
-    "database or disk is full", SQLITE_NOTADB's "file is not a database", SQLITE_CORRUPT's
-    "database disk image is malformed")."""
+    or Alembic) raised on ``path`` (``opening``: while opening it, before any jam); sorted
+    by SQLite's own messages (SQLITE_FULL's "database or disk is full", SQLITE_NOTADB's
+    "file is not a database", SQLITE_CORRUPT's "database disk image is malformed"). Any
+    failure while the disk holding ``path`` has no space left is told as a full disk:
+    opening a WAL database on a full disk fails as "disk I/O error" (its -shm file cannot
+    grow), and "check that the folder is writable" would be the wrong advice."""
     if isinstance(exc, StoreError):
         return exc
     detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
     lowered = detail.lower()
-    if any(w in lowered for w in _FULL_WORDS) or (
-        isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+    if (
+        any(w in lowered for w in _FULL_WORDS)
+        or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC)
+        or _no_space_left(path)
     ):
+        then = (
+            "then start Jamdesk again."
+            if opening
+            else "the jam goes on, and what happens is saved once there is room."
+        )
         return StoreError(
-            f"Jamdesk cannot save: the disk is full ({path.parent}). Free some space; "
-            "the jam goes on and what happens is saved once there is room.",
+            f"Jamdesk cannot save: the disk is full (no space left for {path.parent}). "
+            f"Free some space; {then}",
             FULL,
         )
     if any(w in lowered for w in _DAMAGED_WORDS):
@@ -96,6 +107,17 @@ def store_error(exc: BaseException, path: Path) -> StoreError:
         f"Jamdesk could not open its data file {path}: {detail}. Check that the "
         f"folder is writable, or start with --data-dir to use another folder."
     )
+
+
+_SPACE_NEEDED = 1 << 20
+"""Free bytes under which a failure is taken for a full disk."""
+
+
+def _no_space_left(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < _SPACE_NEEDED
+    except OSError:
+        return False
 
 
 def set_aside(directory: Path, now: datetime | None = None) -> Path:
@@ -235,7 +257,7 @@ class Database:
             self._check()
         except Exception as exc:
             self._engine.dispose()
-            raise store_error(exc, self.path) from exc
+            raise store_error(exc, self.path, opening=True) from exc
 
     def _check(self) -> None:
         """SQLite's ``PRAGMA quick_check`` (pages and records, not indexes' contents; about

@@ -5,11 +5,9 @@ write. A real SQLite file on a real 16 MiB tmpfs that the test fills and frees."
 from __future__ import annotations
 
 import asyncio
-import errno
 import os
-import shutil
 import subprocess
-from collections.abc import Iterator
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,46 +17,11 @@ from jamdesk.app.recorder import SessionRecorder
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.core.commands import Chat
 from jamdesk.core.kinds import Role
-from jamdesk.store.db import FULL, StoreError
-from tests.factories import room_log, run
+from jamdesk.store.db import FULL, Database, StoreError
+from tests.diskfull import fill, small_disk
+from tests.factories import room_log, run, store_log
 
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 16 MiB tmpfs mounted for this test (needs root, as CI is)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = shutil.which("mount") and subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)],
-        capture_output=True,
-        check=False,
-    )
-    if not mounted or mounted.returncode != 0:
-        if os.environ.get("CI"):
-            pytest.fail("CI must be able to mount a tmpfs (run as root)")
-        pytest.skip("mounting a tmpfs needs root")
-    yield disk
-    subprocess.run(["umount", "-l", str(disk)], check=False)
-
-
-def fill(disk: Path) -> Path:
-    """Fill ``disk`` to the last byte with one file; returns it."""
-    filler = disk / "filler"
-    with filler.open("wb", buffering=0) as f:
-        written = 1
-        while written:
-            written = _write(f.fileno())
-    return filler
-
-
-def _write(fd: int) -> int:
-    """Write one block; 0 once the disk is full (ENOSPC), any other error raises."""
-    try:
-        return os.write(fd, b"\0" * 4096)
-    except OSError as exc:
-        if exc.errno != errno.ENOSPC:
-            raise
-        return 0
+__all__ = ["small_disk"]  # the fixture
 
 
 @pytest.mark.allow_warnings
@@ -102,3 +65,30 @@ async def test_a_full_disk_is_told_once_and_every_event_is_saved_when_space_retu
     assert "Traceback" not in caplog.text
     await db.close()
     assert db.unsaved == 0
+
+
+def test_starting_on_a_full_disk_says_so_and_works_once_space_returns(small_disk: Path) -> None:
+    """Issue 16, item 7: before, a start on a full disk ended in an OperationalError
+    traceback, or advised checking that the folder was writable."""
+    db = Database(small_disk)
+    store_log(db, room_log())
+    db.close()
+    filler = fill(small_disk)
+    for args in (["history"], ["stats"], ["host", "--headless", "--no-advertise"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "jamdesk", *args, "--data-dir", str(small_disk)],
+            capture_output=True, text=True, timeout=60, check=False, stdin=subprocess.DEVNULL,
+            env={**os.environ, "JAMDESK_NETWORK": "loopback"},
+        )  # fmt: skip
+        said = done.stdout + done.stderr
+        assert done.returncode == 4, said
+        assert "the disk is full" in said
+        assert "Free some space; then start Jamdesk again." in said
+        assert "writable" not in said
+        assert "Traceback" not in said
+    filler.unlink()
+    listed = subprocess.run(
+        [sys.executable, "-m", "jamdesk", "history", "--data-dir", str(small_disk)],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert "Algorithms" in listed.stdout

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from jamdesk.app import storage
 from jamdesk.app.clock import LocalClock
 from jamdesk.app.opening import join_jam
 from jamdesk.core.commands import AddTask, Chat, React, SetStatus
@@ -18,6 +19,7 @@ from jamdesk.store.paths import DB_NAME
 from jamdesk.ui.room_screen import RoomScreen
 from jamdesk.ui.start_screen import HostForm, StartScreen
 from jamdesk.ui.window import MainWindow
+from tests.diskfull import fill, mounted
 from tests.ui.conftest import QLoop, expect, host_in, main_window, press, until
 
 
@@ -247,3 +249,33 @@ def test_a_damaged_history_is_offered_to_be_kept_aside(
         await w.shutdown()
 
     qloop.run(scenario())
+
+
+@pytest.mark.allow_warnings
+def test_a_full_disk_during_a_jam_is_said_once_in_the_room_and_the_jam_goes_on(
+    qtbot: QtBot, qloop: QLoop, tmp_path: Path, shots: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16, item 7: the room says once that Jamdesk cannot save; chats still go out;
+    when space returns it says so, and everything said meanwhile is stored."""
+    monkeypatch.setattr(storage, "RETRY_S", 0.2)
+    with mounted(tmp_path / "ana") as disk:
+        w = window(tmp_path, qtbot)
+
+        async def scenario() -> None:
+            room, jam = await host_in(w)
+            assert w._app is not None
+            app = w._app
+            filler = fill(disk)
+            for i in range(40):
+                await jam.send(Chat(text=f"{i:02d} " + "x" * 1_500))
+            await until(lambda: "the disk is full" in room.notice.text())
+            assert room.chat.messages.count() == 40  # the jam goes on in memory
+            w.grab().save(str(shots / "test_room_disk_full.png"))
+            filler.unlink()
+            await until(lambda: "saves again" in room.notice.text(), timeout_s=15)
+            session = app.db.db.sessions()[0]
+            chats = [e for e in app.db.db.events(session.id) if e.kind == "chat_posted"]
+            assert len(chats) == 40
+            await w.shutdown()
+
+        qloop.run(scenario())
