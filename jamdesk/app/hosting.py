@@ -5,6 +5,8 @@ host, whether it opened the room or took it over."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
@@ -13,8 +15,8 @@ from typing import Any
 
 from jamdesk.app.advert import LanAdvert, room_ad, room_listing
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.transport import HostLink, Registration, Transport
-from jamdesk.core import codes
+from jamdesk.app.transport import Browsing, HostLink, Registration, Transport
+from jamdesk.core import codes, succession
 from jamdesk.core.events import Event
 from jamdesk.core.room import RoomLog, RoomState
 from jamdesk.net.addresses import NetworkMode
@@ -23,6 +25,10 @@ from jamdesk.net.lan import SignallingError
 from jamdesk.protocol.engine import FANOUT_WINDOW_MS, HostEngine
 
 log = logging.getLogger(__name__)
+
+TWIN_CHECK_S = 5.0
+"""How often a LAN host looks again for another host of its own room (and at once whenever
+the LAN's adverts change)."""
 
 TAKE_OVER_PATIENCE_S = 60.0
 """How long a member who takes over waits for the signalling server to let go of the lost
@@ -46,6 +52,12 @@ class Reach:
     fanout_window_ms: int = FANOUT_WINDOW_MS
 
 
+def lan_address(ad: RoomAd) -> tuple[str, int]:
+    """Where an advertised room's LAN endpoint listens: an IPv4 address first."""
+    ipv4 = [a for a in ad.addresses if ":" not in a]
+    return ((ipv4 or ad.addresses)[0], ad.port)
+
+
 class Hosting:
     """This computer serves ``room_log`` as participant ``me``.
 
@@ -57,6 +69,8 @@ class Hosting:
         on_events: every batch of events the service appends.
         notice: says something to the student in words.
         spawn: runs background work owned by the jam.
+        on_twin: another host of this same room answers on the LAN, and this one gives way
+            to it (:func:`~jamdesk.core.succession.gives_way`); called at most once.
     """
 
     def __init__(
@@ -71,6 +85,7 @@ class Hosting:
         on_events: Callable[[list[Event]], None],
         notice: Callable[[str], None],
         spawn: Callable[[Coroutine[Any, Any, None]], object],
+        on_twin: Callable[[RoomAd], object] | None = None,
     ) -> None:
         self.log, self.me = room_log, me
         self.offset_ms = offset_ms
@@ -80,6 +95,9 @@ class Hosting:
         self._signal: Registration | None = None
         self._advert: LanAdvert | None = None
         self.advert_problem: str | None = None  # why the room is not announced on the LAN
+        self._on_twin = on_twin
+        self._twins: Browsing | None = None  # the LAN, watched for another host of the room
+        self._adverts_changed = asyncio.Event()
 
     @property
     def state(self) -> RoomState:
@@ -137,6 +155,58 @@ class Hosting:
                 self._spawn(self._register_again(signal))
         if reach.advertise:
             await self._announce(probe=probe)
+            if self._advert is not None and self._on_twin is not None:
+                await self._watch_for_twins()
+
+    async def _watch_for_twins(self) -> None:
+        """Watch the LAN for another host of this room: a member cut off from us that took
+        over, or the successor that did while we were frozen. One of the two gives way."""
+        browser = self._transport.browser(self._reach.mode)
+        browser.subscribe(lambda _rooms: self._adverts_changed.set())
+        try:
+            await browser.start()
+        except DiscoveryError as exc:
+            log.warning("not watching the LAN for another host of this room: %s", exc)
+            return
+        self._twins = browser
+        self._spawn(self._check_twins(browser))
+
+    async def _check_twins(self, browser: Browsing) -> None:
+        """Every :data:`TWIN_CHECK_S`, and whenever the adverts change: an advert of this
+        room by someone this host could give way to is asked whether its host is alive
+        (a dead or frozen host's advert lingers) and how many it has; the rule decides."""
+        while self._twins is browser and self.service is not None:
+            self._adverts_changed.clear()
+            for ad in browser.rooms:
+                if not self._could_give_way(ad):
+                    continue
+                status = await self._transport.host_status(lan_address(ad))
+                if status is None or status.host_id != ad.host_id or self.service is None:
+                    continue
+                if self._gives_way((ad.host_id, status.people)):
+                    log.info(
+                        "%s also hosts this room (%d here): giving way", ad.host_id, status.people
+                    )
+                    on_twin, self._on_twin = self._on_twin, None
+                    if on_twin is not None:
+                        on_twin(ad)
+                    return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._adverts_changed.wait(), TWIN_CHECK_S)
+
+    def _could_give_way(self, ad: RoomAd) -> bool:
+        """Whether ``ad`` is of this room and by someone this host would give way to, if it
+        answered with a large enough room (asked only then)."""
+        state = self.state
+        same_room = ad.code == state.code if ad.code else state.private
+        return same_room and bool(ad.addresses) and self._gives_way((ad.host_id, 1 << 30))
+
+    def _gives_way(self, other: tuple[str, int]) -> bool:
+        service = self.service
+        if service is None:
+            return False
+        mine = service.engine.live_people(self.room_now_ms())
+        return succession.gives_way(self.state, self.log.events, self.me, other, mine)
 
     async def _announce(self, *, probe: bool) -> None:
         advert = LanAdvert(self._transport.advertiser(self._reach.mode))
@@ -191,5 +261,9 @@ class Hosting:
         advert, self._advert = self._advert, None
         if advert is not None:
             await advert.close()
+        twins, self._twins = self._twins, None
+        self._adverts_changed.set()
+        if twins is not None:
+            await twins.close()
         if service is not None:
             await service.close()

@@ -38,7 +38,7 @@ from jamdesk.app.jam_state import (
     RoleState,
     state_name,
 )
-from jamdesk.app.membership import Membership
+from jamdesk.app.membership import Membership, address_of
 from jamdesk.app.recorder import SessionRecorder
 from jamdesk.app.storage import AsyncDatabase
 from jamdesk.app.transport import Transport, network
@@ -48,6 +48,7 @@ from jamdesk.core.events import Event, HostChanged, RoomEnded, RoomOpened
 from jamdesk.core.kinds import Lifecycle
 from jamdesk.core.room import RoomLog
 from jamdesk.core.rules import Rejected, decide
+from jamdesk.net.discovery import RoomAd
 from jamdesk.net.member_client import JoinError, LinkState
 from jamdesk.protocol.identity import Identity
 from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome
@@ -246,6 +247,7 @@ class Jam(JamView):
             on_events=self._on_host_events,
             notice=lambda words: self._emit(JamUpdate(notice=words)),
             spawn=self._spawn,
+            on_twin=lambda ad: self._spawn(self._give_way(ad)),
         )
 
     def _new_membership(
@@ -323,6 +325,48 @@ class Jam(JamView):
             self._emit(JamUpdate(notice=f"Could not reach the new host: {exc}"))
             return
         self._emit(JamUpdate(link=LinkState.CONNECTED))
+
+    async def _give_way(self, ad: RoomAd) -> None:
+        """Another host serves this room too (two hosts met after a partition or a long
+        freeze), it answered, and we are the one to give way
+        (:func:`~jamdesk.core.succession.gives_way`): stop serving and join it with our log.
+        Its log is the room's from then on: events only we held after the split are
+        dropped, as on any resume. Our members, if any, find it by the room's code (a host
+        replaced as lost stays acceptable to them)."""
+        hosting = self._role
+        if not isinstance(hosting, Hosting):
+            return
+        held, state = list(hosting.log.events), hosting.state
+        await hosting.stop()
+        engine = MemberEngine(
+            self.name,
+            participant_id=hosting.me,
+            log=held,
+            client_id=self._client_id,
+            avatar_color=self._avatar_color,
+            code=state.code,
+            identity=self.identity,
+        )
+        engine.state = state
+        membership = self._new_membership(state.code, address_of(ad), engine)
+        self._move("gave_way", membership)
+        try:
+            await membership.client.join()
+        except JoinError as exc:
+            log.warning("could not join the room's other host: %s", exc)
+            self._emit(JamUpdate(notice=f"Could not reach the jam's other host: {exc}"))
+            await self._become_host(take_over=False)  # serve on: never a room without a host
+            return
+        membership.address = None  # from now on, found by the room's code
+        name = self.state.name_of(self.state.host_id)
+        log.info("gave way: %s hosts the room", self.state.host_id)
+        self._emit(
+            JamUpdate(
+                host_changed=True,
+                link=LinkState.CONNECTED,
+                notice=f"{name} is hosting this jam; you are back in it as a member.",
+            )
+        )
 
     # -- being a member -----------------------------------------------------------------------
 

@@ -91,6 +91,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("member", "closed"): "closed",
     ("hosting", "handed_over"): "member",  # we gave the role away and stay
     ("hosting", "handed_over_leaving"): "closed",  # we gave the role away and go
+    ("hosting", "gave_way"): "member",  # two hosts of the room met: the other keeps it
     ("hosting", "closed"): "closed",
 }
 """Every move of the role: (state, event) -> next state. Anything else is a bug."""

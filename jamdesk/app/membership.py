@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from jamdesk.app.clock import LocalClock
-from jamdesk.app.hosting import Reach
+from jamdesk.app.hosting import Reach, lan_address
 from jamdesk.app.transport import MemberLink, Transport
 from jamdesk.core import succession
 from jamdesk.core.events import Event
@@ -131,7 +131,7 @@ class Membership:
                 return SignalRoute(reach.signal_url, reach.relay_id, secret=self.code)
             return SignalRoute(reach.signal_url, self.code)
         lobby = self.held and self.state.lobby
-        hosts = succession.possible_hosts(self.state) if self.held else set()
+        hosts = succession.possible_hosts(self.state, self.events) if self.held else set()
         if self._only_the_host:
             hosts = {self.state.host_id}
         try:
@@ -208,7 +208,6 @@ def address_of(ad: RoomAd) -> tuple[str, int]:
             f"That jam runs a different version of Jamdesk (protocol "
             f"{ad.protocol}, yours {PROTOCOL_VERSION}). Update both to match."
         )
-    ipv4 = [a for a in ad.addresses if ":" not in a]
-    if not (ipv4 or ad.addresses):
+    if not ad.addresses:
         raise JoinError("The jam was found but gave no address to connect to.")
-    return ((ipv4 or ad.addresses)[0], ad.port)
+    return lan_address(ad)

@@ -1,8 +1,10 @@
 """The seam between a :class:`~jamdesk.app.jam.Jam` and the network.
 
-A jam needs five things from below: something that serves a room (a host service), something
+A jam needs seven things from below: something that serves a room (a host service), something
 that links a member to its host (a member client), a way to find the rooms that carry a code
-on the LAN, a LAN advertiser, and a registration at a signalling server. :class:`Transport`
+on the LAN, a LAN advertiser, a LAN browser and a probe of a host's endpoint (a host watches
+for another host of its own room, and asks it whether it is alive), and a registration at a
+signalling server. :class:`Transport`
 holds one factory for each. :func:`network` gives the real ones (aiortc, zeroconf, aiohttp);
 ``tests/app/memory.py`` gives ones that link engines in memory, so hand-over, failover,
 leaving and rejoining run in milliseconds without WebRTC. The relay of an internet jam sits
@@ -21,9 +23,9 @@ from jamdesk.core.commands import Command
 from jamdesk.core.events import Event
 from jamdesk.core.rules import Rejected
 from jamdesk.net.addresses import NetworkMode
-from jamdesk.net.discovery import Advertiser, RoomAd, find_rooms
+from jamdesk.net.discovery import Advertiser, RoomAd, RoomBrowser, find_rooms
 from jamdesk.net.host_service import HostService
-from jamdesk.net.lan import SessionDescription
+from jamdesk.net.lan import HostStatus, SessionDescription, host_status
 from jamdesk.net.member_client import HostRoute, LinkState, MemberClient
 from jamdesk.net.signal_client import HostSignal, SignalledAnswerer, SignalledJoin
 from jamdesk.protocol.engine import HostEngine, HostOutcome
@@ -84,6 +86,20 @@ class Advertising(Protocol):
     async def close(self) -> None: ...
 
 
+class Browsing(Protocol):
+    """A live list of the rooms advertised on the LAN (:class:`~jamdesk.net.discovery.
+    RoomBrowser`); a host watches it for another host of its own room."""
+
+    @property
+    def rooms(self) -> tuple[RoomAd, ...]: ...
+
+    def subscribe(self, listener: Callable[[tuple[RoomAd, ...]], None]) -> Callable[[], None]: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 class Registration(Protocol):
     """A room registered at a signalling server (:class:`~jamdesk.net.signal_client.
     HostSignal`)."""
@@ -132,13 +148,16 @@ class Transport:
     """The factories a jam builds its network parts with (see the module text).
 
     ``find_rooms`` raises :class:`~jamdesk.net.discovery.RoomNotFoundError` when no room
-    carries the code; ``advertiser`` and ``host_signal`` start nothing until asked."""
+    carries the code; ``advertiser``, ``browser`` and ``host_signal`` start nothing until
+    asked; ``host_status`` gives ``None`` for a host that does not answer."""
 
     host_service: HostServiceFactory
     member_client: MemberClientFactory
     find_rooms: RoomFinder
     advertiser: Callable[[NetworkMode], Advertising]
     host_signal: Callable[[str, str, SignalledAnswerer], Registration]
+    browser: Callable[[NetworkMode], Browsing]
+    host_status: Callable[[tuple[str, int]], Awaitable[HostStatus | None]]
 
 
 def network() -> Transport:
@@ -149,4 +168,6 @@ def network() -> Transport:
         find_rooms=find_rooms,
         advertiser=Advertiser,
         host_signal=HostSignal,
+        browser=RoomBrowser,
+        host_status=host_status,
     )

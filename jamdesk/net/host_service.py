@@ -24,7 +24,7 @@ from jamdesk.core.commands import Command
 from jamdesk.core.events import Event
 from jamdesk.core.rules import Rejected
 from jamdesk.net import rtc
-from jamdesk.net.lan import HostBusyError, LanSignallingServer, SessionDescription
+from jamdesk.net.lan import HostBusyError, HostStatus, LanSignallingServer, SessionDescription
 from jamdesk.net.paths import PathLink, channel_path
 from jamdesk.net.signal_client import SignalledJoin
 from jamdesk.net.waiting import wait_until
@@ -105,7 +105,7 @@ class HostService:
         self._clock = room_clock
         self._on_events = on_events
         self._ice_servers = ice_servers
-        self._signalling = LanSignallingServer(self.answer, host=bind_host)
+        self._signalling = LanSignallingServer(self.answer, host=bind_host, status=self.status)
         self._pake_tries = RateLimit(*PAKE_TRY_LIMIT)
         self._room_pake_tries = RateLimit(*ROOM_PAKE_TRY_LIMIT)
         self._offers = RateLimit(*OFFER_LIMIT)
@@ -120,6 +120,11 @@ class HostService:
         self.port = 0
         self.on_path: Callable[[], None] | None = None
         """Called when a member's link changes path (``engine.paths()`` has them all)."""
+
+    def status(self) -> HostStatus:
+        """Who serves the room and how many are really here now (``GET /v1/health``)."""
+        people = self.engine.live_people(self._clock())
+        return HostStatus(host_id=self.engine.state.host_id, people=people)
 
     async def start(self) -> int:
         """Start the signalling endpoint and the timer ticker; returns the port."""

@@ -2,6 +2,9 @@
 
 ``POST /v1/offer`` with JSON ``{"protocol": 1, "sdp": "...", "type": "offer"}`` answers
 ``{"sdp": "...", "type": "answer"}``; errors answer JSON ``{"error": "..."}`` with a 4xx status.
+``GET /v1/health`` answers ``{"ok": true, "protocol": N, "host_id": "...", "people": N}``: a
+host that answers is alive now (a dead or frozen host's mDNS advert can linger), and says
+who it is and how many are in its room (what its advert says, but fresh).
 Bodies over :data:`MAX_BODY_BYTES` are refused by aiohttp itself (``client_max_size``).
 """
 
@@ -38,6 +41,13 @@ class SessionDescription(msgspec.Struct, frozen=True):
     (:mod:`jamdesk.protocol.tunnel`), the joiner's in an offer, the host's in an answer."""
 
 
+class HostStatus(msgspec.Struct, frozen=True):
+    """Who serves a room now and how many are present in it (``GET /v1/health``)."""
+
+    host_id: str = ""
+    people: int = 0
+
+
 OfferHandler = Callable[[SessionDescription, str], Awaitable[SessionDescription]]
 """Answers an offer; the second argument is the joiner's address (for rate limits)."""
 
@@ -55,8 +65,14 @@ class SignallingError(ConnectionError):
 class LanSignallingServer:
     """Serves :data:`OFFER_PATH` on ``host``:ephemeral port, calling ``on_offer`` per joiner."""
 
-    def __init__(self, on_offer: OfferHandler, host: str = "0.0.0.0") -> None:
+    def __init__(
+        self,
+        on_offer: OfferHandler,
+        host: str = "0.0.0.0",
+        status: Callable[[], HostStatus] | None = None,
+    ) -> None:
         self._on_offer = on_offer
+        self._status = status
         self._host = host
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -83,7 +99,10 @@ class LanSignallingServer:
             self._runner = None
 
     async def _health(self, _request: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "protocol": PROTOCOL_VERSION})
+        status = self._status() if self._status is not None else HostStatus()
+        return web.json_response(
+            {"ok": True, "protocol": PROTOCOL_VERSION, **msgspec.to_builtins(status)}
+        )
 
     async def _offer(self, request: web.Request) -> web.Response:
         try:
@@ -141,6 +160,25 @@ async def post_offer(
         raise SignallingError(f"Could not reach the host at {host}:{port}.") from exc
     except msgspec.DecodeError as exc:
         raise SignallingError("The host sent an answer Jamdesk cannot read.") from exc
+
+
+async def host_status(address: tuple[str, int], timeout_s: float = 2.0) -> HostStatus | None:
+    """Ask the host at ``address`` who it is and how many are in its room; ``None`` when it
+    does not answer within ``timeout_s`` (gone, frozen, or not a Jamdesk host). Never
+    raises for a network failure."""
+    host, port = address
+    url = f"http://{_bracket(host)}:{port}/v1/health"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as session,
+            session.get(url) as response,
+        ):
+            if response.status != 200:
+                return None
+            body = await response.content.read(4096)
+            return msgspec.json.decode(body, type=HostStatus)
+    except (aiohttp.ClientError, OSError, TimeoutError, msgspec.DecodeError):
+        return None
 
 
 def _listen_socket(host: str) -> socket.socket:

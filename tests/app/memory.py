@@ -17,7 +17,7 @@ from jamdesk.core.events import Event
 from jamdesk.core.rules import Rejected
 from jamdesk.net.addresses import NetworkMode
 from jamdesk.net.discovery import RoomAd, RoomNotFoundError
-from jamdesk.net.lan import SessionDescription
+from jamdesk.net.lan import HostStatus, SessionDescription
 from jamdesk.net.member_client import HostRoute, JoinError, LinkState
 from jamdesk.net.signal_client import SignalledAnswerer, SignalledJoin
 from jamdesk.protocol.engine import HostEngine, HostOutcome
@@ -43,6 +43,10 @@ class MemoryNet:
 
     hosts: dict[tuple[str, int], MemoryHost] = field(default_factory=dict)
     adverts: dict[int, RoomAd] = field(default_factory=dict)
+    browsers: list[MemoryBrowser] = field(default_factory=list)
+    cut_off: set[tuple[str, int]] = field(default_factory=set)
+    """Hosts cut off from the others (a network partition): they serve on, but nobody
+    reaches them or sees their advert; :meth:`heal` ends it."""
     _ports: itertools.count[int] = field(default_factory=lambda: itertools.count(40_000))
 
     def transport(self) -> Transport:
@@ -80,12 +84,38 @@ class MemoryNet:
             find_rooms=self.find_rooms,
             advertiser=lambda mode: MemoryAdvertiser(self),
             host_signal=host_signal,
+            browser=lambda mode: MemoryBrowser(self),
+            host_status=self.host_status,
         )
+
+    def reachable(self, route: object) -> MemoryHost | None:
+        if not isinstance(route, tuple) or route in self.cut_off:
+            return None
+        return self.hosts.get(route)
+
+    async def host_status(self, address: tuple[str, int]) -> HostStatus | None:
+        host = self.reachable(address)
+        if host is None or host.crashed:
+            return None
+        people = host.engine.live_people(host.room_now())
+        return HostStatus(host_id=host.engine.state.host_id, people=people)
+
+    def heal(self) -> None:
+        self.cut_off.clear()
+        self.adverts_changed()
+
+    def visible(self) -> tuple[RoomAd, ...]:
+        return tuple(ad for ad in self.adverts.values() if (HOST, ad.port) not in self.cut_off)
+
+    def adverts_changed(self) -> None:
+        rooms = self.visible()
+        for browser in list(self.browsers):
+            asyncio.get_running_loop().call_soon(browser.changed, rooms)
 
     async def find_rooms(
         self, code: str, mode: NetworkMode, timeout_s: float, *, lobby: bool = False
     ) -> list[RoomAd]:
-        found = [ad for ad in self.adverts.values() if ad.code == code or ad.code is None]
+        found = [ad for ad in self.visible() if ad.code == code or ad.code is None]
         if not found:
             raise RoomNotFoundError(f"No jam with code {code} on this network.")
         return found
@@ -114,9 +144,38 @@ class MemoryAdvertiser:
 
     async def update(self, ad: RoomAd) -> None:
         self._net.adverts[self._key] = RoomAd(**{**_fields(ad), "addresses": [HOST]})
+        self._net.adverts_changed()
 
     async def close(self) -> None:
         self._net.adverts.pop(self._key, None)
+        self._net.adverts_changed()
+
+
+class MemoryBrowser:
+    """The adverts visible on the net, with a call to each listener when they change."""
+
+    def __init__(self, net: MemoryNet) -> None:
+        self._net = net
+        self._listeners: list[Callable[[tuple[RoomAd, ...]], None]] = []
+
+    @property
+    def rooms(self) -> tuple[RoomAd, ...]:
+        return self._net.visible()
+
+    def subscribe(self, listener: Callable[[tuple[RoomAd, ...]], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def changed(self, rooms: tuple[RoomAd, ...]) -> None:
+        for listener in list(self._listeners):
+            listener(rooms)
+
+    async def start(self) -> None:
+        self._net.browsers.append(self)
+
+    async def close(self) -> None:
+        if self in self._net.browsers:
+            self._net.browsers.remove(self)
 
 
 def _fields(ad: RoomAd) -> dict[str, object]:
@@ -155,6 +214,9 @@ class MemoryHost:
         self.port = 0
         self.crashed = False
         self._tick: asyncio.TimerHandle | None = None
+
+    def room_now(self) -> int:
+        return self._clock()
 
     async def start(self) -> int:
         self.port = self.net.port()
@@ -266,7 +328,7 @@ class MemoryMember:
 
     async def _connect(self) -> None:
         route = await self._find_host()
-        host = self.net.hosts.get(route) if isinstance(route, tuple) else None
+        host = self.net.reachable(route)
         if host is None:
             raise JoinError("Could not reach the host.")
         welcomed: asyncio.Future[None] = asyncio.get_running_loop().create_future()

@@ -40,17 +40,19 @@ async def join(net: MemoryNet, code: str, name: str) -> Jam:
     )
 
 
-async def until(jam: Jam, check: Callable[[], bool], timeout_s: float = 5) -> None:
-    """Wait for ``check`` to hold, looking again at each update of ``jam``."""
+async def until(jam: Jam, check: Callable[[], bool], timeout_s: float = 5, *also: Jam) -> None:
+    """Wait for ``check`` to hold, looking again at each update of ``jam`` (and of the
+    jams in ``also``)."""
     changed = asyncio.Event()
-    unsubscribe = jam.subscribe(lambda _u: changed.set())
+    unsubscribes = [j.subscribe(lambda _u: changed.set()) for j in (jam, *also)]
     try:
         async with asyncio.timeout(timeout_s):
             while not check():
                 changed.clear()
                 await changed.wait()
     finally:
-        unsubscribe()
+        for unsubscribe in unsubscribes:
+            unsubscribe()
 
 
 def same_log(*jams: Jam) -> bool:
@@ -210,4 +212,56 @@ async def test_the_next_in_line_who_was_away_rejoins_the_live_host() -> None:
     await ana.send(Chat(text="one room"))
     await until(cy, lambda: same_log(ana, bo, cy))
     for jam in (cy, bo, ana):
+        await jam.close()
+
+
+async def test_a_member_cut_off_that_took_over_gives_way_when_the_network_heals() -> None:
+    """Issue 16, item 2: Bo, next in line, is cut off from Ana (who goes on with Cy) and,
+    finding her gone, takes over alone. When the network heals, Bo finds Ana alive with as
+    many people and gives way: one room, Ana's log."""
+    net = MemoryNet()
+    ana = await host(net)
+    bo = await join(net, ana.code, "Bo")
+    cy = await join(net, ana.code, "Cy")
+    service = ana.service
+    assert isinstance(service, MemoryHost)
+    net.cut_off.add(("127.0.0.1", service.port))
+    (link,) = [k for k in service.links.values() if k.member.engine.participant_id == bo.me]
+    service.drop(link)
+    await until(bo, lambda: bo.hosting)
+    await ana.send(Chat(text="Bo dropped out"))
+    net.heal()
+    await until(bo, lambda: not bo.hosting and bo.link_state.value == "connected")
+    await until(bo, lambda: same_log(ana, bo, cy), 5, ana, cy)
+    assert bo.transitions == [("member", "took_over", "hosting"), ("hosting", "gave_way", "member")]
+    assert ana.transitions == []
+    assert [ad.host_id for ad in net.adverts.values()] == [ana.me]
+    await bo.send(Chat(text="back"))
+    await until(cy, lambda: any(getattr(e.body, "text", "") == "back" for e in cy.events))
+    for jam in (cy, bo, ana):
+        await jam.close()
+
+
+async def test_a_host_frozen_past_the_failover_wakes_and_gives_way_to_its_successor() -> None:
+    """Issue 16, item 2: Ana is frozen (cut off, every link lost); Bo takes over and Cy
+    follows. When Ana answers again she is alone, Bo has the room: she gives way."""
+    net = MemoryNet()
+    ana = await host(net)
+    bo = await join(net, ana.code, "Bo")
+    cy = await join(net, ana.code, "Cy")
+    service = ana.service
+    assert isinstance(service, MemoryHost)
+    net.cut_off.add(("127.0.0.1", service.port))
+    for link in list(service.links.values()):
+        service.drop(link)
+    await until(bo, lambda: bo.hosting)
+    await until(cy, lambda: cy.state.host_id == bo.me and cy.link_state.value == "connected")
+    await until(ana, lambda: ana.state.present_count == 1)
+    net.heal()
+    await until(ana, lambda: not ana.hosting and ana.link_state.value == "connected")
+    await until(ana, lambda: same_log(ana, bo, cy), 5, bo, cy)
+    assert ana.transitions == [("hosting", "gave_way", "member")]
+    assert bo.transitions == [("member", "took_over", "hosting")]
+    assert [ad.host_id for ad in net.adverts.values()] == [bo.me]
+    for jam in (cy, ana, bo):
         await jam.close()

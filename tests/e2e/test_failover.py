@@ -145,3 +145,50 @@ def test_the_next_in_line_frozen_for_seconds_wakes_as_a_member_of_one_room(
     assert [e.seq for e in logs[0]] == list(range(1, len(logs[0]) + 1))
     assert "host_changed" not in [e.kind for e in logs[0]]
     assert bo_id in {getattr(e.body, "participant_id", None) for e in logs[0]}
+
+
+def test_a_host_frozen_past_the_failover_wakes_and_gives_way_to_its_successor(
+    jamdesk: Callable[..., JamProcess], network: Network, tmp_path: Path
+) -> None:
+    """Issue 16, item 2: the host is frozen (SIGSTOP) for 10 s: Bo takes over and Cy follows.
+    When the host wakes it finds Bo hosting the same room with more people, alive, and
+    gives way: one room listed, everyone on Bo, one log."""
+    ana = jamdesk("host", "--headless", "--name", "Hana", "--title", "Exam prep", data="ana")
+    code = ana.event("hosting")["code"]
+    bo = jamdesk("join", code, "--headless", "--name", "Bo", data="bo")
+    bo_id = bo.event("joined")["participant_id"]
+    cy = jamdesk("join", code, "--headless", "--name", "Cy", data="cy")
+    cy.event("joined")
+
+    frozen_at = time.monotonic()
+    ana.proc.send_signal(signal.SIGSTOP)
+    bo.event("host", me=True)
+    cy.wait_for(lambda line: line.get("event") == "host" and line["host_id"] == bo_id)
+    # The freeze itself (not a wait for something): the rest of 10 s.
+    time.sleep(max(0.0, 10.0 - (time.monotonic() - frozen_at)))
+    ana.proc.send_signal(signal.SIGCONT)
+
+    ana.wait_log("gave way")
+    ana.wait_for(lambda line: line.get("event") == "host" and line["host_id"] == bo_id)
+    ana.send({"cmd": "chat", "text": "I was frozen"})
+    for proc in (bo, cy):
+        proc.wait_for(lambda line: line.get("text", "").endswith("Hana: I was frozen"))
+
+    listed = subprocess.run(
+        [*network.prefix, sys.executable, "-m", "jamdesk", "rooms", "--json", "--wait", "2",
+         "--data-dir", str(tmp_path / "wen")],
+        capture_output=True, text=True, env=network.env, timeout=60, check=True,
+    )  # fmt: skip
+    rooms = [r for r in json.loads(listed.stdout) if r["code"] == code]
+    assert [r["host"] for r in rooms] == ["Bo"]
+
+    bo.send({"cmd": "end"})
+    for proc in (ana, bo, cy):
+        assert proc.finish() == 0
+    logs = []
+    for name in ("ana", "bo", "cy"):
+        db = Database(tmp_path / name)
+        sessions = db.sessions()
+        logs.append(db.events(sessions[0].id))
+        db.close()
+    assert logs[0] == logs[1] == logs[2]
