@@ -87,7 +87,10 @@ def outside_libraries(bundle: Path) -> set[str]:
             elif not str(Path(where).resolve()).startswith(inside):
                 libraries.add(where)
     if missing:
-        raise DebError(f"libraries the bundle needs but nothing provides: {sorted(missing)}")
+        raise DebError(
+            f"libraries the bundle needs but nothing provides: {sorted(missing)}; install "
+            "the Debian packages that ship them (apt-file search NAME), as .ci/run does"
+        )
     return libraries
 
 

@@ -296,7 +296,6 @@ class Jam(JamView):
         assert isinstance(hosting, Hosting)
         if hosting.service is not None:
             await hosting.service.wait_no_links(END_DRAIN_S)  # members move to the new host
-        held = list(hosting.log.events)
         state = hosting.state
         await hosting.stop()
         notice = f"{state.name_of(new_host)} is now the host."
@@ -306,17 +305,7 @@ class Jam(JamView):
             self._handed_over.set()
             self._emit(JamUpdate(host_changed=True, notice=notice, closed=True))
             return
-        engine = MemberEngine(
-            self.name,
-            participant_id=hosting.me,
-            log=held,
-            client_id=self._client_id,
-            avatar_color=self._avatar_color,
-            code=state.code,
-            identity=self.identity,
-        )
-        engine.state = RoomLog.from_events(held).state
-        membership = self._new_membership(state.code, None, engine)
+        membership = self._new_membership(state.code, None, self._engine_from(hosting))
         self._move("handed_over", membership)
         self._emit(JamUpdate(host_changed=True, notice=notice))
         try:
@@ -325,6 +314,20 @@ class Jam(JamView):
             self._emit(JamUpdate(notice=f"Could not reach the new host: {exc}"))
             return
         self._emit(JamUpdate(link=LinkState.CONNECTED))
+
+    def _engine_from(self, hosting: Hosting) -> MemberEngine:
+        """A member engine holding the log we served, to join the room's other host with."""
+        engine = MemberEngine(
+            self.name,
+            participant_id=hosting.me,
+            log=list(hosting.log.events),
+            client_id=self._client_id,
+            avatar_color=self._avatar_color,
+            code=hosting.state.code,
+            identity=self.identity,
+        )
+        engine.state = hosting.state
+        return engine
 
     async def _give_way(self, ad: RoomAd) -> None:
         """Another host serves this room too (two hosts met after a partition or a long
@@ -336,19 +339,9 @@ class Jam(JamView):
         hosting = self._role
         if not isinstance(hosting, Hosting):
             return
-        held, state = list(hosting.log.events), hosting.state
         await hosting.stop()
-        engine = MemberEngine(
-            self.name,
-            participant_id=hosting.me,
-            log=held,
-            client_id=self._client_id,
-            avatar_color=self._avatar_color,
-            code=state.code,
-            identity=self.identity,
-        )
-        engine.state = state
-        membership = self._new_membership(state.code, address_of(ad), engine)
+        engine = self._engine_from(hosting)
+        membership = self._new_membership(hosting.state.code, address_of(ad), engine)
         self._move("gave_way", membership)
         try:
             await membership.client.join()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from jamdesk.core.events import Event
 from jamdesk.store.db import Database
 from tests.e2e.conftest import JamProcess, Network
 
@@ -135,12 +136,7 @@ def test_the_next_in_line_frozen_for_seconds_wakes_as_a_member_of_one_room(
     ana.send({"cmd": "end"})
     for proc in (ana, bo, cy):
         assert proc.finish() == 0
-    logs = []
-    for name in ("ana", "bo", "cy"):
-        db = Database(tmp_path / name)
-        (session,) = db.sessions()
-        logs.append(db.events(session.id))
-        db.close()
+    logs = stored_logs(tmp_path, "ana", "bo", "cy")
     assert logs[0] == logs[1] == logs[2]
     assert [e.seq for e in logs[0]] == list(range(1, len(logs[0]) + 1))
     assert "host_changed" not in [e.kind for e in logs[0]]
@@ -185,10 +181,26 @@ def test_a_host_frozen_past_the_failover_wakes_and_gives_way_to_its_successor(
     bo.send({"cmd": "end"})
     for proc in (ana, bo, cy):
         assert proc.finish() == 0
-    logs = []
-    for name in ("ana", "bo", "cy"):
-        db = Database(tmp_path / name)
-        sessions = db.sessions()
-        logs.append(db.events(sessions[0].id))
-        db.close()
+    logs = stored_logs(tmp_path, "ana", "bo", "cy")
     assert logs[0] == logs[1] == logs[2]
+
+
+def hosts_listed(network: Network, tmp_path: Path, code: str) -> list[str]:
+    """The host names ``jamdesk rooms`` lists for ``code`` on the test's network."""
+    listed = subprocess.run(
+        [*network.prefix, sys.executable, "-m", "jamdesk", "rooms", "--json", "--wait", "2",
+         "--data-dir", str(tmp_path / "wen")],
+        capture_output=True, text=True, env=network.env, timeout=60, check=True,
+    )  # fmt: skip
+    return [r["host"] for r in json.loads(listed.stdout) if r["code"] == code]
+
+
+def stored_logs(tmp_path: Path, *names: str) -> list[list[Event]]:
+    """The one stored jam's log in each named data folder."""
+    logs = []
+    for name in names:
+        db = Database(tmp_path / name)
+        (session,) = db.sessions()
+        logs.append(db.events(session.id))
+        db.close()
+    return logs
