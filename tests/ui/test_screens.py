@@ -108,7 +108,7 @@ def test_host_in_the_window_and_a_member_joins(
         await member.send(AddTask(title="Problem 2"))
         await until(lambda: room.tasks.tasks.count() == 1)
         room.tasks.tasks.item(0).setCheckState(Qt.CheckState.Checked)  # the host ticks it
-        await until(lambda: member.state.tasks[0].done)
+        await until(lambda: bool(member.state.tasks) and member.state.tasks[0].done)
         await member.send(React(emoji="👏"))
         await until(lambda: "Bo 👏" in room.reaction_label.text())
         await until(lambda: room.timeline.count() >= 8)
