@@ -8,8 +8,9 @@ its status every 250 ms and an observer member that times each change (command t
 held, one clock); a joiner that joins once during each flood. Phases of S seconds each:
 
 - ``baseline``: nothing else;
-- ``offers``: valid SDP offers POSTed to the LAN endpoint by 20 connections at once, as fast
-  as the host answers (answered, refused busy, refused otherwise, per second);
+- ``offers``: valid SDP offers POSTed to the LAN endpoint by 20 connections at once from
+  127.0.0.66, as fast as the host answers (answered, refused busy, refused otherwise, per
+  second);
 - ``progress``, ``pings``, ``goals``: an admitted member sends those as fast as it can
   (the host's per-link limits refuse or drop the excess; the member is closed when it keeps
   on);
@@ -43,7 +44,7 @@ from jamdesk.core.events import StatusChanged
 from jamdesk.core.kinds import Status
 from jamdesk.net import addresses, rtc
 from jamdesk.net.lan import OFFER_PATH, SessionDescription
-from jamdesk.net.member_client import MemberClient
+from jamdesk.net.member_client import JoinError, MemberClient
 from jamdesk.protocol.member_engine import MemberEngine, MemberOutcome
 
 
@@ -96,14 +97,29 @@ class Bench:
 
     async def join_once(self) -> dict[str, Any]:
         client = self.member("Joiner")
-        started = time.perf_counter()
         try:
             await client.join()
-        except Exception as exc:  # the figure is whether it got in, and why not
-            return {"joined": False, "reason": str(exc)[:120]}
-        took = round((time.perf_counter() - started) * 1000)
+        except JoinError as exc:  # the figure is whether it got in at once, and why not
+            took = await join_when_let_in(client)
+            await client.leave()
+            return {"joined_at_once": False, "told": str(exc)[:120], "got_in_after_s": took}
         await client.leave()
-        return {"joined": True, "join_ms": took}
+        return {"joined_at_once": True}
+
+
+async def join_when_let_in(client: MemberClient, patience_s: float = 60.0) -> float:
+    """Join, trying again while the host says it is busy (what a student would do after
+    the words); returns the seconds it took. Raises the last refusal past ``patience_s``."""
+    started = time.perf_counter()
+    while True:
+        try:
+            await client.join()
+        except JoinError:
+            if time.perf_counter() - started > patience_s:
+                raise
+            await asyncio.sleep(1.0)
+            continue
+        return time.perf_counter() - started
 
 
 async def offer_flood(port: int, stop: asyncio.Event) -> dict[str, Any]:
@@ -115,7 +131,11 @@ async def offer_flood(port: int, stop: asyncio.Event) -> dict[str, Any]:
     url = f"http://127.0.0.1:{port}{OFFER_PATH}"
 
     async def one_connection() -> None:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        # From another loopback address than the honest members': the host's limits per
+        # address fall on the flood, and its limits in all on everyone.
+        connector = aiohttp.TCPConnector(local_addr=("127.0.0.66", 0))
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
             while not stop.is_set():
                 try:
                     async with session.post(url, data=body) as response:
@@ -165,7 +185,7 @@ async def run(port: int, host_pid: int, seconds: float) -> dict[str, Any]:
             flood = asyncio.ensure_future(offer_flood(port, stop))
         elif phase in ("progress", "pings", "goals"):
             attacker = bench.member(f"Flood {phase}")
-            await attacker.join()
+            await join_when_let_in(attacker)
             flood = asyncio.ensure_future(member_flood(attacker, phase, stop))
         await asyncio.sleep(seconds / 2)
         joiner = await bench.join_once()
@@ -194,11 +214,13 @@ async def run(port: int, host_pid: int, seconds: float) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--host-log", default=None, help="write the host's log here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         host = Proc(
-            "host", "--headless", "--no-advertise", "--bind", "127.0.0.1", data=f"{tmp}/host"
-        )
+            "host", "--headless", "--no-advertise", "--bind", "127.0.0.1",
+            data=f"{tmp}/host", log=args.host_log,
+        )  # fmt: skip
         try:
             port = host.wait(lambda line: line["event"] == "hosting")[1]["port"]
             result = asyncio.run(run(port, host.proc.pid, args.seconds))

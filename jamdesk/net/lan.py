@@ -156,6 +156,8 @@ async def post_offer(
                     reason = ""
                 raise SignallingError(reason or f"The host answered HTTP {response.status}.")
             return msgspec.json.decode(body, type=SessionDescription)
+    except SignallingError:
+        raise  # the host's own words (busy, another version): an OSError, not a lost host
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         raise SignallingError(f"Could not reach the host at {host}:{port}.") from exc
     except msgspec.DecodeError as exc:

@@ -8,8 +8,12 @@ import pytest
 from jamdesk.net.lan import (
     MAX_BODY_BYTES,
     OFFER_PATH,
+    HostBusyError,
+    HostStatus,
+    LanSignallingServer,
     SessionDescription,
     SignallingError,
+    host_status,
     post_offer,
 )
 from tests.net.conftest import Room
@@ -63,3 +67,32 @@ async def test_oversized_offer_is_refused(room: Room) -> None:
 async def test_a_closed_port_is_a_plain_error() -> None:
     with pytest.raises(SignallingError, match=r"Could not reach the host at 127\.0\.0\.1:9"):
         await post_offer(("127.0.0.1", 9), SessionDescription(sdp="v=0", type="offer"), 3)
+
+
+async def test_a_busy_host_is_told_in_its_own_words_not_as_unreachable() -> None:
+    """The host's 503 words reach the joiner: they were replaced by "Could not reach the
+    host", since the refusal is a ConnectionError and was caught as a network failure."""
+
+    async def busy(_offer: SessionDescription, _remote: str) -> SessionDescription:
+        raise HostBusyError("The host is letting other people in; try again in a few seconds.")
+
+    server = LanSignallingServer(busy, host="127.0.0.1")
+    port = await server.start()
+    try:
+        with pytest.raises(SignallingError, match=r"^The host is letting other people in"):
+            await post_offer(("127.0.0.1", port), SessionDescription(sdp="v=0", type="offer"))
+    finally:
+        await server.close()
+
+
+async def test_health_says_who_hosts_and_how_many_are_really_here(room: Room) -> None:
+    """What a host asks a twin of its room before giving way to it (issue 16, item 2)."""
+    status = await host_status(("127.0.0.1", room.port))
+    assert status == HostStatus(host_id=room.service.engine.state.host_id, people=1)
+    client, _ = room.member("Bo")
+    await client.join()
+    status = await host_status(("127.0.0.1", room.port))
+    assert status is not None
+    assert status.people == 2
+    await client.close()
+    assert await host_status(("127.0.0.1", 9), timeout_s=1) is None  # nobody there
