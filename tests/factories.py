@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -105,4 +107,15 @@ async def loopback_jam(title: str = "Listening", **settings: Any) -> Jam:
     } | settings
     return await host_jam(
         HostSettings(**fields), clock=LocalClock(), db=None, mode=NetworkMode.LOOPBACK
+    )
+
+
+def jamdesk_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m jamdesk ARGS`` run to its end (60 s at most), its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "jamdesk", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )

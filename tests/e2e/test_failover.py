@@ -125,13 +125,7 @@ def test_the_next_in_line_frozen_for_seconds_wakes_as_a_member_of_one_room(
         proc.wait_for(lambda line: line.get("text", "").endswith("Bo: back"))
     assert not [line for line in bo.lines if line.get("event") == "host"]
 
-    listed = subprocess.run(
-        [*network.prefix, sys.executable, "-m", "jamdesk", "rooms", "--json", "--wait", "2",
-         "--data-dir", str(tmp_path / "wen")],
-        capture_output=True, text=True, env=network.env, timeout=60, check=True,
-    )  # fmt: skip
-    rooms = [r for r in json.loads(listed.stdout) if r["code"] == code]
-    assert [r["host"] for r in rooms] == ["Hana"]
+    assert hosts_listed(network, tmp_path, code) == ["Hana"]
 
     ana.send({"cmd": "end"})
     for proc in (ana, bo, cy):
@@ -170,13 +164,7 @@ def test_a_host_frozen_past_the_failover_wakes_and_gives_way_to_its_successor(
     for proc in (bo, cy):
         proc.wait_for(lambda line: line.get("text", "").endswith("Hana: I was frozen"))
 
-    listed = subprocess.run(
-        [*network.prefix, sys.executable, "-m", "jamdesk", "rooms", "--json", "--wait", "2",
-         "--data-dir", str(tmp_path / "wen")],
-        capture_output=True, text=True, env=network.env, timeout=60, check=True,
-    )  # fmt: skip
-    rooms = [r for r in json.loads(listed.stdout) if r["code"] == code]
-    assert [r["host"] for r in rooms] == ["Bo"]
+    assert hosts_listed(network, tmp_path, code) == ["Bo"]
 
     bo.send({"cmd": "end"})
     for proc in (ana, bo, cy):

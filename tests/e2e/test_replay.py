@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from jamdesk.core.replay import script
 from jamdesk.store.db import Database
 from tests.e2e.conftest import JamProcess
-
-
-def jamdesk_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "jamdesk", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from tests.factories import jamdesk_cli
 
 
 def test_record_then_replay_at_4x_matches_the_log(

@@ -4,8 +4,6 @@ Real SQLite files, damaged the ways the issue found: a bad header, flipped pages
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 
 from jamdesk.store.db import DAMAGED, Database, StoreError, set_aside
 from jamdesk.store.paths import DB_NAME
-from tests.factories import stored_day
+from tests.factories import jamdesk_cli, stored_day
 
 
 @pytest.fixture
@@ -70,30 +68,20 @@ def test_set_aside_keeps_the_file_and_the_next_start_is_empty(history: Path) -> 
     db.close()
 
 
-def jamdesk(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "jamdesk", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_every_command_says_damaged_in_words_and_repair_keeps_it_aside(history: Path) -> None:
     path = history / DB_NAME
     flip_pages(path)
     for command in (["history"], ["stats"], ["export", "1", str(history / "x.jamreplay")]):
-        done = jamdesk(*command, "--data-dir", str(history))
+        done = jamdesk_cli(*command, "--data-dir", str(history))
         assert done.returncode == 4, done
         assert "damaged" in done.stdout + done.stderr
         assert "Traceback" not in done.stdout + done.stderr
-    repaired = jamdesk("repair", "--data-dir", str(history))
+    repaired = jamdesk_cli("repair", "--data-dir", str(history))
     assert repaired.returncode == 0, repaired
     assert "nothing was deleted" in repaired.stdout
     (kept,) = history.glob(f"{DB_NAME}.damaged-*")
     assert kept.stat().st_size > 0
-    stats = jamdesk("stats", "--json", "--data-dir", str(history))
+    stats = jamdesk_cli("stats", "--json", "--data-dir", str(history))
     assert stats.returncode == 0, stats
-    again = jamdesk("repair", "--data-dir", str(history))
+    again = jamdesk_cli("repair", "--data-dir", str(history))
     assert "fine; nothing to repair" in again.stdout
