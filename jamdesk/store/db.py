@@ -122,7 +122,7 @@ def _no_space_left(path: Path) -> bool:
 
 def set_aside(directory: Path, now: datetime | None = None) -> Path:
     """Move the history file in ``directory`` (with its WAL and shared-memory files) to
-    ``jamdesk.db.damaged-YYYYMMDD-HHMMSS`` beside it, so the next open starts empty; nothing
+    ``jamdesk.sqlite3.damaged-YYYYMMDD-HHMMSS`` beside it, so the next open starts empty; nothing
     is ever deleted. Returns the new path. Raises ``OSError`` (``FileNotFoundError`` when
     there is no history file)."""
     path = directory / DB_NAME
