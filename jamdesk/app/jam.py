@@ -339,9 +339,14 @@ class Jam(JamView):
         hosting = self._role
         if not isinstance(hosting, Hosting):
             return
+        try:
+            address = address_of(ad)  # before we stop serving: never a room left hostless
+        except JoinError as exc:
+            log.warning("not giving way to %s: %s", ad.host_id, exc)
+            return
         await hosting.stop()
         engine = self._engine_from(hosting)
-        membership = self._new_membership(hosting.state.code, address_of(ad), engine)
+        membership = self._new_membership(hosting.state.code, address, engine)
         self._move("gave_way", membership)
         try:
             await membership.client.join()

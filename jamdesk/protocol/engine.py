@@ -233,12 +233,11 @@ class HostEngine:
         """The host and every admitted member heard from within :data:`LINK_TIMEOUT_MS`:
         who is really here now (a host frozen for seconds still holds its members' links
         and the log still shows them present, until its next tick)."""
-        live = (
-            st
+        return 1 + sum(
+            1
             for st in self._links.values()
             if st.participant_id is not None and now_ms - st.last_seen_ms <= LINK_TIMEOUT_MS
         )
-        return 1 + sum(1 for _ in live)
 
     def linked_participants(self) -> dict[str, str]:
         """``link -> participant id`` for every admitted link."""

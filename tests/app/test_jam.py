@@ -55,6 +55,17 @@ async def until(jam: Jam, check: Callable[[], bool], timeout_s: float = 5, *also
             unsubscribe()
 
 
+async def ana_bo_and_cy(net: MemoryNet) -> tuple[Jam, Jam, Jam, MemoryHost]:
+    """Ana hosts; Bo joins first (next in line), then Cy. Returns the three and Ana's
+    in-memory host service."""
+    ana = await host(net)
+    bo = await join(net, ana.code, "Bo")
+    cy = await join(net, ana.code, "Cy")
+    service = ana.service
+    assert isinstance(service, MemoryHost)
+    return ana, bo, cy, service
+
+
 def same_log(*jams: Jam) -> bool:
     first = [e.seq for e in jams[0].events]
     return all([e.seq for e in j.events] == first for j in jams) and all(
@@ -220,11 +231,7 @@ async def test_a_member_cut_off_that_took_over_gives_way_when_the_network_heals(
     finding her gone, takes over alone. When the network heals, Bo finds Ana alive with as
     many people and gives way: one room, Ana's log."""
     net = MemoryNet()
-    ana = await host(net)
-    bo = await join(net, ana.code, "Bo")
-    cy = await join(net, ana.code, "Cy")
-    service = ana.service
-    assert isinstance(service, MemoryHost)
+    ana, bo, cy, service = await ana_bo_and_cy(net)
     net.cut_off.add(("127.0.0.1", service.port))
     (link,) = [k for k in service.links.values() if k.member.engine.participant_id == bo.me]
     service.drop(link)
@@ -246,11 +253,7 @@ async def test_a_host_frozen_past_the_failover_wakes_and_gives_way_to_its_succes
     """Issue 16, item 2: Ana is frozen (cut off, every link lost); Bo takes over and Cy
     follows. When Ana answers again she is alone, Bo has the room: she gives way."""
     net = MemoryNet()
-    ana = await host(net)
-    bo = await join(net, ana.code, "Bo")
-    cy = await join(net, ana.code, "Cy")
-    service = ana.service
-    assert isinstance(service, MemoryHost)
+    ana, bo, cy, service = await ana_bo_and_cy(net)
     net.cut_off.add(("127.0.0.1", service.port))
     for link in list(service.links.values()):
         service.drop(link)

@@ -99,12 +99,7 @@ def test_the_next_in_line_frozen_for_seconds_wakes_as_a_member_of_one_room(
     """Issue 16, item 2: the member who would take over is frozen (SIGSTOP: a laptop lid, a
     long pause) while the host is fine. On waking it finds the host alive and rejoins it:
     one room on the LAN, chats cross, one log."""
-    ana = jamdesk("host", "--headless", "--name", "Hana", "--title", "Exam prep", data="ana")
-    code = ana.event("hosting")["code"]
-    bo = jamdesk("join", code, "--headless", "--name", "Bo", data="bo")
-    bo_id = bo.event("joined")["participant_id"]
-    cy = jamdesk("join", code, "--headless", "--name", "Cy", data="cy")
-    cy.event("joined")
+    ana, bo, cy, code, bo_id = hana_bo_and_cy(jamdesk)
     ana.send({"cmd": "timer.start"})
     for proc in (bo, cy):
         proc.event("room_event", kind="timer_started")
@@ -127,14 +122,10 @@ def test_the_next_in_line_frozen_for_seconds_wakes_as_a_member_of_one_room(
 
     assert hosts_listed(network, tmp_path, code) == ["Hana"]
 
-    ana.send({"cmd": "end"})
-    for proc in (ana, bo, cy):
-        assert proc.finish() == 0
-    logs = stored_logs(tmp_path, "ana", "bo", "cy")
-    assert logs[0] == logs[1] == logs[2]
-    assert [e.seq for e in logs[0]] == list(range(1, len(logs[0]) + 1))
-    assert "host_changed" not in [e.kind for e in logs[0]]
-    assert bo_id in {getattr(e.body, "participant_id", None) for e in logs[0]}
+    log = ended_with_one_log(ana, (ana, bo, cy), tmp_path)
+    assert [e.seq for e in log] == list(range(1, len(log) + 1))
+    assert "host_changed" not in [e.kind for e in log]
+    assert bo_id in {getattr(e.body, "participant_id", None) for e in log}
 
 
 def test_a_host_frozen_past_the_failover_wakes_and_gives_way_to_its_successor(
@@ -143,12 +134,7 @@ def test_a_host_frozen_past_the_failover_wakes_and_gives_way_to_its_successor(
     """Issue 16, item 2: the host is frozen (SIGSTOP) for 10 s: Bo takes over and Cy follows.
     When the host wakes it finds Bo hosting the same room with more people, alive, and
     gives way: one room listed, everyone on Bo, one log."""
-    ana = jamdesk("host", "--headless", "--name", "Hana", "--title", "Exam prep", data="ana")
-    code = ana.event("hosting")["code"]
-    bo = jamdesk("join", code, "--headless", "--name", "Bo", data="bo")
-    bo_id = bo.event("joined")["participant_id"]
-    cy = jamdesk("join", code, "--headless", "--name", "Cy", data="cy")
-    cy.event("joined")
+    ana, bo, cy, code, bo_id = hana_bo_and_cy(jamdesk)
 
     frozen_at = time.monotonic()
     ana.proc.send_signal(signal.SIGSTOP)
@@ -166,11 +152,34 @@ def test_a_host_frozen_past_the_failover_wakes_and_gives_way_to_its_successor(
 
     assert hosts_listed(network, tmp_path, code) == ["Bo"]
 
-    bo.send({"cmd": "end"})
-    for proc in (ana, bo, cy):
+    ended_with_one_log(bo, (ana, bo, cy), tmp_path)
+
+
+def hana_bo_and_cy(
+    jamdesk: Callable[..., JamProcess],
+) -> tuple[JamProcess, JamProcess, JamProcess, str, str]:
+    """Hana hosts "Exam prep"; Bo joins first (next in line), then Cy. Returns the three
+    processes, the room's code and Bo's participant id."""
+    ana = jamdesk("host", "--headless", "--name", "Hana", "--title", "Exam prep", data="ana")
+    code = ana.event("hosting")["code"]
+    bo = jamdesk("join", code, "--headless", "--name", "Bo", data="bo")
+    bo_id = str(bo.event("joined")["participant_id"])
+    cy = jamdesk("join", code, "--headless", "--name", "Cy", data="cy")
+    cy.event("joined")
+    return ana, bo, cy, code, bo_id
+
+
+def ended_with_one_log(
+    ender: JamProcess, procs: tuple[JamProcess, ...], tmp_path: Path
+) -> list[Event]:
+    """``ender`` (the host) ends the jam; every process exits 0 and every data folder
+    (named as in :func:`hana_bo_and_cy`) holds the same log, which is returned."""
+    ender.send({"cmd": "end"})
+    for proc in procs:
         assert proc.finish() == 0
     logs = stored_logs(tmp_path, "ana", "bo", "cy")
     assert logs[0] == logs[1] == logs[2]
+    return logs[0]
 
 
 def hosts_listed(network: Network, tmp_path: Path, code: str) -> list[str]:
